@@ -1,0 +1,38 @@
+# Run `make` alone to see the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+INPUT  ?= input
+OUTPUT ?= output
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help assess test lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@echo "  make assess INPUT=dir OUTPUT=dir   assess another folder"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
+	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT)
+
+test: $(STAMP) ## run the tests
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check pipeline tests scripts
+	$(BIN)/ruff format --check pipeline tests scripts
+
+format: $(STAMP) ## ruff fix and format
+	$(BIN)/ruff check --fix pipeline tests scripts
+	$(BIN)/ruff format pipeline tests scripts
+
+clean: ## remove the virtual environment and generated output
+	rm -rf $(VENV) build *.egg-info
+	find $(OUTPUT) -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,188 @@
+"""Compute every indicator for every commune at once, then decide per tier.
+
+Results are ranked so that one `max` applies the rule of `criteria.md`: a
+commune fails if any applicable indicator fails, else it is not assessable if
+any could not be assessed, else it meets the tier. Thresholds compare exact
+fractions with integer arithmetic: n/d >= p/q  <=>  n*q >= p*d.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from pipeline.catalog import Criteria
+
+NOT_APPLICABLE, MET, NOT_ASSESSABLE, NOT_MET = 0, 1, 2, 3
+RESULTS = {NOT_APPLICABLE: "khong_ap_dung", MET: "dat", NOT_ASSESSABLE: "khong_danh_gia_duoc", NOT_MET: "khong_dat"}
+
+
+@dataclass
+class Assessment:
+    communes: pd.DataFrame  # one row per commune: identity, overall result, counts, highest tier
+    results: pd.DataFrame  # one row per commune x indicator of its registered tier
+    villages: pd.DataFrame  # one row per village: village-level results, smart village flag
+
+
+def assess(xa: pd.DataFrame, thon: pd.DataFrame, criteria: Criteria) -> Assessment:
+    """Assess the communes of one period (rows of `xa` whose year the criteria cover)."""
+    xa = xa.reset_index(drop=True)
+    thon = thon[thon["ma_xa"].isin(xa["ma_xa"])].reset_index(drop=True)
+    ind = criteria.indicators
+    village_codes = _village_conditions(thon, ind[ind["kind"] == "village_condition"])
+    smart = village_codes.max(axis=1).eq(MET) if village_codes.shape[1] else pd.Series(False, index=thon.index)
+    parts = {}
+    for key, row in ind.iterrows():
+        if row["kind"] == "smart_village":
+            parts[key] = _any_village(village_codes.max(axis=1), thon, xa, row["threshold"])
+        elif row["kind"] == "village_condition":
+            parts[key] = _any_village(village_codes[key], thon, xa, Fraction(1))
+        else:
+            parts[key] = KINDS[row["kind"]](xa, thon, row)
+    long = pd.concat(parts, names=["chi_tieu", "row"]).reset_index()
+    long = long.astype({"tu_so": "Int64", "mau_so": "Int64", "gia_tri": "Float64", "nguong": "Float64"})
+    conflict = xa.index[xa["_xung_dot"].to_numpy(dtype=bool)]
+    long.loc[long["row"].isin(conflict), "code"] = NOT_ASSESSABLE
+    codes = long.pivot(index="row", columns="chi_tieu", values="code").reindex(columns=ind.index)
+    communes = _decide(xa, codes, criteria)
+    results = _registered_results(long, xa, communes, criteria)
+    villages = thon.assign(**{f"_{k}": v.map(RESULTS) for k, v in village_codes.items()}, thon_thong_minh=smart)
+    return Assessment(communes, results, villages)
+
+
+def ratio_codes(n: pd.Series, d: pd.Series, t: Fraction, zero=NOT_ASSESSABLE) -> pd.Series:
+    """n/d against threshold t on the exact fraction; a zero denominator gives `zero`."""
+    met = (n * t.denominator >= d * t.numerator).fillna(False).astype(bool)
+    codes = pd.Series(np.where(met, MET, NOT_MET), index=n.index)
+    codes[(n.isna() | d.isna()).to_numpy()] = NOT_ASSESSABLE
+    codes[d.eq(0).fillna(False).to_numpy()] = zero
+    return codes
+
+
+def flag_codes(v: pd.Series) -> pd.Series:
+    return pd.Series(
+        np.select([v.eq(True).fillna(False), v.eq(False).fillna(False)], [MET, NOT_MET], NOT_ASSESSABLE), index=v.index
+    )
+
+
+def _flag(xa, thon, row) -> pd.DataFrame:
+    v = xa[row["column"]]
+    return pd.DataFrame(
+        {"tu_so": pd.NA, "mau_so": pd.NA, "gia_tri": v.astype("Float64"), "nguong": 1.0, "code": flag_codes(v)}
+    )
+
+
+def _ratio(xa, thon, row) -> pd.DataFrame:
+    n, d, t = xa[row["numerator"]], xa[row["denominator"]], row["threshold"]
+    zero = NOT_APPLICABLE if row["not_applicable_when_zero"] else NOT_ASSESSABLE
+    value = (n / d.where(d > 0)).astype("Float64")
+    return pd.DataFrame(
+        {"tu_so": n, "mau_so": d, "gia_tri": value, "nguong": float(t), "code": ratio_codes(n, d, t, zero)}
+    )
+
+
+def _all_villages(xa, thon, row) -> pd.DataFrame:
+    """Share of the commune's villages where the flag holds, against the threshold.
+
+    Unknown villages are resolved both ways: met if met even when they all say
+    no, not met if not met even when they all say yes, otherwise not assessable.
+    """
+    v = thon[row["column"]]
+    by = thon["ma_xa"]
+    yes = v.eq(True).fillna(False).groupby(by).sum()
+    unknown = v.isna().groupby(by).sum()
+    total = v.groupby(by).size()
+    t = row["threshold"]
+    yes, unknown, total = (
+        s.reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index).astype("Int64") for s in (yes, unknown, total)
+    )
+    low, high = ratio_codes(yes, total, t), ratio_codes(yes + unknown, total, t)
+    codes = pd.Series(
+        np.where(low.eq(MET) | high.eq(NOT_MET), np.where(low.eq(MET), MET, NOT_MET), NOT_ASSESSABLE), index=xa.index
+    )
+    codes[total.eq(0).to_numpy()] = NOT_ASSESSABLE
+    if isinstance(row["requires"], str):
+        codes = np.maximum(codes, flag_codes(xa[row["requires"]]))
+    value = (yes / total.where(total > 0)).astype("Float64")
+    return pd.DataFrame({"tu_so": yes, "mau_so": total, "gia_tri": value, "nguong": float(t), "code": codes})
+
+
+def _earlier_year(xa, thon, row) -> pd.DataFrame:
+    y = xa[row["column"]]
+    before = y < xa["nam"]
+    return pd.DataFrame(
+        {"tu_so": y, "mau_so": pd.NA, "gia_tri": before.astype("Float64"), "nguong": pd.NA, "code": flag_codes(before)}
+    )
+
+
+KINDS = {"flag": _flag, "ratio": _ratio, "all_villages": _all_villages, "earlier_year": _earlier_year}
+
+
+def _village_conditions(thon: pd.DataFrame, conditions: pd.DataFrame) -> pd.DataFrame:
+    """Each village's result on each smart-village condition (columns: indicator ids)."""
+    out = pd.DataFrame(index=thon.index)
+    for key, row in conditions.iterrows():
+        if isinstance(row["column"], str):
+            out[key] = flag_codes(thon[row["column"]])
+        else:
+            out[key] = ratio_codes(thon[row["numerator"]], thon[row["denominator"]], row["threshold"])
+    return out
+
+
+def _any_village(codes: pd.Series, thon: pd.DataFrame, xa: pd.DataFrame, least: Fraction) -> pd.DataFrame:
+    """At least `least` villages meet the condition; undecided villages may still tip it."""
+    by = thon["ma_xa"]
+    met = codes.eq(MET).groupby(by).sum().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
+    maybe = codes.eq(NOT_ASSESSABLE).groupby(by).sum().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
+    total = by.groupby(by).size().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
+    need = float(least)
+    result = np.select([met >= need, met + maybe >= need], [MET, NOT_ASSESSABLE], NOT_MET)
+    result = np.where(total.eq(0), NOT_ASSESSABLE, result)
+    return pd.DataFrame(
+        {
+            "tu_so": met.astype("Int64"),
+            "mau_so": total.astype("Int64"),
+            "gia_tri": met.astype("Float64"),
+            "nguong": need,
+            "code": result,
+        }
+    )
+
+
+def _decide(xa: pd.DataFrame, codes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
+    """Overall result at every tier, the registered tier's result and the highest tier met."""
+    tiers = criteria.tiers
+    per_tier = {t: codes[criteria.indicators_of(t).index] for t in tiers.index}
+    overall = pd.DataFrame({t: c.max(axis=1).clip(lower=MET) for t, c in per_tier.items()})
+    met_tiers = overall.eq(MET)
+    highest = met_tiers.iloc[:, ::-1].idxmax(axis=1).where(met_tiers.any(axis=1))
+    rows, own = np.arange(len(xa)), tiers.index.get_indexer(xa["hang_dang_ky"])
+
+    def at_registered(table: dict) -> np.ndarray:
+        return pd.DataFrame(table).to_numpy()[rows, own]
+
+    return xa.assign(
+        ket_qua=pd.Series(at_registered(overall), index=xa.index).map(RESULTS),
+        so_chi_tieu_dat=at_registered({t: c.eq(MET).sum(axis=1) for t, c in per_tier.items()}),
+        so_chi_tieu=at_registered({t: c.ne(NOT_APPLICABLE).sum(axis=1) for t, c in per_tier.items()}),
+        hang_cao_nhat_dat=highest.astype("string"),
+    )
+
+
+def _registered_results(
+    long: pd.DataFrame, xa: pd.DataFrame, communes: pd.DataFrame, criteria: Criteria
+) -> pd.DataFrame:
+    """The indicator rows of each commune's registered tier, in catalog order."""
+    ind = criteria.indicators
+    long = long.assign(
+        tier_rank=long["chi_tieu"].map(ind["tier_rank"]),
+        order=long["chi_tieu"].map(pd.Series(range(len(ind)), index=ind.index)),
+        ket_qua=long["code"].map(RESULTS),
+    )
+    own_rank = xa["hang_dang_ky"].map(criteria.tiers["rank"])
+    long = long[long["tier_rank"].to_numpy() <= own_rank.to_numpy()[long["row"].to_numpy()]]
+    ident = xa[["nam", "ma_xa", "ten_xa", "huyen", "hang_dang_ky"]].rename(columns={"hang_dang_ky": "hang"})
+    return ident.join(long.set_index("row")).sort_values(["ma_xa", "order"]).reset_index(drop=True)

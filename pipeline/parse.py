@@ -1,0 +1,107 @@
+"""Turn raw cell values into typed columns, one whole column at a time.
+
+A raw column holds what the reader found: str, float, int, bool, datetime, ""
+for an empty cell, or NA where the file has no such column. Each parser returns
+the typed column (NA where empty or unreadable) and a mask of the cells that
+were present but could not be read, for the problems report.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+COMBINING = r"[\u0300-\u036f]"
+
+
+def fold(text: str) -> str:
+    """Compare-form of a label or value: no case, accents, spaces or punctuation."""
+    return fold_series(pd.Series([text], dtype=object)).iloc[0]
+
+
+def fold_series(s: pd.Series) -> pd.Series:
+    """Vectorized `fold`; non-text cells become NA."""
+    return (
+        strings(s)
+        .str.normalize("NFD")
+        .str.replace(COMBINING, "", regex=True)
+        .str.replace("đ", "d")
+        .str.replace("Đ", "D")
+        .str.lower()
+        .str.replace(r"[^0-9a-z]", "", regex=True)
+    )
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def strings(raw: pd.Series) -> pd.Series:
+    """The cells that hold text, as a string column; NA wherever the cell is not text."""
+    return raw.where(raw.map(type, na_action="ignore").eq(str)).astype("string")
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """The cells that hold text, NFC-normalised and trimmed; NA elsewhere."""
+    return strings(raw).str.normalize("NFC").str.strip()
+
+
+def _numbers(raw: pd.Series) -> pd.Series:
+    """The cells that hold a number (not a bool, not text), as float; NA elsewhere."""
+    is_number = raw.map(type, na_action="ignore").isin([int, float])
+    return pd.to_numeric(raw.where(is_number), errors="coerce")
+
+
+def is_empty(raw: pd.Series) -> pd.Series:
+    """Cells with nothing in them (including whitespace-only text and absent columns)."""
+    return raw.isna() | _text(raw).eq("")
+
+
+def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Integers as people type them: 1234, 1234.0, "1.234", "1,234", " 1 234 "."""
+    text = _text(raw).str.replace(r"[\s\u00a0]", "", regex=True)
+    plain = text.str.fullmatch(r"-?\d+")
+    grouped = text.str.fullmatch(r"\d{1,3}([.,])\d{3}(\1\d{3})*")
+    digits = text.where(plain | grouped).str.replace(r"[.,]", "", regex=True)
+    from_text = pd.to_numeric(digits, errors="coerce")
+    num = _numbers(raw)
+    integral = num.where(np.isfinite(num) & (num == np.floor(num)))
+    value = integral.fillna(from_text)
+    parsed = pd.array(value.round(), dtype="Int64") if len(value) else value.astype("Int64")
+    out = pd.Series(parsed, index=raw.index)
+    return out, out.isna() & ~is_empty(raw)
+
+
+def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """Có/Không, x, 1/0, TRUE/FALSE, Đạt/Không đạt, yes/no — in any case."""
+    spelled = {fold(v): True for v in yes} | {fold(v): False for v in no}
+    from_text = fold_series(raw).map(spelled)
+    is_bool = raw.map(type, na_action="ignore").eq(bool)
+    from_bool = raw.where(is_bool)
+    from_number = _numbers(raw).map({1.0: True, 0.0: False})
+    value = from_text.fillna(from_bool).fillna(from_number)
+    out = value.astype("boolean")
+    return out, out.isna() & ~is_empty(raw)
+
+
+def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Any text, NFC and trimmed; a number typed in a text column is kept as its digits."""
+    num = _numbers(raw)
+    as_digits = num.where(num == np.floor(num)).astype("Int64").astype("string")
+    value = _text(raw).replace("", pd.NA).astype("string").fillna(as_digits)
+    return value, pd.Series(False, index=raw.index)
+
+
+def parse_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Commune codes keep their leading zeros even when the cell was numeric."""
+    text, _ = parse_text(raw)
+    padded = text.where(~text.str.fullmatch(r"\d{1,5}").fillna(False), text.str.zfill(5))
+    return padded, pd.Series(False, index=raw.index)
+
+
+def parse_tier(raw: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """A tier written as its key or its label ("nang_cao", "NTM nâng cao")."""
+    value = fold_series(raw).map(aliases).astype("string")
+    return value, value.isna() & ~is_empty(raw)

@@ -1,0 +1,58 @@
+"""The catalog of data problems and the frame every report is built from.
+
+Each problem has a stable code (tests assert codes and cells, not prose), a
+severity, and a Vietnamese message. `loi` (error) means some value could not
+be used; `canh_bao` (warning) means the run noticed something but lost nothing.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ERROR = "loi"
+WARNING = "canh_bao"
+
+# code: (severity, Vietnamese description)
+CODES = {
+    "khong-doc-duoc": (ERROR, "Không đọc được tệp"),
+    "bo-qua-tep": (WARNING, "Tệp không phải bảng tính (.xlsx, .xlsm, .xls, .ods), đã bỏ qua"),
+    "thieu-trang": (ERROR, "Không có trang bắt buộc"),
+    "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
+    "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),
+    "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),
+    "thieu-cot-chi-tieu": (WARNING, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
+    "cot-la": (WARNING, "Cột không có trong danh mục, không dùng để đánh giá"),
+    "cot-trung": (WARNING, "Cột xuất hiện hai lần, chỉ dùng cột đầu tiên"),
+    "sai-kieu": (ERROR, "Giá trị không đúng kiểu"),
+    "thieu-gia-tri": (ERROR, "Ô để trống"),
+    "ngoai-khoang": (ERROR, "Giá trị ngoài khoảng cho phép"),
+    "vuot-mau-so": (ERROR, "Tử số lớn hơn mẫu số"),
+    "khong-co-xa": (ERROR, "Mã xã của thôn không có trong trang Xa"),
+    "trung-ma-xa": (ERROR, "Mã xã trùng trong cùng năm; xã này không được đánh giá cho đến khi sửa"),
+    "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; dòng sau không được tính"),
+    "khong-co-bo-chi-tieu": (ERROR, "Không có bộ chỉ tiêu cho năm đánh giá này"),
+    "qua-lon": (ERROR, "Tệp vượt giới hạn kích thước an toàn"),
+}
+
+COLUMNS = ["tep", "trang", "o", "cot", "gia_tri", "mo_ta", "muc_do", "ma_xa", "ma_loi", "chi_tieu"]
+
+
+def problem(code: str, tep: str, detail: str = "", **fields) -> dict:
+    """One problem row (for the few problems found outside the vectorized checks)."""
+    severity, text = CODES[code]
+    mo_ta = f"{text}: {detail}" if detail else text
+    return {"tep": tep, "mo_ta": mo_ta, "muc_do": severity, "ma_loi": code} | fields
+
+
+def frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Problems as a frame with every report column, as text."""
+    df = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows
+    return df.reindex(columns=COLUMNS).astype("string").fillna("")
+
+
+def describe(codes: pd.Series, details: pd.Series) -> pd.DataFrame:
+    """Severity and message for a column of codes with their details (vectorized)."""
+    severity = codes.map({k: v[0] for k, v in CODES.items()})
+    text = codes.map({k: v[1] for k, v in CODES.items()})
+    mo_ta = text.where(details.fillna("").eq(""), text + ": " + details.fillna(""))
+    return pd.DataFrame({"muc_do": severity, "mo_ta": mo_ta})

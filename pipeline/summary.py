@@ -1,0 +1,102 @@
+"""The figures and the paragraph of the overview, as frames and text (no formatting here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.catalog import Criteria
+
+OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
+NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
+
+
+def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Registered, met, not met and not assessable communes per group, with "15/15"."""
+    table = pd.crosstab([communes[k] for k in keys], communes["ket_qua"]).reindex(columns=OUTCOMES, fill_value=0)
+    table.insert(0, "dang_ky", table.sum(axis=1))
+    table["ti_so"] = table["dat"].map("{:02d}".format) + "/" + table["dang_ky"].map("{:02d}".format)
+    return table.reset_index()
+
+
+def per_tier(communes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
+    table = count_by(communes, ["hang_dang_ky"])
+    order = table["hang_dang_ky"].map(criteria.tiers["rank"])
+    return table.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+
+
+def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
+    named = communes.assign(huyen=communes["huyen"].fillna(NO_DISTRICT[lang]))
+    table = count_by(named, ["huyen", "hang_dang_ky"])
+    order = table["hang_dang_ky"].map(criteria.tiers["rank"])
+    return table.assign(_o=order).sort_values(["huyen", "_o"]).drop(columns="_o").reset_index(drop=True)
+
+
+def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
+    """Province-wide ratios from summed numerators and denominators, never averaged percentages."""
+    ind = criteria.indicators
+    ratios = results[results["chi_tieu"].map(ind["kind"]).eq("ratio")]
+    sums = ratios.groupby("chi_tieu", sort=False)[["tu_so", "mau_so"]].sum(min_count=1)
+    sums["ti_le"] = (sums["tu_so"] / sums["mau_so"].where(sums["mau_so"] > 0)).astype("Float64")
+    sums["nguong"] = ind["threshold"].reindex(sums.index).map(float)
+    return sums.reindex([i for i in ind.index if i in sums.index]).reset_index()
+
+
+def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, year: int, lang: str = "vi") -> str:
+    """The overview's paragraph, in the register of an appraisal report."""
+    label = "label" if lang == "vi" else "label_en"
+    sentences = []
+    for _, row in per_tier(communes, criteria).iterrows():
+        tier = criteria.tiers.loc[row["hang_dang_ky"]]
+        mine = communes[communes["hang_dang_ky"] == row["hang_dang_ky"]]
+        if lang == "vi":
+            all_met = " đều" if row["dat"] == row["dang_ky"] else ""
+            sentences.append(
+                f"{row['ti_so']} xã đăng ký đạt chuẩn {tier['label']} năm {year}{all_met} đạt chuẩn "
+                "các chỉ tiêu ngành TT&TT."
+            )
+        else:
+            sentences.append(
+                f"{row['ti_so']} communes registered for the {tier['label_en']} tier in {year} meet "
+                "every ICT indicator of that tier."
+            )
+        for outcome, intro in (("khong_dat", _INTRO[lang][0]), ("khong_danh_gia_duoc", _INTRO[lang][1])):
+            named = _named_failures(mine[mine["ket_qua"] == outcome], results, criteria, outcome, label, lang)
+            if named:
+                sentences.append(f"{intro}: {'; '.join(named)}.")
+    if not sentences:
+        return _INTRO[lang][2]
+    return " ".join(sentences)
+
+
+_INTRO = {
+    "vi": ("Các xã chưa đạt", "Các xã chưa đủ số liệu để đánh giá", "Không có xã nào được đánh giá."),
+    "en": ("Communes falling short", "Communes that could not be assessed", "No commune was assessed."),
+}
+
+
+def _named_failures(communes, results, criteria, outcome, label, lang) -> list[str]:
+    """ "xã A (8.2.a – wording, 75,3%)" for each commune with the given outcome."""
+    if communes.empty:
+        return []
+    rows = results[results["ma_xa"].isin(communes["ma_xa"]) & results["ket_qua"].eq(outcome)]
+    ind = criteria.indicators
+    shown = rows["gia_tri"].where(rows["chi_tieu"].map(ind["kind"]).isin(["ratio", "all_villages"]))
+    pct = shown.map(lambda v: "" if pd.isna(v) else f", {percent(v, lang)}")
+    parts = rows["chi_tieu"] + " – " + rows["chi_tieu"].map(ind[label]) + pct
+    per_commune = parts.groupby(rows["ma_xa"], sort=False).agg("; ".join)
+    names = communes.set_index("ma_xa")["ten_xa"].map(lambda n: commune_name(n, lang))
+    return [f"{names[code]} ({per_commune.get(code, '')})" for code in communes["ma_xa"]]
+
+
+def percent(value: float, lang: str = "vi") -> str:
+    """80,5% as Vietnamese officers write it (80.5% in English)."""
+    text = f"{value * 100:.1f}%"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def commune_name(name, lang: str = "vi") -> str:
+    """ "xã Ngọc Lũ" unless the name already says what kind of unit it is."""
+    name = "" if pd.isna(name) else str(name)
+    if lang != "vi" or name.lower().startswith(("xã ", "phường ", "thị trấn ")):
+        return name
+    return f"xã {name}"

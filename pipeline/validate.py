@@ -1,0 +1,220 @@
+"""Type and check the whole batch at once, and say where every bad value is.
+
+`parse` types each column; a pandera schema built from the column catalog then
+checks the typed frames lazily (bounds, codes, required values, numerator not
+above its denominator, villages pointing at known communes). Every failure is
+mapped back to file, sheet and cell, and the failing cell is blanked so that
+only the indicators using it become not assessable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline import parse
+from pipeline.catalog import Columns, Criteria
+from pipeline.problems import describe, frame
+from pipeline.read import META, Batch
+
+DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
+IDENTITY = ["ma_xa", "nam", "hang_dang_ky"]  # a commune row without these cannot be assessed
+
+
+@dataclass
+class Checked:
+    """Typed, checked frames ready to assess, and every problem found so far."""
+
+    xa: pd.DataFrame  # one row per commune and year; `_xung_dot` marks conflicting codes
+    thon: pd.DataFrame  # one row per village of a known commune
+    problems: pd.DataFrame
+
+
+def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checked:
+    tiers = pd.concat([c.tiers for c in criteria])
+    uses = _indicators_by_column(criteria)
+    labels = lambda sheet: columns.of(sheet)["label"]  # noqa: E731
+    xa, xa_hits = _typed(batch.xa, columns.of("Xa"), columns, tiers)
+    xa_hits += _schema_hits(xa, _schema(columns.of("Xa"), criteria, "Xa", tiers))
+    xa = _blank(xa, xa_hits)
+    known = xa["ma_xa"].dropna().unique()
+    thon, thon_hits = _typed(batch.thon, columns.of("Thon"), columns, tiers)
+    thon_hits += _schema_hits(thon, _schema(columns.of("Thon"), criteria, "Thon", tiers, known))
+    thon = _blank(thon, thon_hits)
+    xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
+    thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
+
+    xa = xa.dropna(subset=IDENTITY)
+    dup = xa.duplicated(["ma_xa", "nam"], keep=False)
+    places = xa["_tep"].astype("string") + " dòng " + xa["_dong"].astype("string")
+    others = places[dup].groupby([xa["ma_xa"], xa["nam"]]).transform(", ".join).astype("string")
+    xa_hits.append(_hits(xa[dup], "ma_xa", "trung-ma-xa", "các nơi khai báo: " + others))
+    xa["_xung_dot"] = dup
+    xa = xa.drop_duplicates(["ma_xa", "nam"])
+
+    thon = thon.dropna(subset=["ma_xa"])
+    twice = thon.dropna(subset=["ten_thon"]).duplicated(["ma_xa", "ten_thon"]).reindex(thon.index, fill_value=False)
+    thon_hits.append(_hits(thon[twice], "ten_thon", "trung-ten-thon"))
+    thon = thon[~twice]
+
+    problems = pd.concat(
+        [
+            _locate(pd.concat(xa_hits, ignore_index=True), batch.xa, batch, uses, labels("Xa"), "Xa"),
+            _locate(pd.concat(thon_hits, ignore_index=True), batch.thon, batch, uses, labels("Thon"), "Thon"),
+        ],
+        ignore_index=True,
+    )
+    return Checked(xa, thon, problems)
+
+
+def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tiers: pd.DataFrame):
+    """Parse every catalog column of a raw sheet frame; unreadable cells become hits."""
+    aliases = _tier_aliases(tiers)
+    expected = {
+        "count": "số nguyên không âm (ví dụ 1234 hoặc 1.234)",
+        "year": "năm (số nguyên)",
+        "yesno": "Có hoặc Không",
+        "tier": "một trong: " + ", ".join(tiers["label"].drop_duplicates()),
+    }
+    typed, hits = raw[META].copy(), []
+    for key, kind in catalog["type"].items():
+        if kind in ("count", "year"):
+            value, bad = parse.parse_count(raw[key])
+        elif kind == "yesno":
+            value, bad = parse.parse_yesno(raw[key], columns.yes, columns.no)
+        elif kind == "tier":
+            value, bad = parse.parse_tier(raw[key], aliases)
+        elif kind == "ma":
+            value, bad = parse.parse_code(raw[key])
+        else:
+            value, bad = parse.parse_text(raw[key])
+        typed[key] = value.astype(DTYPES[kind])
+        hits.append(_hits(raw[bad], key, "sai-kieu", f"cần {expected.get(kind, '')}"))
+    return typed, hits
+
+
+def _tier_aliases(tiers: pd.DataFrame) -> dict[str, str]:
+    """Every way a tier may be written, folded: key, label, "xã " + label, English label."""
+    out = {}
+    for key, row in tiers.iterrows():
+        for text in (key, row["label"], "xã " + row["label"], row.get("label_en", key)):
+            out[parse.fold(str(text))] = key
+    return out
+
+
+def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, known=None) -> pa.DataFrameSchema:
+    """The pandera schema of one sheet, declared from the column catalog."""
+    cols = {}
+    for key, row in catalog.iterrows():
+        checks = []
+        if row["type"] == "year":
+            checks.append(pa.Check.in_range(int(row["min"]), int(row["max"]), name="ngoai-khoang"))
+        if row["type"] == "count":
+            checks.append(pa.Check.ge(0, name="ngoai-khoang"))
+        if row["type"] == "ma":
+            checks.append(pa.Check.str_matches(r"^\d{5}$", name="sai-kieu"))
+        if row["type"] == "tier":
+            checks.append(pa.Check.isin(list(tiers.index), name="sai-kieu"))
+        if sheet == "Thon" and key == "ma_xa" and known is not None:
+            checks.append(pa.Check.isin(list(known), name="khong-co-xa"))
+        cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
+    pairs = {
+        (n, d)
+        for c in criteria
+        for n, d in c.indicators[["numerator", "denominator"]].dropna().itertuples(index=False)
+        if n in catalog.index and d in catalog.index
+    }
+    frame_checks = [
+        pa.Check(lambda df, n=n, d=d: ~(df[n] > df[d]).fillna(False), name=f"vuot-mau-so:{n}:{d}")
+        for n, d in sorted(pairs)
+    ]
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=True)
+
+
+def _schema_hits(typed: pd.DataFrame, schema: pa.DataFrameSchema) -> list[pd.DataFrame]:
+    """Run the schema lazily and turn its failure cases into hits."""
+    try:
+        schema.validate(typed, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as e:
+        cases = e.failure_cases.dropna(subset=["index"])
+    check = cases["check"].astype(str)
+    pair = check.str.extract(r"^vuot-mau-so:(\w+):(\w+)$")
+    column = cases["column"].astype("string").fillna(pair[0])
+    code = check.where(~check.str.startswith("vuot-mau-so"), "vuot-mau-so").replace("not_nullable", "thieu-gia-tri")
+    detail = pd.Series("", index=cases.index, dtype="string")
+    detail = detail.mask(code.eq("vuot-mau-so"), "lớn hơn cột " + pair[1].fillna(""))
+    return [
+        pd.DataFrame({"idx": cases["index"].astype(int), "cot": column, "ma_loi": code, "chi_tiet": detail})
+        .dropna(subset=["cot"])
+        .drop_duplicates(["idx", "cot"])
+    ]
+
+
+def _hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
+    return pd.DataFrame({"idx": rows.index, "cot": key, "ma_loi": code, "chi_tiet": detail})
+
+
+def _blank(typed: pd.DataFrame, hits: list[pd.DataFrame]) -> pd.DataFrame:
+    """A bad cell counts as not provided: NA, so only its indicators are affected."""
+    out = typed.copy()
+    found = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=["idx", "cot"])
+    for key, rows in found.groupby("cot")["idx"]:
+        out.loc[rows.unique(), key] = pd.NA
+    return out
+
+
+def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria: list[Criteria], sheet: str):
+    """Empty cells the commune's registered tier needs (empty is "not provided", never "no")."""
+    hits = []
+    for c in criteria:
+        need = c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
+        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years))
+        rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
+        for key in need.index.intersection(raw.columns):
+            if key in typed.columns and key not in ("ma_xa",):
+                empty = raw[key].notna() & parse.is_empty(raw[key])
+                hits.append(_hits(typed[empty & (rank >= need[key])], key, "thieu-gia-tri"))
+    return hits
+
+
+def _indicators_by_column(criteria: list[Criteria]) -> pd.Series:
+    """Which indicators each column feeds ("8.2.a, 15.2.k"), for the problems report."""
+    pairs = pd.concat([c.indicators["columns"].explode().dropna() for c in criteria])
+    pairs = pairs.reset_index().drop_duplicates()
+    return pairs.groupby("columns")["id"].agg(", ".join)
+
+
+def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series, labels: pd.Series, sheet: str):
+    """Hits (row index, column key, code) -> problem rows naming file, sheet and cell."""
+    hits = hits.drop_duplicates(["idx", "cot"])
+    if hits.empty:
+        return frame([])
+    meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa"]].reset_index(drop=True)
+    hits = hits.reset_index(drop=True)
+    cells = raw.to_numpy()[raw.index.get_indexer(hits["idx"]), raw.columns.get_indexer(hits["cot"])]
+    found = pd.Series(cells, dtype=object)
+    letters = batch.letters[batch.letters["trang"] == sheet].set_index(["tep", "cot"])["chu"]
+    chu = pd.Series(letters.reindex(list(zip(meta["_tep"], hits["cot"], strict=True))).to_numpy())
+    out = pd.DataFrame(
+        {
+            "tep": meta["_tep"],
+            "trang": sheet,
+            "o": chu + meta["_dong"].astype("string"),
+            "cot": hits["cot"],
+            "gia_tri": _shown(found),
+            "ma_xa": parse.parse_code(meta["ma_xa"])[0],
+            "ma_loi": hits["ma_loi"],
+            "chi_tieu": hits["cot"].map(uses),
+        }
+    )
+    label = hits["cot"].map(labels)
+    detail = label.where(hits["chi_tiet"].fillna("").eq(""), label + " — " + hits["chi_tiet"])
+    return frame(pd.concat([out, describe(hits["ma_loi"], detail)], axis=1))
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """A raw value as the officer typed it (12.0 shows as 12)."""
+    return values.astype(str).replace({"nan": "", "None": "", "<NA>": ""}).str.replace(r"\.0$", "", regex=True)

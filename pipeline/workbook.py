@@ -1,0 +1,544 @@
+"""The workbooks officers open, print and send on: the summary and one per district.
+
+Layout only: every figure comes from `assess` and `summary`. Cells are written
+column by column; strings are never read as formulas (`strings_to_formulas` is
+off), and each file is written under a temporary name, then renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from pipeline import __version__, summary
+from pipeline.assess import Assessment
+from pipeline.catalog import Criteria
+from pipeline.files import replace_atomically
+from pipeline.parse import fold
+
+FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
+HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
+
+TEXT = {
+    "vi": {
+        "overview": "Tổng hợp",
+        "villages": "Thôn",
+        "problems": "Lỗi dữ liệu",
+        "sources": "Nguồn",
+        "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
+        "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
+        "tier_title": "KẾT QUẢ ĐÁNH GIÁ CHỈ TIÊU TT&TT — XÃ {tier} — NĂM {year}",
+        "by_tier": "1. Theo hạng đăng ký",
+        "by_district": "2. Theo huyện",
+        "ratios": "3. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số)",
+        "tier": "Hạng",
+        "district": "Huyện",
+        "registered": "Đăng ký",
+        "dat": "Đạt",
+        "khong_dat": "Không đạt",
+        "khong_danh_gia_duoc": "Không đánh giá được",
+        "khong_ap_dung": "Không áp dụng",
+        "ratio": "Kết quả",
+        "no": "STT",
+        "code": "Mã xã",
+        "commune": "Tên xã",
+        "village": "Tên thôn",
+        "value": "Giá trị",
+        "result": "Kết quả",
+        "met_count": "Số chỉ tiêu đạt",
+        "overall": "Kết quả chung",
+        "highest": "Hạng cao nhất đạt",
+        "indicator": "Chỉ tiêu",
+        "wording": "Nội dung",
+        "numerator": "Tử số",
+        "denominator": "Mẫu số",
+        "share": "Tỷ lệ",
+        "threshold": "Ngưỡng",
+        "yes": "Có",
+        "no_": "Không",
+        "smart": "Thôn thông minh",
+        "file": "Tệp",
+        "sheet": "Trang",
+        "cell": "Ô",
+        "column": "Cột",
+        "found": "Giá trị",
+        "description": "Mô tả",
+        "severity": "Mức độ",
+        "affects": "Chỉ tiêu bị ảnh hưởng",
+        "problem_code": "Mã lỗi",
+        "loi": "Lỗi",
+        "canh_bao": "Cảnh báo",
+        "size": "Kích thước (byte)",
+        "rows_xa": "Dòng Xa đọc",
+        "kept_xa": "Dòng Xa nhận",
+        "rows_thon": "Dòng Thôn đọc",
+        "kept_thon": "Dòng Thôn nhận",
+        "catalog": "Bộ chỉ tiêu",
+        "period": "Giai đoạn",
+        "catalog_file": "Tệp danh mục",
+        "tool": "Phiên bản công cụ",
+        "run_at": "Thời điểm chạy",
+        "chart": "Kết quả theo huyện",
+        "none": "Không có lỗi dữ liệu.",
+        "footer": "&LNgày chạy: {date}&RTrang &P/&N",
+        "no_commune": "Không có xã nào đăng ký hạng này.",
+    },
+    "en": {
+        "overview": "Overview",
+        "villages": "Villages",
+        "problems": "Data problems",
+        "sources": "Sources",
+        "title": "APPRAISAL OF THE ICT INDICATORS OF NEW-RURAL COMMUNES",
+        "subtitle": "Communes registered for recognition — {year}",
+        "tier_title": "ICT INDICATORS — {tier} TIER — {year}",
+        "by_tier": "1. By registered tier",
+        "by_district": "2. By district",
+        "ratios": "3. Ratio indicators (from summed numerators and denominators)",
+        "tier": "Tier",
+        "district": "District",
+        "registered": "Registered",
+        "dat": "Met",
+        "khong_dat": "Not met",
+        "khong_danh_gia_duoc": "Not assessable",
+        "khong_ap_dung": "Not applicable",
+        "ratio": "Result",
+        "no": "No.",
+        "code": "Code",
+        "commune": "Commune",
+        "village": "Village",
+        "value": "Value",
+        "result": "Result",
+        "met_count": "Indicators met",
+        "overall": "Overall",
+        "highest": "Highest tier met",
+        "indicator": "Indicator",
+        "wording": "Wording",
+        "numerator": "Numerator",
+        "denominator": "Denominator",
+        "share": "Share",
+        "threshold": "Threshold",
+        "yes": "Yes",
+        "no_": "No",
+        "smart": "Smart village",
+        "file": "File",
+        "sheet": "Sheet",
+        "cell": "Cell",
+        "column": "Column",
+        "found": "Value found",
+        "description": "Description",
+        "severity": "Severity",
+        "affects": "Indicators affected",
+        "problem_code": "Code",
+        "loi": "Error",
+        "canh_bao": "Warning",
+        "size": "Size (bytes)",
+        "rows_xa": "Xa rows read",
+        "kept_xa": "Xa rows accepted",
+        "rows_thon": "Thon rows read",
+        "kept_thon": "Thon rows accepted",
+        "catalog": "Criteria",
+        "period": "Period",
+        "catalog_file": "Catalog file",
+        "tool": "Tool version",
+        "run_at": "Run at",
+        "chart": "Results by district",
+        "none": "No data problems.",
+        "footer": "&LRun date: {date}&RPage &P of &N",
+        "no_commune": "No commune registered for this tier.",
+    },
+}
+RESULT_COLOURS = {
+    "dat": "#C6EFCE",
+    "khong_dat": "#FFC7CE",
+    "khong_danh_gia_duoc": "#FFEB9C",
+    "khong_ap_dung": "#E7E6E6",
+}
+
+
+def write(result: Assessment, problems, sources, criteria: Criteria, year: int, folder: Path, lang="vi") -> list[Path]:
+    """The summary workbook and one workbook per district."""
+    now = dt.datetime.now().replace(microsecond=0)
+    communes = _ordered(result.communes)
+    path = folder / f"tong-hop-{year}.xlsx"
+    with replace_atomically(path) as tmp:
+        book = Book(tmp, lang, now)
+        book.overview(communes, result.results, criteria, year)
+        book.tier_sheets(communes, result.results, criteria, year)
+        book.villages(result.villages, communes, criteria)
+        book.problems(problems, criteria)
+        book.sources(sources, criteria, now)
+        book.close()
+    written = [path]
+    named = communes.assign(_huyen=communes["huyen"].fillna(summary.NO_DISTRICT[lang]))
+    for district, part in named.groupby("_huyen", sort=True):
+        path = folder / "huyen" / f"{_slug(district)}.xlsx"
+        files = set(part["_tep"])
+        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(files)]
+        with replace_atomically(path) as tmp:
+            book = Book(tmp, lang, now)
+            book.tier_sheets(part, result.results[result.results["ma_xa"].isin(part["ma_xa"])], criteria, year)
+            book.villages(result.villages[result.villages["ma_xa"].isin(part["ma_xa"])], part, criteria)
+            book.problems(mine, criteria)
+            book.close()
+        written.append(path)
+    return written
+
+
+class Book:
+    """An xlsxwriter workbook with this project's formats and page set-up."""
+
+    def __init__(self, path: Path, lang: str, now: dt.datetime):
+        self.t = TEXT[lang]
+        self.lang = lang
+        self.now = now
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
+        self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
+        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        border = base | {"border": 1}
+        self.f = {
+            "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
+            "subtitle": self.wb.add_format(base | {"italic": True}),
+            "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
+            "head": self.wb.add_format(
+                border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": "#DDEBF7"}
+            ),
+            "text": self.wb.add_format(border),
+            "wrap": self.wb.add_format(border | {"text_wrap": True}),
+            "center": self.wb.add_format(border | {"align": "center"}),
+            "int": self.wb.add_format(border | {"num_format": "#,##0"}),
+            "year": self.wb.add_format(border | {"num_format": "0", "align": "center"}),
+            "pct": self.wb.add_format(border | {"num_format": "0.0%"}),
+            "group": self.wb.add_format(border | {"bold": True, "bg_color": "#F2F2F2"}),
+            "paragraph": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "font_size": 12}),
+        }
+        self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in RESULT_COLOURS.items()}
+
+    def close(self):
+        self.wb.close()
+
+    # -- sheets ---------------------------------------------------------------
+
+    def overview(self, communes, results, criteria: Criteria, year: int):
+        ws = self._sheet(self.t["overview"], landscape=False)
+        t, label = self.t, "label" if self.lang == "vi" else "label_en"
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 7, 13)
+        ws.write_string(0, 0, t["title"], self.f["title"])
+        ws.write_string(1, 0, t["subtitle"].format(year=year), self.f["subtitle"])
+        ws.merge_range(3, 0, 3, 7, summary.paragraph(communes, results, criteria, year, self.lang), self.f["paragraph"])
+        ws.set_row(3, 150)
+        row = 5
+        tiers = summary.per_tier(communes, criteria)
+        tiers["hang_dang_ky"] = tiers["hang_dang_ky"].map(criteria.tiers[label])
+        row = self._table(ws, row, t["by_tier"], tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
+        districts = summary.per_district(communes, criteria, self.lang)
+        districts["hang_dang_ky"] = districts["hang_dang_ky"].map(criteria.tiers[label])
+        chart_at = row
+        row = self._table(
+            ws,
+            row,
+            t["by_district"],
+            districts,
+            ["huyen", "hang_dang_ky", *_COUNTS],
+            ["district", "tier", *_COUNT_HEADS],
+        )
+        self._chart(ws, communes, row + 1, chart_at)
+        ratios = summary.ratio_totals(results, criteria)
+        ratios["noi_dung"] = ratios["chi_tieu"].map(criteria.indicators[label])
+        self._table(
+            ws,
+            row + 18,
+            t["ratios"],
+            ratios,
+            ["chi_tieu", "noi_dung", "tu_so", "mau_so", "ti_le", "nguong"],
+            ["indicator", "wording", "numerator", "denominator", "share", "threshold"],
+            formats={"tu_so": "int", "mau_so": "int", "ti_le": "pct", "nguong": "pct", "noi_dung": "wrap"},
+        )
+
+    def tier_sheets(self, communes, results, criteria: Criteria, year: int):
+        label = "label" if self.lang == "vi" else "label_en"
+        for tier, info in criteria.tiers.iterrows():
+            name = info["sheet"] if self.lang == "vi" else info["label_en"]
+            ws = self._sheet(name)
+            mine = communes[communes["hang_dang_ky"] == tier]
+            ws.write_string(0, 0, self.t["tier_title"].format(tier=info[label].upper(), year=year), self.f["title"])
+            ws.write_string(1, 0, criteria.title, self.f["subtitle"])
+            self._tier_table(
+                ws, mine, results[results["ma_xa"].isin(mine["ma_xa"])], criteria.indicators_of(tier), criteria
+            )
+
+    def villages(self, villages, communes, criteria: Criteria):
+        ws = self._sheet(self.t["villages"])
+        t = self.t
+        ident = communes.set_index("ma_xa")
+        table = villages.assign(
+            huyen=villages["ma_xa"].map(ident["huyen"]),
+            ten_xa=villages["ma_xa"].map(ident["ten_xa"]),
+            _rank=villages["ma_xa"].map(ident["hang_dang_ky"].map(criteria.tiers["rank"])),
+        ).sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first")
+        conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
+        flags = [
+            c for c in villages.columns if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "thon_thong_minh")
+        ]
+        cols = [
+            ("huyen", t["district"], "text"),
+            ("ma_xa", t["code"], "center"),
+            ("ten_xa", t["commune"], "text"),
+            ("ten_thon", t["village"], "text"),
+        ]
+        cols += [(c, c, "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
+        cols += [(f"_{k}", f"{k}", "result") for k in conditions.index]
+        cols += [("thon_thong_minh", t["smart"], "flag")]
+        for key in conditions.index:
+            table[f"_{key}"] = table[f"_{key}"].where(table["_rank"] >= conditions.at[key, "tier_rank"])
+        table["thon_thong_minh"] = table["thon_thong_minh"].where(table["_rank"] >= conditions["tier_rank"].min())
+        heads = [h for _, h, _ in cols]
+        self._write_header_row(ws, HEADER_ROW, [t["no"], *heads])
+        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
+        ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
+        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
+        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(table), 1, len(cols))
+
+    def problems(self, problems, criteria: Criteria):
+        ws = self._sheet(self.t["problems"])
+        t = self.t
+        if problems.empty:
+            ws.write_string(0, 0, t["none"], self.f["section"])
+            return
+        table = problems.assign(muc_do=problems["muc_do"].map({"loi": t["loi"], "canh_bao": t["canh_bao"]}))
+        cols = [
+            ("tep", "file", "text"),
+            ("trang", "sheet", "center"),
+            ("o", "cell", "center"),
+            ("cot", "column", "text"),
+            ("gia_tri", "found", "text"),
+            ("mo_ta", "description", "wrap"),
+            ("muc_do", "severity", "center"),
+            ("ma_xa", "code", "center"),
+            ("chi_tieu", "affects", "text"),
+            ("ma_loi", "problem_code", "text"),
+        ]
+        ws.write_string(0, 0, t["problems"].upper(), self.f["title"])
+        self._write_header_row(ws, HEADER_ROW, [t["no"], *[t[h] for _, h, _ in cols]])
+        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
+        ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
+        ws.set_column(6, 6, 60)
+        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
+        last = HEADER_ROW + len(table)
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            7,
+            last,
+            7,
+            {"type": "cell", "criteria": "==", "value": f'"{t["loi"]}"', "format": self.colours["khong_dat"]},
+        )
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            7,
+            last,
+            7,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{t["canh_bao"]}"',
+                "format": self.colours["khong_danh_gia_duoc"],
+            },
+        )
+
+    def sources(self, sources, criteria: Criteria, now: dt.datetime):
+        ws = self._sheet(self.t["sources"])
+        t = self.t
+        ws.write_string(0, 0, t["sources"].upper(), self.f["title"])
+        facts = [
+            (t["catalog"], criteria.title),
+            (t["period"], criteria.period),
+            (t["catalog_file"], criteria.source.name),
+            (t["tool"], f"ntm-ict {__version__}"),
+            (t["run_at"], now.isoformat(sep=" ")),
+        ]
+        for i, (k, v) in enumerate(facts):
+            ws.write_string(2 + i, 0, k, self.f["text"])
+            ws.write_string(2 + i, 1, v, self.f["text"])
+        top = 3 + len(facts)
+        cols = [
+            ("tep", "file", "text"),
+            ("kich_thuoc", "size", "int"),
+            ("sha256", "sha256", "text"),
+            ("dong_xa", "rows_xa", "int"),
+            ("nhan_xa", "kept_xa", "int"),
+            ("dong_thon", "rows_thon", "int"),
+            ("nhan_thon", "kept_thon", "int"),
+        ]
+        self._write_header_row(ws, top, [t.get(h, "SHA-256") for _, h, _ in cols])
+        self._columns(ws, top + 1, sources, cols)
+        ws.set_column(0, 0, max(30, int(sources["tep"].str.len().max() or 0) + 2))
+        ws.set_column(2, 2, 66)
+        self._finish_table(ws, top, top, len(sources), len(cols) - 1)
+
+    # -- pieces ---------------------------------------------------------------
+
+    def _sheet(self, name: str, landscape: bool = True):
+        ws = self.wb.add_worksheet(_sheet_name(name))
+        ws.set_paper(9)  # A4
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
+        return ws
+
+    def _tier_table(self, ws, communes, results, indicators: pd.DataFrame, criteria: Criteria):
+        t = self.t
+        label = "label" if self.lang == "vi" else "label_en"
+        top = HEADER_ROW
+        fixed = [t["no"], t["code"], t["commune"], t["district"]]
+        for c, text in enumerate(fixed):
+            ws.merge_range(top, c, top + 1, c, text, self.f["head"])
+        parts = ["gia_tri", "tu_so", "ket_qua"]
+        wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
+        wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
+        table = communes.set_index("ma_xa", drop=False)
+        col = len(fixed)
+        cols = [("ma_xa", None, "center"), ("ten_xa", None, "text"), ("huyen", None, "text")]
+        for key, ind in indicators.iterrows():
+            ws.merge_range(top, col, top, col + 1, f"{key}. {ind[label]}", self.f["head"])
+            ws.write_string(top + 1, col, t["value"], self.f["head"])
+            ws.write_string(top + 1, col + 1, t["result"], self.f["head"])
+            kind = ind["kind"]
+            source = "tu_so" if kind in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
+            table[f"v_{key}"] = wide[(source, key)].reindex(table.index)
+            table[f"r_{key}"] = wide[("ket_qua", key)].reindex(table.index)
+            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(kind, "int")
+            cols += [(f"v_{key}", None, fmt), (f"r_{key}", None, "result")]
+            col += 2
+        table["so_dat"] = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
+        table["hang_cao"] = table["hang_cao_nhat_dat"].map(criteria.tiers[label])
+        for text, key, fmt in (
+            (t["met_count"], "so_dat", "center"),
+            (t["overall"], "ket_qua", "result"),
+            (t["highest"], "hang_cao", "text"),
+        ):
+            ws.merge_range(top, col, top + 1, col, text, self.f["head"])
+            cols.append((key, None, fmt))
+            col += 1
+        ws.set_row(top, 120)
+        if table.empty:
+            ws.write_string(top + 2, 0, t["no_commune"], self.f["subtitle"])
+            self._finish_table(ws, top, top + 1, 0, col - 1)
+            return
+        row = top + 2
+        for district, part in table.groupby(table["huyen"].fillna(summary.NO_DISTRICT[self.lang]), sort=False):
+            ws.merge_range(row, 0, row, col - 1, district, self.f["group"])
+            ws.write_column(row + 1, 0, range(1, len(part) + 1), self.f["center"])
+            self._columns(ws, row + 1, part, cols, start_col=1)
+            row += len(part) + 1
+        ws.set_column(0, 0, 5)
+        ws.set_column(1, 1, 8)
+        ws.set_column(2, 3, 16)
+        ws.set_column(4, col - 4, 10)
+        ws.set_column(col - 3, col - 1, 13)
+        self._finish_table(ws, top, top + 1, row - top - 2, col - 1, widths=False)
+        self._colour_results(ws, top + 2, row - 1, 4, col - 1)
+
+    def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0):
+        """Write each column of `table` downwards with its format (one call per column)."""
+        yes_no = {True: self.t["yes"], False: self.t["no_"]}
+        for i, (key, _, kind) in enumerate(cols):
+            values = table[key]
+            if kind == "flag":
+                values = values.map(yes_no)
+            elif kind == "result":
+                values = values.map(lambda r: self.t.get(r, "") if isinstance(r, str) else None)
+            fmt = self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
+            data = values.astype(object).where(values.notna(), None).tolist()
+            ws.write_column(row, start_col + i, data, fmt)
+
+    def _write_header_row(self, ws, row: int, heads: list[str]):
+        ws.write_row(row, 0, heads, self.f["head"])
+        ws.set_row(row, 45)
+
+    def _finish_table(self, ws, first_head: int, last_head: int, rows: int, last_col: int, widths: bool = True):
+        ws.freeze_panes(last_head + 1, 0)
+        ws.autofilter(last_head, 0, last_head + max(rows, 1), last_col)
+        ws.repeat_rows(first_head, last_head)
+        if widths:
+            ws.autofit()
+
+    def _colour_results(self, ws, first: int, last: int, first_col: int, last_col: int):
+        if last < first:
+            return
+        for key, fmt in self.colours.items():
+            ws.conditional_format(
+                first,
+                first_col,
+                last,
+                last_col,
+                {"type": "cell", "criteria": "==", "value": f'"{self.t[key]}"', "format": fmt},
+            )
+
+    def _table(self, ws, row: int, title: str, table: pd.DataFrame, keys, heads, formats=None) -> int:
+        """A titled table on the overview; returns the next free row."""
+        formats = formats or {}
+        ws.write_string(row, 0, title, self.f["section"])
+        ws.write_row(row + 1, 0, [self.t.get(h, h) for h in heads], self.f["head"])
+        cols = [(k, None, formats.get(k, "int" if table[k].dtype.kind in "iu" else "center")) for k in keys]
+        self._columns(ws, row + 2, table, cols)
+        return row + 3 + len(table)
+
+    def _chart(self, ws, communes, row: int, anchor_row: int):
+        """Met / not met / not assessable per district, as a live Excel chart."""
+        data = summary.count_by(
+            communes.assign(huyen=communes["huyen"].fillna(summary.NO_DISTRICT[self.lang])), ["huyen"]
+        )
+        hidden = 10  # data for the chart, in columns K.. of the overview
+        ws.write_row(row, hidden, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
+        ws.write_column(row + 1, hidden, data["huyen"].tolist(), self.f["text"])
+        for i, outcome in enumerate(summary.OUTCOMES, start=1):
+            ws.write_column(row + 1, hidden + i, data[outcome].tolist(), self.f["int"])
+        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        colours = {"dat": "#70AD47", "khong_dat": "#C00000", "khong_danh_gia_duoc": "#FFC000"}
+        last = row + len(data)
+        for i, outcome in enumerate(summary.OUTCOMES, start=1):
+            chart.add_series(
+                {
+                    "name": [ws.name, row, hidden + i],
+                    "categories": [ws.name, row + 1, hidden, last, hidden],
+                    "values": [ws.name, row + 1, hidden + i, last, hidden + i],
+                    "fill": {"color": colours[outcome]},
+                }
+            )
+        chart.set_title({"name": self.t["chart"], "name_font": {"name": FONT, "size": 12}})
+        chart.set_legend({"position": "bottom", "font": {"name": FONT}})
+        chart.set_y_axis({"num_font": {"name": FONT}, "major_unit": 1})
+        chart.set_x_axis({"num_font": {"name": FONT}, "reverse": True})
+        ws.insert_chart(xl_rowcol_to_cell(anchor_row, 9), chart, {"x_scale": 1.1, "y_scale": 1.1})
+        ws.set_column(hidden, hidden + 3, None, None, {"hidden": True})
+
+
+_COUNTS = ["dang_ky", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
+_COUNT_HEADS = ["registered", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
+
+
+def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
+    return communes.sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first").reset_index(drop=True)
+
+
+def _sheet_name(name: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
+    return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+
+
+def _slug(name: str) -> str:
+    """ASCII file name for a district: "thị xã Kim Bảng" -> "thi-xa-kim-bang"."""
+    words = [fold(w) for w in str(name).split()]
+    return "-".join(w for w in words if w) or "khong-ten"
+
+
+__all__ = ["write", "xl_col_to_name"]
