@@ -68,21 +68,18 @@ def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     from_text = pd.to_numeric(digits, errors="coerce")
     num = _numbers(raw)
     integral = num.where(np.isfinite(num) & (num == np.floor(num)))
-    value = integral.fillna(from_text)
-    parsed = pd.array(value.round(), dtype="Int64") if len(value) else value.astype("Int64")
-    out = pd.Series(parsed, index=raw.index)
+    value = integral.astype("Float64").fillna(from_text.astype("Float64"))
+    out = value.round().astype("Int64")
     return out, out.isna() & ~is_empty(raw)
 
 
 def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
     """Có/Không, x, 1/0, TRUE/FALSE, Đạt/Không đạt, yes/no — in any case."""
     spelled = {fold(v): True for v in yes} | {fold(v): False for v in no}
-    from_text = fold_series(raw).map(spelled)
-    is_bool = raw.map(type, na_action="ignore").eq(bool)
-    from_bool = raw.where(is_bool)
-    from_number = _numbers(raw).map({1.0: True, 0.0: False})
-    value = from_text.fillna(from_bool).fillna(from_number)
-    out = value.astype("boolean")
+    from_text = fold_series(raw).map(spelled).astype("boolean")
+    from_bool = raw.where(raw.map(type, na_action="ignore").eq(bool)).astype("boolean")
+    from_number = _numbers(raw).map({1.0: True, 0.0: False}).astype("boolean")
+    out = from_text.fillna(from_bool).fillna(from_number)
     return out, out.isna() & ~is_empty(raw)
 
 

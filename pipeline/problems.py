@@ -20,7 +20,7 @@ CODES = {
     "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
     "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),
     "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),
-    "thieu-cot-chi-tieu": (WARNING, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
+    "thieu-cot-chi-tieu": (ERROR, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
     "cot-la": (WARNING, "Cột không có trong danh mục, không dùng để đánh giá"),
     "cot-trung": (WARNING, "Cột xuất hiện hai lần, chỉ dùng cột đầu tiên"),
     "sai-kieu": (ERROR, "Giá trị không đúng kiểu"),

@@ -199,9 +199,8 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
         out.problems.append(
             problem("cot-la", out.tep, str(label), trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}")
         )
-    for key in catalog.index.difference(first.values, sort=False):
-        code = "thieu-cot" if catalog.at[key, "required"] else "thieu-cot-chi-tieu"
-        out.problems.append(problem(code, out.tep, catalog.at[key, "label"], trang=sheet, cot=key))
+    for key in catalog.index[catalog["required"]].difference(first.values, sort=False):
+        out.problems.append(problem("thieu-cot", out.tep, catalog.at[key, "label"], trang=sheet, cot=key))
     body = pd.DataFrame(rows[header_at + 1 : MAX_ROWS + 1], dtype=object)
     body = body.reindex(columns=first.index).set_axis(first.values, axis=1)
     body.index = body.index + header_at + 2  # Excel row numbers

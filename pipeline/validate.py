@@ -37,11 +37,11 @@ def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checke
     uses = _indicators_by_column(criteria)
     labels = lambda sheet: columns.of(sheet)["label"]  # noqa: E731
     xa, xa_hits = _typed(batch.xa, columns.of("Xa"), columns, tiers)
-    xa_hits += _schema_hits(xa, _schema(columns.of("Xa"), criteria, "Xa", tiers))
+    xa_hits += _schema_hits(xa, _schema(columns.of("Xa"), criteria, "Xa", tiers), labels("Xa"))
     xa = _blank(xa, xa_hits)
     known = xa["ma_xa"].dropna().unique()
     thon, thon_hits = _typed(batch.thon, columns.of("Thon"), columns, tiers)
-    thon_hits += _schema_hits(thon, _schema(columns.of("Thon"), criteria, "Thon", tiers, known))
+    thon_hits += _schema_hits(thon, _schema(columns.of("Thon"), criteria, "Thon", tiers, known), labels("Thon"))
     thon = _blank(thon, thon_hits)
     xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
@@ -105,20 +105,26 @@ def _tier_aliases(tiers: pd.DataFrame) -> dict[str, str]:
 
 
 def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, known=None) -> pa.DataFrameSchema:
-    """The pandera schema of one sheet, declared from the column catalog."""
+    """The pandera schema of one sheet, declared from the column catalog.
+
+    Each check is named "code|what was expected", which `_schema_hits` splits
+    into the problem code and the message detail.
+    """
     cols = {}
     for key, row in catalog.iterrows():
         checks = []
         if row["type"] == "year":
-            checks.append(pa.Check.in_range(int(row["min"]), int(row["max"]), name="ngoai-khoang"))
+            lo, hi = int(row["min"]), int(row["max"])
+            checks.append(pa.Check(lambda s, lo=lo, hi=hi: s.between(lo, hi), name=f"ngoai-khoang|cần từ {lo} đến {hi}"))
         if row["type"] == "count":
-            checks.append(pa.Check.ge(0, name="ngoai-khoang"))
+            checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|cần số không âm"))
         if row["type"] == "ma":
-            checks.append(pa.Check.str_matches(r"^\d{5}$", name="sai-kieu"))
+            checks.append(pa.Check(lambda s: s.str.fullmatch(r"\d{5}"), name="sai-kieu|cần mã gồm 5 chữ số"))
         if row["type"] == "tier":
-            checks.append(pa.Check.isin(list(tiers.index), name="sai-kieu"))
+            labels = ", ".join(tiers["label"].drop_duplicates())
+            checks.append(pa.Check(lambda s: s.isin(tiers.index), name=f"sai-kieu|cần một trong: {labels}"))
         if sheet == "Thon" and key == "ma_xa" and known is not None:
-            checks.append(pa.Check.isin(list(known), name="khong-co-xa"))
+            checks.append(pa.Check(lambda s: s.isin(known), name="khong-co-xa|"))
         cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
     pairs = {
         (n, d)
@@ -127,30 +133,28 @@ def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, 
         if n in catalog.index and d in catalog.index
     }
     frame_checks = [
-        pa.Check(lambda df, n=n, d=d: ~(df[n] > df[d]).fillna(False), name=f"vuot-mau-so:{n}:{d}")
+        pa.Check(lambda df, n=n, d=d: ~(df[n] > df[d]).fillna(False), name=f"vuot-mau-so|{n}|{d}")
         for n, d in sorted(pairs)
     ]
-    return pa.DataFrameSchema(cols, checks=frame_checks, strict=True)
+    return pa.DataFrameSchema(cols, checks=frame_checks, strict=False)
 
 
-def _schema_hits(typed: pd.DataFrame, schema: pa.DataFrameSchema) -> list[pd.DataFrame]:
+def _schema_hits(typed: pd.DataFrame, schema: pa.DataFrameSchema, labels: pd.Series) -> list[pd.DataFrame]:
     """Run the schema lazily and turn its failure cases into hits."""
     try:
         schema.validate(typed, lazy=True)
         return []
     except pa.errors.SchemaErrors as e:
-        cases = e.failure_cases.dropna(subset=["index"])
-    check = cases["check"].astype(str)
-    pair = check.str.extract(r"^vuot-mau-so:(\w+):(\w+)$")
-    column = cases["column"].astype("string").fillna(pair[0])
-    code = check.where(~check.str.startswith("vuot-mau-so"), "vuot-mau-so").replace("not_nullable", "thieu-gia-tri")
-    detail = pd.Series("", index=cases.index, dtype="string")
-    detail = detail.mask(code.eq("vuot-mau-so"), "lớn hơn cột " + pair[1].fillna(""))
-    return [
-        pd.DataFrame({"idx": cases["index"].astype(int), "cot": column, "ma_loi": code, "chi_tiet": detail})
-        .dropna(subset=["cot"])
-        .drop_duplicates(["idx", "cot"])
-    ]
+        cases = e.failure_cases.dropna(subset=["index", "column"])
+    parts = cases["check"].astype(str).replace("not_nullable", "thieu-gia-tri|").str.split("|", expand=True)
+    code, detail = parts[0], parts[1].fillna("")
+    # a frame-wide check reports every column of a failing row: keep its numerator only
+    pair = code.eq("vuot-mau-so")
+    keep = ~pair | cases["column"].eq(parts[1])
+    if pair.any():
+        detail = detail.where(~pair, "lớn hơn cột " + parts[2].map(labels).fillna(""))
+    hits = pd.DataFrame({"idx": cases["index"].astype(int), "cot": cases["column"], "ma_loi": code, "chi_tiet": detail})
+    return [hits[keep].drop_duplicates(["idx", "cot"])]
 
 
 def _hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
@@ -167,16 +171,22 @@ def _blank(typed: pd.DataFrame, hits: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria: list[Criteria], sheet: str):
-    """Empty cells the commune's registered tier needs (empty is "not provided", never "no")."""
+    """Empty cells and absent columns the commune's registered tier needs.
+
+    An empty cell is "not provided", never "no": it makes its indicators not
+    assessable, so it is reported. An absent column is reported once per file.
+    """
     hits = []
     for c in criteria:
         need = c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
         ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years))
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
-        for key in need.index.intersection(raw.columns):
-            if key in typed.columns and key not in ("ma_xa",):
-                empty = raw[key].notna() & parse.is_empty(raw[key])
-                hits.append(_hits(typed[empty & (rank >= need[key])], key, "thieu-gia-tri"))
+        for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
+            needed = rank >= need[key]
+            empty = raw[key].notna() & parse.is_empty(raw[key])
+            hits.append(_hits(typed[empty & needed], key, "thieu-gia-tri"))
+            absent = typed[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
+            hits.append(_hits(absent, key, "thieu-cot-chi-tieu"))
     return hits
 
 

@@ -1,0 +1,138 @@
+"""Workbooks generated for the tests, and a way to run the CLI on them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def passing_commune(ma_xa: str = "00001", tier: str = "nang_cao", **overrides) -> dict:
+    """A commune whose every indicator passes at any tier; override what a test varies."""
+    row = {
+        "ma_xa": ma_xa,
+        "ten_xa": f"Xã {ma_xa}",
+        "huyen": "huyện Thử",
+        "nam": 2024,
+        "hang_dang_ky": tier,
+        "nam_dat_nang_cao": 2022 if tier == "kieu_mau" else None,
+        "dan_so_lao_dong": 10000,
+        "dan_so_lao_dong_smartphone": 8500,
+        "tong_so_ho": 3000,
+        "so_ho_xem_truyen_hinh": 2900,
+        "tthc_du_dieu_kien": 100,
+        "tthc_truc_tuyen": 100,
+        "tthc_tong": 150,
+        "tthc_cap_nhat": 150,
+        "van_ban_tong": 1000,
+        "van_ban_ky_so": 800,
+        "ho_so_tong": 500,
+        "ho_so_cap_nhat": 500,
+        "ho_so_truc_tuyen": 400,
+        "can_bo_tong": 20,
+        "can_bo_boi_duong": 20,
+        "dan_so_lao_dong_ky_nang_so": 7500,
+        "ocop_tong": 2,
+        "ocop_san_tmdt": 2,
+    }
+    for key in (
+        "co_diem_buu_chinh co_dai_truyen_thanh ung_dung_cntt_dieu_hanh bc_may_tinh bc_may_quet "
+        "bc_nhan_vien_dao_tao bc_tiep_nhan_tra_kq co_diem_xuat_ban_pham mc_may_tinh mc_camera "
+        "mc_man_hinh_cam_ung mc_may_quet"
+    ).split():
+        row[key] = "Có"
+    return row | overrides
+
+
+def passing_village(ma_xa: str = "00001", name: str = "thôn 1", smart: bool = True, **overrides) -> dict:
+    row = {
+        "ma_xa": ma_xa,
+        "ten_thon": name,
+        "co_vien_thong_internet": "Có",
+        "co_loa_hoat_dong": "Có",
+        "co_ho_xem_truyen_hinh": "Có",
+    }
+    if smart:
+        row |= {
+            "to_cong_nghe_so": "Có",
+            "kenh_mang_xa_hoi": "Có",
+            "truy_xuat_tmdt": "Có",
+            "so_nguoi_smartphone": 1000,
+            "so_nguoi_vneid": 800,
+        }
+    return row | overrides
+
+
+def write_workbook(path: Path, xa: list[dict], thon: list[dict] | None = None, title_rows: int = 2) -> Path:
+    """A workbook as a commune sends it: title rows, then a header of column keys, then rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    for name, rows in (("Xa", xa), ("Thon", thon)):
+        if rows is None:
+            continue
+        ws = wb.add_worksheet(name)
+        if title_rows:
+            ws.write(0, 0, f"Biểu số liệu {name}")
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        ws.write_row(title_rows, 0, keys)
+        for i, r in enumerate(rows, start=title_rows + 1):
+            for j, k in enumerate(keys):
+                if r.get(k) is not None:
+                    ws.write(i, j, r[k])
+    wb.close()
+    return path
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class Run:
+    """The outcome of one `assess` through the CLI: exit code, output and the CSVs."""
+
+    def __init__(self, input_dir: Path, output_dir: Path, *args: str):
+        self.result = CliRunner().invoke(
+            main, ["assess", "--input", str(input_dir), "--output", str(output_dir), *args]
+        )
+        self.output = output_dir
+        self.exit_code = self.result.exit_code
+
+    def csv(self, name: str, year: int = 2024) -> list[dict]:
+        return read_csv(self.output / str(year) / name)
+
+    def communes(self, year: int = 2024) -> dict[str, dict]:
+        return {r["ma_xa"]: r for r in self.csv(f"xa-{year}.csv", year)}
+
+    def results(self, year: int = 2024) -> dict[tuple[str, str], dict]:
+        return {(r["ma_xa"], r["chi_tieu"]): r for r in self.csv(f"ket-qua-{year}.csv", year)}
+
+    def problems(self, year: int = 2024) -> list[dict]:
+        return self.csv("loi-du-lieu.csv", year)
+
+
+@pytest.fixture
+def assess_rows(tmp_path):
+    """Write one workbook from rows, assess it, return the Run."""
+
+    def go(xa: list[dict], thon: list[dict], *args: str) -> Run:
+        write_workbook(tmp_path / "input" / "xa.xlsx", xa, thon)
+        return Run(tmp_path / "input", tmp_path / "output", *args)
+
+    return go
+
+
+def summary_problems(run: Run, year: int = 2024) -> list[tuple[str, str, str, str]]:
+    """(file, sheet, cell, code) of every row of the summary's problems sheet."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(run.output / str(year) / f"tong-hop-{year}.xlsx", read_only=True)["Lỗi dữ liệu"]
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    return [(r[1], r[2] or "", r[3] or "", r[10]) for r in rows if r[0] is not None]
