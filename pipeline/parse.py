@@ -8,12 +8,21 @@ were present but could not be read, for the problems report.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
 import pandas as pd
 
 COMBINING = r"[\u0300-\u036f]"
+
+# TCVN3 (ABC), the legacy 8-bit encoding of the .VnTime fonts: text typed with
+# them arrives as Latin-1 look-alikes ("Hoµng T©y" for "Hoàng Tây").
+_TCVN3 = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦"
+_UNICODE = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
+TCVN3_TABLE = str.maketrans(_TCVN3, _UNICODE)
+# characters that only TCVN3 text uses (Unicode Vietnamese never needs them)
+_TCVN3_ONLY = "".join(sorted(set(_TCVN3) - set(_UNICODE) - set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")))
 
 
 def fold(text: str) -> str:
@@ -24,7 +33,7 @@ def fold(text: str) -> str:
 def fold_series(s: pd.Series) -> pd.Series:
     """Vectorized `fold`; non-text cells become NA."""
     return (
-        strings(s)
+        _text(s)
         .str.normalize("NFD")
         .str.replace(COMBINING, "", regex=True)
         .str.replace("đ", "d")
@@ -43,9 +52,19 @@ def strings(raw: pd.Series) -> pd.Series:
     return raw.where(raw.map(type, na_action="ignore").eq(str)).astype("string")
 
 
+def is_tcvn3(text: pd.Series) -> pd.Series:
+    """Text typed in TCVN3: it uses TCVN3-only characters and nothing beyond Latin-1."""
+    uses = text.str.contains(f"[{re.escape(_TCVN3_ONLY)}]", regex=True)
+    return (uses & ~text.str.contains(r"[^\x00-\xff]", regex=True)).fillna(False).astype(bool)
+
+
 def _text(raw: pd.Series) -> pd.Series:
-    """The cells that hold text, NFC-normalised and trimmed; NA elsewhere."""
-    return strings(raw).str.normalize("NFC").str.strip()
+    """The cells that hold text, NFC-normalised and trimmed, TCVN3 converted; NA elsewhere."""
+    text = strings(raw)
+    legacy = is_tcvn3(text)
+    if legacy.any():
+        text = text.mask(legacy, text[legacy].str.translate(TCVN3_TABLE))
+    return text.str.normalize("NFC").str.strip()
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -56,7 +75,7 @@ def _numbers(raw: pd.Series) -> pd.Series:
 
 def is_empty(raw: pd.Series) -> pd.Series:
     """Cells with nothing in them (including whitespace-only text and absent columns)."""
-    return raw.isna() | _text(raw).eq("")
+    return raw.isna() | _text(raw).eq("").fillna(False).astype(bool)
 
 
 def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -32,8 +32,11 @@ CODES = {
     "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; dòng sau không được tính"),
     "khong-co-bo-chi-tieu": (ERROR, "Không có bộ chỉ tiêu cho năm đánh giá này"),
     "qua-lon": (ERROR, "Tệp vượt giới hạn kích thước an toàn"),
+    "tcvn3": (WARNING, "Văn bản gõ bằng bảng mã TCVN3 (.VnTime), đã chuyển sang Unicode"),
+    "cong-thuc": (ERROR, "Ô có công thức nhưng không có giá trị đã tính; hãy mở tệp bằng Excel, lưu lại rồi gửi"),
 }
 
+SEVERITY = {code: severity for code, (severity, _) in CODES.items()}
 COLUMNS = ["tep", "trang", "o", "cot", "gia_tri", "mo_ta", "muc_do", "ma_xa", "ma_loi", "chi_tieu"]
 
 
@@ -52,7 +55,7 @@ def frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
 
 def describe(codes: pd.Series, details: pd.Series) -> pd.DataFrame:
     """Severity and message for a column of codes with their details (vectorized)."""
-    severity = codes.map({k: v[0] for k, v in CODES.items()})
+    severity = codes.map(SEVERITY)
     text = codes.map({k: v[1] for k, v in CODES.items()})
     mo_ta = text.where(details.fillna("").eq(""), text + ": " + details.fillna(""))
     return pd.DataFrame({"muc_do": severity, "mo_ta": mo_ta})

@@ -10,27 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
+from pipeline import safety
 from pipeline.catalog import SHEETS, Columns
 from pipeline.parse import fold, fold_series, is_empty
 from pipeline.problems import problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
 
-# Safety bounds for untrusted workbooks. A zip's declared uncompressed sizes are
-# checked before calamine parses anything (calamine itself sets no limit), and
-# no sheet is read past MAX_ROWS rows, whatever its dimension claims.
-MAX_FILE_BYTES = 50 * 2**20
-MAX_UNCOMPRESSED_BYTES = 200 * 2**20
-MAX_COMPRESSION_RATIO = 200
+# No sheet is read past MAX_ROWS rows; the other bounds are in `safety`.
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 30
 
@@ -122,12 +116,12 @@ def read_file(root: Path, path: Path, columns: Columns) -> FileRead:
         out.problems.append(problem("khong-doc-duoc", out.tep, str(e)))
         return out
     out.size, out.sha256 = len(data), hashlib.sha256(data).hexdigest()
-    too_big = _unsafe(data, path.suffix.lower())
-    if too_big:
-        out.problems.append(problem("qua-lon", out.tep, too_big))
+    look = safety.inspect(data, path.suffix.lower())
+    if look.unsafe:
+        out.problems.append(problem("qua-lon", out.tep, look.unsafe))
         return out
     try:
-        sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)), look.formulas)
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
         out.problems.append(problem("khong-doc-duoc", out.tep, _reason(e)))
         return out
@@ -140,30 +134,28 @@ def read_file(root: Path, path: Path, columns: Columns) -> FileRead:
     return out
 
 
-def _sheet_rows(book: CalamineWorkbook) -> dict[str, list[list]]:
-    """The cells of the sheets we read, matched by name ignoring case and accents."""
+def _sheet_rows(book: CalamineWorkbook, formulas: dict) -> dict[str, list[list]]:
+    """The cells of the sheets we read, matched by name ignoring case and accents.
+
+    A formula stored without its value is put back in its cell as a `Formula`,
+    so that it is reported rather than read as an empty cell.
+    """
     names = {fold(n): n for n in book.sheet_names}
-    return {
-        sheet: book.get_sheet_by_name(names[fold(sheet)]).to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
-        for sheet in SHEETS
-        if fold(sheet) in names
-    }
-
-
-def _unsafe(data: bytes, suffix: str) -> str:
-    """Why a file is too large to parse safely, or "" when it is not."""
-    if len(data) > MAX_FILE_BYTES:
-        return f"tệp {len(data) / 2**20:.0f} MiB, tối đa {MAX_FILE_BYTES // 2**20} MiB"
-    if suffix not in ZIP_SUFFIXES:
-        return ""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            total = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        return ""  # not a zip at all: calamine will say the file is unreadable
-    if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(len(data), 1):
-        return f"nội dung giải nén khai báo {total / 2**20:.0f} MiB"
-    return ""
+    out = {}
+    for sheet in SHEETS:
+        if fold(sheet) not in names:
+            continue
+        name = names[fold(sheet)]
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+        for ref, formula in formulas.get(name, {}).items():
+            row, col = xl_cell_to_rowcol(ref)
+            if row > MAX_ROWS:
+                continue
+            rows += [[] for _ in range(row + 1 - len(rows))]
+            rows[row] += [""] * (col + 1 - len(rows[row]))
+            rows[row][col] = formula
+        out[sheet] = rows
+    return out
 
 
 def _reason(e: Exception) -> str:

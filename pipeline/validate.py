@@ -16,8 +16,9 @@ import pandera.pandas as pa
 
 from pipeline import parse
 from pipeline.catalog import Columns, Criteria
-from pipeline.problems import describe, frame
+from pipeline.problems import ERROR, SEVERITY, describe, frame
 from pipeline.read import META, Batch
+from pipeline.safety import Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 IDENTITY = ["ma_xa", "nam", "hang_dang_ky"]  # a commune row without these cannot be assessed
@@ -90,8 +91,12 @@ def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tiers: pd
             value, bad = parse.parse_code(raw[key])
         else:
             value, bad = parse.parse_text(raw[key])
+            legacy = parse.is_tcvn3(parse.strings(raw[key]))
+            hits.append(_hits(raw[legacy], key, "tcvn3", "đã đọc thành «" + value[legacy] + "»"))
         typed[key] = value.astype(DTYPES[kind])
-        hits.append(_hits(raw[bad], key, "sai-kieu", f"cần {expected.get(kind, '')}"))
+        formula = raw[key].map(type, na_action="ignore").eq(Formula)
+        hits.append(_hits(raw[formula], key, "cong-thuc"))
+        hits.append(_hits(raw[bad & ~formula], key, "sai-kieu", f"cần {expected.get(kind, '')}"))
     return typed, hits
 
 
@@ -115,7 +120,8 @@ def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, 
         checks = []
         if row["type"] == "year":
             lo, hi = int(row["min"]), int(row["max"])
-            checks.append(pa.Check(lambda s, lo=lo, hi=hi: s.between(lo, hi), name=f"ngoai-khoang|cần từ {lo} đến {hi}"))
+            in_range = pa.Check(lambda s, lo=lo, hi=hi: s.between(lo, hi), name=f"ngoai-khoang|cần từ {lo} đến {hi}")
+            checks.append(in_range)
         if row["type"] == "count":
             checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|cần số không âm"))
         if row["type"] == "ma":
@@ -164,7 +170,8 @@ def _hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
 def _blank(typed: pd.DataFrame, hits: list[pd.DataFrame]) -> pd.DataFrame:
     """A bad cell counts as not provided: NA, so only its indicators are affected."""
     out = typed.copy()
-    found = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=["idx", "cot"])
+    found = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=["idx", "cot", "ma_loi"])
+    found = found[found["ma_loi"].map(SEVERITY).eq(ERROR)]
     for key, rows in found.groupby("cot")["idx"]:
         out.loc[rows.unique(), key] = pd.NA
     return out
