@@ -88,6 +88,17 @@ def _named_failures(communes, results, criteria, outcome, label, lang) -> list[s
     return [f"{names[code]} ({per_commune.get(code, '')})" for code in communes["ma_xa"]]
 
 
+def shortfalls(results: pd.DataFrame, lang: str = "vi") -> pd.Series:
+    """Per commune: "Không đạt: 8.2.a, 15.2.f. Chưa đánh giá được: 8.3.c" (empty when all met)."""
+    heads = {"vi": ("Không đạt", "Chưa đánh giá được"), "en": ("Not met", "Not assessable")}[lang]
+    texts = []
+    for outcome, head in zip(("khong_dat", "khong_danh_gia_duoc"), heads, strict=True):
+        rows = results[results["ket_qua"] == outcome]
+        texts.append(head + ": " + rows.groupby("ma_xa", sort=False)["chi_tieu"].agg(", ".join) + ".")
+    both = pd.concat(texts, axis=1)
+    return both.apply(lambda r: " ".join(r.dropna()), axis=1) if len(both) else pd.Series(dtype="string")
+
+
 def percent(value: float, lang: str = "vi") -> str:
     """80,5% as Vietnamese officers write it (80.5% in English)."""
     text = f"{value * 100:.1f}%"

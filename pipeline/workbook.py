@@ -53,6 +53,7 @@ TEXT = {
         "met_count": "Số chỉ tiêu đạt",
         "overall": "Kết quả chung",
         "highest": "Hạng cao nhất đạt",
+        "shortfalls": "Chỉ tiêu chưa đạt / chưa đánh giá được",
         "indicator": "Chỉ tiêu",
         "wording": "Nội dung",
         "numerator": "Tử số",
@@ -116,6 +117,7 @@ TEXT = {
         "met_count": "Indicators met",
         "overall": "Overall",
         "highest": "Highest tier met",
+        "shortfalls": "Indicators not met / not assessable",
         "indicator": "Indicator",
         "wording": "Wording",
         "numerator": "Numerator",
@@ -200,12 +202,15 @@ class Book:
             str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         )
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
-        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
         border = base | {"border": 1}
         self.f = {
             "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
             "subtitle": self.wb.add_format(base | {"italic": True}),
             "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
+            "vertical": self.wb.add_format(
+                border | {"text_wrap": True, "rotation": 90, "align": "center", "font_size": 9, "bg_color": "#DDEBF7"}
+            ),
             "head": self.wb.add_format(
                 border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": "#DDEBF7"}
             ),
@@ -226,41 +231,31 @@ class Book:
     # -- sheets ---------------------------------------------------------------
 
     def overview(self, communes, results, criteria: Criteria, year: int):
+        """Paragraph, counts per tier and per district, a chart, and province-wide ratios (A4 portrait, A:G)."""
         ws = self._sheet(self.t["overview"], landscape=False)
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 7, 13)
+        ws.set_column(0, 0, 40)
+        ws.set_column(1, 6, 11)
         ws.write_string(0, 0, t["title"], self.f["title"])
         ws.write_string(1, 0, t["subtitle"].format(year=year), self.f["subtitle"])
-        ws.merge_range(3, 0, 3, 7, summary.paragraph(communes, results, criteria, year, self.lang), self.f["paragraph"])
-        ws.set_row(3, 150)
-        row = 5
+        text = summary.paragraph(communes, results, criteria, year, self.lang)
+        ws.merge_range(3, 0, 3, 6, text, self.f["paragraph"])
+        ws.set_row(3, 17 * (len(text) // 95 + 2))
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = tiers["hang_dang_ky"].map(criteria.tiers[label])
-        row = self._table(ws, row, t["by_tier"], tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
+        row = self._table(ws, 5, t["by_tier"], tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
         districts = summary.per_district(communes, criteria, self.lang)
         districts["hang_dang_ky"] = districts["hang_dang_ky"].map(criteria.tiers[label])
-        chart_at = row
-        row = self._table(
-            ws,
-            row,
-            t["by_district"],
-            districts,
-            ["huyen", "hang_dang_ky", *_COUNTS],
-            ["district", "tier", *_COUNT_HEADS],
-        )
-        self._chart(ws, communes, row + 1, chart_at)
+        keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
+        row = self._table(ws, row, t["by_district"], districts, keys, heads)
+        row = self._chart(ws, communes, row)
         ratios = summary.ratio_totals(results, criteria)
-        ratios["noi_dung"] = ratios["chi_tieu"].map(criteria.indicators[label])
-        self._table(
-            ws,
-            row + 18,
-            t["ratios"],
-            ratios,
-            ["chi_tieu", "noi_dung", "tu_so", "mau_so", "ti_le", "nguong"],
-            ["indicator", "wording", "numerator", "denominator", "share", "threshold"],
-            formats={"tu_so": "int", "mau_so": "int", "ti_le": "pct", "nguong": "pct", "noi_dung": "wrap"},
-        )
+        ratios["chi_tieu"] = ratios["chi_tieu"] + ". " + ratios["chi_tieu"].map(criteria.indicators[label])
+        formats = {"chi_tieu": "wrap", "tu_so": "int", "mau_so": "int", "ti_le": "pct", "nguong": "pct"}
+        keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong"]
+        heads = ["indicator", "numerator", "denominator", "share", "threshold"]
+        row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
+        ws.print_area(0, 0, row, 6)
 
     def tier_sheets(self, communes, results, criteria: Criteria, year: int):
         label = "label" if self.lang == "vi" else "label_en"
@@ -395,57 +390,87 @@ class Book:
         return ws
 
     def _tier_table(self, ws, communes, results, indicators: pd.DataFrame, criteria: Criteria):
+        """One row per commune, grouped by district.
+
+        The printed part is narrow enough for A4: one column per indicator with
+        its value, coloured by its result. The result texts follow in a block to
+        the right (same order, outside the print area) for filtering and for
+        the colours' formulas.
+        """
         t = self.t
         label = "label" if self.lang == "vi" else "label_en"
-        top = HEADER_ROW
-        fixed = [t["no"], t["code"], t["commune"], t["district"]]
-        for c, text in enumerate(fixed):
-            ws.merge_range(top, c, top + 1, c, text, self.f["head"])
+        top, n = HEADER_ROW, len(indicators)
+        first_value, tail = 3, ["met_count", "overall", "highest", "shortfalls"]
+        first_result = first_value + n + len(tail) + 1  # one empty column between the blocks
+        for c, key in enumerate(["no", "code", "commune"]):
+            ws.merge_range(top, c, top + 1, c, t[key], self.f["head"])
         parts = ["gia_tri", "tu_so", "ket_qua"]
         wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
         wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
         table = communes.set_index("ma_xa", drop=False)
-        col = len(fixed)
-        cols = [("ma_xa", None, "center"), ("ten_xa", None, "text"), ("huyen", None, "text")]
-        for key, ind in indicators.iterrows():
-            ws.merge_range(top, col, top, col + 1, f"{key}. {ind[label]}", self.f["head"])
-            ws.write_string(top + 1, col, t["value"], self.f["head"])
-            ws.write_string(top + 1, col + 1, t["result"], self.f["head"])
-            kind = ind["kind"]
-            source = "tu_so" if kind in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
+        values = [("ma_xa", None, "center"), ("ten_xa", None, "text")]
+        outcomes = []
+        for i, (key, ind) in enumerate(indicators.iterrows()):
+            ws.write_string(top, first_value + i, key, self.f["head"])
+            ws.write_string(top + 1, first_value + i, ind[label], self.f["vertical"])
+            ws.write_string(top, first_result + i, key, self.f["head"])
+            ws.write_string(top + 1, first_result + i, t["result"], self.f["head"])
+            source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
             table[f"v_{key}"] = wide[(source, key)].reindex(table.index)
             table[f"r_{key}"] = wide[("ket_qua", key)].reindex(table.index)
-            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(kind, "int")
-            cols += [(f"v_{key}", None, fmt), (f"r_{key}", None, "result")]
-            col += 2
+            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(
+                ind["kind"], "int"
+            )
+            values.append((f"v_{key}", None, fmt))
+            outcomes.append((f"r_{key}", None, "result"))
         table["so_dat"] = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
         table["hang_cao"] = table["hang_cao_nhat_dat"].map(criteria.tiers[label])
-        for text, key, fmt in (
-            (t["met_count"], "so_dat", "center"),
-            (t["overall"], "ket_qua", "result"),
-            (t["highest"], "hang_cao", "text"),
+        table["thieu"] = summary.shortfalls(results, self.lang).reindex(table.index)
+        for i, (key, head, fmt) in enumerate(
+            [
+                ("so_dat", "met_count", "center"),
+                ("ket_qua", "overall", "result"),
+                ("hang_cao", "highest", "text"),
+                ("thieu", "shortfalls", "wrap"),
+            ]
         ):
-            ws.merge_range(top, col, top + 1, col, text, self.f["head"])
-            cols.append((key, None, fmt))
-            col += 1
-        ws.set_row(top, 120)
-        if table.empty:
-            ws.write_string(top + 2, 0, t["no_commune"], self.f["subtitle"])
-            self._finish_table(ws, top, top + 1, 0, col - 1)
-            return
+            ws.merge_range(top, first_value + n + i, top + 1, first_value + n + i, t[head], self.f["head"])
+            values.append((key, None, fmt))
+        last_print, last_col = first_value + n + len(tail) - 1, first_result + n - 1
+        ws.set_row(top + 1, 190)
+        ws.set_column(0, 0, 4)
+        ws.set_column(1, 1, 6.5)
+        ws.set_column(2, 2, 13)
+        ws.set_column(first_value, first_value + n - 1, 6.3)
+        ws.set_column(first_value + n, first_value + n + 2, 9)
+        ws.set_column(last_print, last_print, 24)
+        ws.set_column(first_result, last_col, 11)
         row = top + 2
+        if table.empty:
+            ws.write_string(row, 0, t["no_commune"], self.f["subtitle"])
+            row += 1
         for district, part in table.groupby(table["huyen"].fillna(summary.NO_DISTRICT[self.lang]), sort=False):
-            ws.merge_range(row, 0, row, col - 1, district, self.f["group"])
+            ws.merge_range(row, 0, row, last_print, district, self.f["group"])
             ws.write_column(row + 1, 0, range(1, len(part) + 1), self.f["center"])
-            self._columns(ws, row + 1, part, cols, start_col=1)
+            self._columns(ws, row + 1, part, values, start_col=1)
+            self._columns(ws, row + 1, part, outcomes, start_col=first_result)
             row += len(part) + 1
-        ws.set_column(0, 0, 5)
-        ws.set_column(1, 1, 8)
-        ws.set_column(2, 3, 16)
-        ws.set_column(4, col - 4, 10)
-        ws.set_column(col - 3, col - 1, 13)
-        self._finish_table(ws, top, top + 1, row - top - 2, col - 1, widths=False)
-        self._colour_results(ws, top + 2, row - 1, 4, col - 1)
+        ws.print_area(0, 0, max(row - 1, top + 1), last_print)
+        self._finish_table(ws, top, top + 1, row - top - 2, last_col, widths=False)
+        last = row - 1
+        self._colour_results(ws, top + 2, last, first_result, last_col)
+        self._colour_results(ws, top + 2, last, first_value + n + 1, first_value + n + 1)
+        if last >= top + 2:  # each value takes the colour of its result, n columns to the right
+            offset = first_result - first_value
+            ref = xl_rowcol_to_cell(top + 2, first_value + offset, row_abs=False, col_abs=False)
+            for key, fmt in self.colours.items():
+                ws.conditional_format(
+                    top + 2,
+                    first_value,
+                    last,
+                    first_value + n - 1,
+                    {"type": "formula", "criteria": f'={ref}="{t[key]}"', "format": fmt},
+                )
 
     def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0):
         """Write each column of `table` downwards with its format (one call per column)."""
@@ -488,20 +513,27 @@ class Book:
         formats = formats or {}
         ws.write_string(row, 0, title, self.f["section"])
         ws.write_row(row + 1, 0, [self.t.get(h, h) for h in heads], self.f["head"])
+        ws.set_row(row + 1, 28)
+        if formats.get(keys[0]) == "wrap":  # a long first column: make room for its lines
+            for i, text in enumerate(table[keys[0]].astype(str)):
+                ws.set_row(row + 2 + i, 14 * (len(text) // 42 + 1))
         cols = [(k, None, formats.get(k, "int" if table[k].dtype.kind in "iu" else "center")) for k in keys]
         self._columns(ws, row + 2, table, cols)
         return row + 3 + len(table)
 
-    def _chart(self, ws, communes, row: int, anchor_row: int):
-        """Met / not met / not assessable per district, as a live Excel chart."""
-        data = summary.count_by(
-            communes.assign(huyen=communes["huyen"].fillna(summary.NO_DISTRICT[self.lang])), ["huyen"]
-        )
-        hidden = 10  # data for the chart, in columns K.. of the overview
+    def _chart(self, ws, communes, row: int) -> int:
+        """Met / not met / not assessable per district, as a live Excel chart; returns the next free row.
+
+        The chart's figures sit in hidden columns K:N of the overview, outside the print area.
+        """
+        no_district = summary.NO_DISTRICT[self.lang]
+        data = summary.count_by(communes.assign(huyen=communes["huyen"].fillna(no_district)), ["huyen"])
+        hidden = 10
         ws.write_row(row, hidden, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
         ws.write_column(row + 1, hidden, data["huyen"].tolist(), self.f["text"])
         for i, outcome in enumerate(summary.OUTCOMES, start=1):
             ws.write_column(row + 1, hidden + i, data[outcome].tolist(), self.f["int"])
+        ws.set_column(hidden, hidden + len(summary.OUTCOMES), None, None, {"hidden": True})
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         colours = {"dat": "#70AD47", "khong_dat": "#C00000", "khong_danh_gia_duoc": "#FFC000"}
         last = row + len(data)
@@ -512,14 +544,16 @@ class Book:
                     "categories": [ws.name, row + 1, hidden, last, hidden],
                     "values": [ws.name, row + 1, hidden + i, last, hidden + i],
                     "fill": {"color": colours[outcome]},
+                    "gap": 60,
                 }
             )
         chart.set_title({"name": self.t["chart"], "name_font": {"name": FONT, "size": 12}})
         chart.set_legend({"position": "bottom", "font": {"name": FONT}})
-        chart.set_y_axis({"num_font": {"name": FONT}, "major_unit": 1})
+        chart.set_y_axis({"num_font": {"name": FONT}, "major_unit": 1, "min": 0})
         chart.set_x_axis({"num_font": {"name": FONT}, "reverse": True})
-        ws.insert_chart(xl_rowcol_to_cell(anchor_row, 9), chart, {"x_scale": 1.1, "y_scale": 1.1})
-        ws.set_column(hidden, hidden + 3, None, None, {"hidden": True})
+        height = 1 + 0.12 * max(len(data) - 4, 0)
+        ws.insert_chart(row, 0, chart, {"x_scale": 1.62, "y_scale": height, "object_position": 1})
+        return row + int(15 * height) + 2
 
 
 _COUNTS = ["dang_ky", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]

@@ -91,7 +91,9 @@ def test_model_commune_recognised_advanced_this_year(assess_rows):
 
 
 def test_basic_tier_commune_is_assessed_on_criterion_8_only(assess_rows):
-    basic = {k: v for k, v in passing_commune(tier="ntm").items() if not k.startswith(("bc_", "mc_", "tthc", "van", "ho_so"))}
+    basic = {
+        k: v for k, v in passing_commune(tier="ntm").items() if not k.startswith(("bc_", "mc_", "tthc", "van", "ho_so"))
+    }
     run = assess_rows([basic | {"hang_dang_ky": "NTM"}], villages(smart_first=False))
     results = run.results()
     assert sorted(k[1] for k in results) == ["8.1", "8.2", "8.3", "8.4"]
