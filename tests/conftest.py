@@ -9,6 +9,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+from pipeline.catalog import load_columns
 from pipeline.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,11 +43,8 @@ def passing_commune(ma_xa: str = "00001", tier: str = "nang_cao", **overrides) -
         "ocop_tong": 2,
         "ocop_san_tmdt": 2,
     }
-    for key in (
-        "co_diem_buu_chinh co_dai_truyen_thanh ung_dung_cntt_dieu_hanh bc_may_tinh bc_may_quet "
-        "bc_nhan_vien_dao_tao bc_tiep_nhan_tra_kq co_diem_xuat_ban_pham mc_may_tinh mc_camera "
-        "mc_man_hinh_cam_ung mc_may_quet"
-    ).split():
+    xa = load_columns().of("Xa")
+    for key in xa.index[xa["type"] == "yesno"]:
         row[key] = "Có"
     return row | overrides
 
