@@ -50,7 +50,7 @@ def run(input_dir: Path, output_dir: Path, lang: str = "vi", schemas: Path = cat
     for year, (result, criteria) in outcome.years.items():
         folder = output_dir / str(year)
         outcome.written += csv_out.write(result, outcome.problems, year, folder)
-        outcome.written += workbook.write(result, outcome.problems, sources, criteria, year, folder, lang)
+        outcome.written += workbook.write(result, outcome.problems, sources, criteria, columns, year, folder, lang)
     outcome.years = {y: a for y, (a, _) in outcome.years.items()}
     if not outcome.years:
         outcome.written += csv_out.write_problems(outcome.problems, output_dir / "loi-du-lieu.csv")

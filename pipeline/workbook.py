@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import __version__, summary
 from pipeline.assess import Assessment
-from pipeline.catalog import Criteria
+from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
 from pipeline.parse import fold
 
@@ -162,8 +162,11 @@ RESULT_COLOURS = {
 }
 
 
-def write(result: Assessment, problems, sources, criteria: Criteria, year: int, folder: Path, lang="vi") -> list[Path]:
+def write(
+    result: Assessment, problems, sources, criteria: Criteria, columns: Columns, year: int, folder: Path, lang="vi"
+) -> list[Path]:
     """The summary workbook and one workbook per district."""
+    village_labels = columns.of("Thon")["label" if lang == "vi" else "label_en"]
     now = dt.datetime.now().replace(microsecond=0)
     communes = _ordered(result.communes)
     path = folder / f"tong-hop-{year}.xlsx"
@@ -171,7 +174,7 @@ def write(result: Assessment, problems, sources, criteria: Criteria, year: int, 
         book = Book(tmp, lang, now)
         book.overview(communes, result.results, criteria, year)
         book.tier_sheets(communes, result.results, criteria, year)
-        book.villages(result.villages, communes, criteria)
+        book.villages(result.villages, communes, criteria, village_labels)
         book.problems(problems, criteria)
         book.sources(sources, criteria, now)
         book.close()
@@ -184,7 +187,8 @@ def write(result: Assessment, problems, sources, criteria: Criteria, year: int, 
         with replace_atomically(path) as tmp:
             book = Book(tmp, lang, now)
             book.tier_sheets(part, result.results[result.results["ma_xa"].isin(part["ma_xa"])], criteria, year)
-            book.villages(result.villages[result.villages["ma_xa"].isin(part["ma_xa"])], part, criteria)
+            mine_villages = result.villages[result.villages["ma_xa"].isin(part["ma_xa"])]
+            book.villages(mine_villages, part, criteria, village_labels)
             book.problems(mine, criteria)
             book.close()
         written.append(path)
@@ -269,7 +273,7 @@ class Book:
                 ws, mine, results[results["ma_xa"].isin(mine["ma_xa"])], criteria.indicators_of(tier), criteria
             )
 
-    def villages(self, villages, communes, criteria: Criteria):
+    def villages(self, villages, communes, criteria: Criteria, labels: pd.Series):
         ws = self._sheet(self.t["villages"])
         t = self.t
         ident = communes.set_index("ma_xa")
@@ -288,7 +292,7 @@ class Book:
             ("ten_xa", t["commune"], "text"),
             ("ten_thon", t["village"], "text"),
         ]
-        cols += [(c, c, "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
+        cols += [(c, labels.get(c, c), "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
         cols += [(f"_{k}", f"{k}", "result") for k in conditions.index]
         cols += [("thon_thong_minh", t["smart"], "flag")]
         for key in conditions.index:

@@ -1,0 +1,182 @@
+"""What an officer sees in the generated workbooks: sheets, texts, formats, print set-up."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from conftest import REPO, Run, passing_commune, passing_village, write_workbook
+
+
+def villages(ma_xa, n=3):
+    return [passing_village(ma_xa, f"thôn {i}", smart=i == 1) for i in range(1, n + 1)]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """Three advanced communes in two districts: one met, one failing, one not assessable."""
+    root = tmp_path_factory.mktemp("mixed")
+    xa = [
+        passing_commune("00001", ten_xa="An Phú", huyen="huyện Một"),
+        passing_commune(
+            "00002", ten_xa="Bình Minh", huyen="huyện Một", dan_so_lao_dong_smartphone=7050, van_ban_ky_so=650
+        ),
+        passing_commune("00003", ten_xa='=HYPERLINK("x")', huyen="huyện Hai", tong_so_ho=0, so_ho_xem_truyen_hinh=0),
+    ]
+    write_workbook(root / "input" / "hai.xlsx", xa, villages("00001") + villages("00002") + villages("00003"))
+    return Run(root / "input", root / "output")
+
+
+def book(run, name="tong-hop-2024.xlsx"):
+    return openpyxl.load_workbook(run.output / "2024" / name)
+
+
+def test_paragraph_names_the_communes_that_fell_short(mixed):
+    assert mixed.exit_code == 3
+    text = book(mixed)["Tổng hợp"]["A4"].value
+    assert text == (
+        "01/03 xã đăng ký đạt chuẩn NTM nâng cao năm 2024 đạt chuẩn các chỉ tiêu ngành TT&TT. "
+        "Các xã chưa đạt: xã Bình Minh (8.2.a – Tỷ lệ người trong độ tuổi lao động có thuê bao điện thoại thông minh, "
+        "70,5%; 15.2.f – Tỷ lệ văn bản được xử lý trên hệ thống và ký số (trừ văn bản mật), 65,0%). "
+        'Các xã chưa đủ số liệu để đánh giá: xã =HYPERLINK("x") (8.3.c – Tỷ lệ hộ gia đình thu xem được truyền hình).'
+    )
+
+
+def test_overview_counts_per_tier_and_district(mixed):
+    ws = book(mixed)["Tổng hợp"]
+    rows = [tuple(c.value for c in r[:7]) for r in ws.iter_rows(min_row=6, max_row=14)]
+    assert ("Hạng", "Đăng ký", "Đạt", "Không đạt", "Không đánh giá được", "Kết quả", None) in rows
+    assert ("NTM nâng cao", 3, 1, 1, 1, "01/03", None) in rows
+    assert ("huyện Hai", "NTM nâng cao", 1, 0, 0, 1, "00/01") in rows
+    assert ("huyện Một", "NTM nâng cao", 2, 1, 1, 0, "01/02") in rows
+    assert len(ws._charts) == 1
+
+
+def test_tier_sheet_values_formats_and_result_colours(mixed):
+    ws = book(mixed)["NTM nâng cao"]
+    ids = [c.value for c in ws[4]]
+    rows = {r[1].value: r for r in ws.iter_rows(min_row=6) if r[1].value}
+    binh_minh = rows["00002"]
+    value = ids.index("8.2.a")
+    result = len(ids) - 1 - ids[::-1].index("8.2.a")
+    assert (binh_minh[value].value, binh_minh[value].number_format) == (0.705, "0.0%")
+    assert binh_minh[result].value == "Không đạt"
+    assert binh_minh[ids.index("Kết quả chung")].value == "Không đạt"
+    assert binh_minh[ids.index("Chỉ tiêu chưa đạt / chưa đánh giá được")].value == "Không đạt: 8.2.a, 15.2.f."
+    assert rows["00003"][ids.index("Kết quả chung")].value == "Không đánh giá được"
+    # rows 6-10: two district rows and three communes; D:AB the 25 values, AD the overall result, AH:BF the results
+    ranges = {str(r.sqref): [rule.type for rule in r.rules] for r in ws.conditional_formatting}
+    assert ranges == {"D6:AB10": ["expression"] * 4, "AD6:AD10": ["cellIs"] * 4, "AH6:BF10": ["cellIs"] * 4}
+    assert ids[value] == ids[result] == "8.2.a" and openpyxl.utils.get_column_letter(result + 1) == "AP"
+
+
+def test_text_from_cells_stays_text(mixed):
+    ws = book(mixed)["NTM nâng cao"]
+    cell = next(r[2] for r in ws.iter_rows(min_row=6) if r[1].value == "00003")
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("x")', "s")
+
+
+def test_print_settings_on_every_sheet(mixed):
+    wb = book(mixed)
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
+        assert "Trang &P/&N" in ws.oddFooter.right.text, ws.title
+        assert ws.oddFooter.left.text.startswith("Ngày chạy: "), ws.title
+    assert wb["Tổng hợp"].page_setup.orientation == "portrait"
+    tier = wb["NTM nâng cao"]
+    assert tier.page_setup.orientation == "landscape"
+    assert tier.print_title_rows == "$4:$5"
+    assert tier.freeze_panes == "A6"
+    assert tier.auto_filter.ref.startswith("A5:")
+    assert tier.print_area == "'NTM nâng cao'!$A$1:$AF$10"
+
+
+def test_problems_sheet_and_sources(mixed):
+    wb = book(mixed)
+    problems = [r for r in wb["Lỗi dữ liệu"].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert problems == []  # the failures above are results, not data problems
+    sources = list(wb["Nguồn"].iter_rows(values_only=True))
+    assert ("Giai đoạn", "2021-2025") in [r[:2] for r in sources]
+    files = [r for r in sources if r[0] == "hai.xlsx"]
+    assert files[0][3:] == (3, 3, 9, 9)
+    assert re.fullmatch(r"[0-9a-f]{64}", files[0][2])
+
+
+def test_district_workbook_holds_only_its_district(mixed):
+    wb = book(mixed, "huyen/huyen-mot.xlsx")
+    assert wb.sheetnames == ["NTM", "NTM nâng cao", "NTM kiểu mẫu", "Thôn", "Lỗi dữ liệu"]
+    codes = [r[1].value for r in wb["NTM nâng cao"].iter_rows(min_row=6) if r[1].value]
+    assert codes == ["00001", "00002"]
+    villages = {r[2] for r in wb["Thôn"].iter_rows(min_row=5, values_only=True)}
+    assert villages == {"00001", "00002"}
+
+
+def test_two_runs_give_identical_results(tmp_path):
+    first = Run(REPO / "input", tmp_path / "a")
+    second = Run(REPO / "input", tmp_path / "b")
+    for name in ("ket-qua-2024.csv", "xa-2024.csv", "loi-du-lieu.csv"):
+        assert (first.output / "2024" / name).read_bytes() == (second.output / "2024" / name).read_bytes()
+    for relative in ("tong-hop-2024.xlsx", "huyen/thi-xa-kim-bang.xlsx"):
+        a, b = book(first, relative), book(second, relative)
+        for ws_a, ws_b in zip(a.worksheets, b.worksheets, strict=True):
+            cells_a = [c.value for row in ws_a.iter_rows() for c in row]
+            cells_b = [c.value for row in ws_b.iter_rows() for c in row]
+            if ws_a.title == "Nguồn":  # the run's time differs, nothing else
+                cells_a = [v for v in cells_a if not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", str(v))]
+                cells_b = [v for v in cells_b if not re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", str(v))]
+            assert cells_a == cells_b, ws_a.title
+
+
+def test_locked_summary_gives_a_clear_message(tmp_path, monkeypatch):
+    def locked(src, dst):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    run = Run(REPO / "input", tmp_path / "out")
+    assert run.exit_code == 1
+    assert "đang mở trong chương trình khác" in run.result.output
+    assert "Traceback" not in run.result.output
+    assert not any(p.name.endswith(".tmp") for p in (tmp_path / "out").rglob("*"))
+
+
+def test_english_option(tmp_path):
+    run = Run(REPO / "input", tmp_path / "out", "--lang", "en")
+    wb = book(run)
+    assert wb.sheetnames == ["Overview", "New-rural", "Advanced", "Model", "Villages", "Data problems", "Sources"]
+    assert wb["Overview"]["A4"].value.startswith("15/15 communes registered for the Advanced tier in 2024 meet")
+    ws = wb["Advanced"]
+    ids = [c.value for c in ws[4]]
+    row = next(r for r in ws.iter_rows(min_row=6) if r[1].value)
+    assert row[ids.index("Overall")].value == "Met"
+    assert wb["Villages"]["F4"].value == "Phone and Internet service"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; CI installs it")
+def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
+    run = Run(REPO / "input", tmp_path / "out")
+    summary = run.output / "2024" / "tong-hop-2024.xlsx"
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(summary),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = tmp_path / "tong-hop-2024.pdf"
+    assert done.returncode == 0 and pdf.exists(), done.stderr
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    # overview, three tier sheets (the empty basic tier included), villages, problems, sources: one page each
+    # except the villages sheet (124 villages), which takes two
+    assert pages == 8
