@@ -25,9 +25,19 @@ TCVN3_TABLE = str.maketrans(_TCVN3, _UNICODE)
 _TCVN3_ONLY = "".join(sorted(set(_TCVN3) - set(_UNICODE) - set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")))
 
 
+_LEGACY = re.compile(f"[{re.escape(_TCVN3_ONLY)}]")
+_BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
+
+
 def fold(text: str) -> str:
-    """Compare-form of a label or value: no case, accents, spaces or punctuation."""
-    return fold_series(pd.Series([text], dtype=object)).iloc[0]
+    """Compare-form of a label or value: no case, accents, spaces or punctuation.
+
+    The same steps as `fold_series`, for one string (sheet names, catalog labels).
+    """
+    if _LEGACY.search(text) and not _BEYOND_LATIN1.search(text):
+        text = text.translate(TCVN3_TABLE)
+    text = re.sub(COMBINING, "", unicodedata.normalize("NFD", text)).replace("đ", "d").replace("Đ", "D")
+    return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
 def fold_series(s: pd.Series) -> pd.Series:
@@ -41,10 +51,6 @@ def fold_series(s: pd.Series) -> pd.Series:
         .str.lower()
         .str.replace(r"[^0-9a-z]", "", regex=True)
     )
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
 
 
 def strings(raw: pd.Series) -> pd.Series:

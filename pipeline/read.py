@@ -74,9 +74,34 @@ def discover(root: Path) -> tuple[list[Path], list[dict]]:
     return books, skipped
 
 
-def read_batch(root: Path, columns: Columns) -> Batch:
+def read_batch(root: Path, columns: Columns, workers: int | None = None, progress: bool = False) -> Batch:
+    """Read every workbook below root, in parallel worker processes when there are many.
+
+    `workers` defaults to one process per core; with `workers=1`, or a handful
+    of files, everything is read in this process. Results keep discovery order
+    either way, so the batch is the same. `progress` draws a bar on a terminal.
+    """
+    import functools
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from pipeline.progress import bar
+
     books, problems = discover(root)
-    reads = [read_file(root, path, columns) for path in books]
+    read_one = functools.partial(read_file, root, columns=columns)
+    workers = min(workers or os.cpu_count() or 1, len(books))
+    reads: list[FileRead] = []
+    with bar(len(books), "Đọc bảng tính", quiet=not progress) as shown:
+        if workers <= 1 or len(books) <= 8:
+            for path in books:
+                reads.append(read_one(path))
+                shown.update(1)
+        else:
+            chunk = max(1, min(64, len(books) // (workers * 8)))
+            with ProcessPoolExecutor(workers) as pool:
+                for read in pool.map(read_one, books, chunksize=chunk):
+                    reads.append(read)
+                    shown.update(1)
     return combine(reads, columns, problems)
 
 
@@ -173,12 +198,13 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     if head.empty:
         out.problems.append(problem("khong-thay-tieu-de", out.tep, "trang trống", trang=sheet))
         return
-    matched = head.apply(lambda col: fold_series(col).map(names))
+    folded = _cellwise(head, fold_series)
+    matched = folded.apply(lambda col: col.map(names))
     hits = matched.notna().sum(axis=1)
     if hits.max() < 2:
         out.problems.append(problem("khong-thay-tieu-de", out.tep, trang=sheet))
         return
-    header_at = int(hits.idxmax())
+    header_at = int(hits[hits == hits.max()].index[-1])  # a row of keys above the labels: take the labels
     keys = matched.iloc[header_at]
     labels = head.iloc[header_at]
     first = keys.dropna().drop_duplicates()
@@ -186,7 +212,7 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
         out.problems.append(
             problem("cot-trung", out.tep, str(labels[pos]), trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}")
         )
-    unknown = labels[keys.isna() & fold_series(labels).fillna("").ne("")]
+    unknown = labels[keys.isna() & folded.iloc[header_at].fillna("").ne("")]
     for pos, label in unknown.items():
         out.problems.append(
             problem("cot-la", out.tep, str(label), trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}")
@@ -196,10 +222,16 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     body = pd.DataFrame(rows[header_at + 1 : MAX_ROWS + 1], dtype=object)
     body = body.reindex(columns=first.index).set_axis(first.values, axis=1)
     body.index = body.index + header_at + 2  # Excel row numbers
-    body = body[~body.apply(is_empty).all(axis=1)].reset_index(names="_dong")
+    body = body[~_cellwise(body, is_empty).all(axis=1)].reset_index(names="_dong")
     if len(rows) > MAX_ROWS:
         out.problems.append(problem("qua-lon", out.tep, f"chỉ đọc {MAX_ROWS} dòng đầu", trang=sheet))
     body.insert(0, "_trang", sheet)
     body.insert(0, "_tep", out.tep)
     out.frames[sheet] = body
     out.letters += [{"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p)} for p, k in first.items()]
+
+
+def _cellwise(frame: pd.DataFrame, func) -> pd.DataFrame:
+    """Apply a column function to every cell of a frame in one call (one column is cheaper than many)."""
+    flat = func(pd.Series(frame.to_numpy(dtype=object).ravel(), dtype=object))
+    return pd.DataFrame(flat.to_numpy(dtype=object).reshape(frame.shape), index=frame.index, columns=frame.columns)

@@ -411,22 +411,23 @@ class Book:
         parts = ["gia_tri", "tu_so", "ket_qua"]
         wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
         wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
-        table = communes.set_index("ma_xa", drop=False)
         values = [("ma_xa", None, "center"), ("ten_xa", None, "text")]
-        outcomes = []
+        outcomes, shown = [], {}
         for i, (key, ind) in enumerate(indicators.iterrows()):
             ws.write_string(top, first_value + i, key, self.f["head"])
             ws.write_string(top + 1, first_value + i, ind[label], self.f["vertical"])
             ws.write_string(top, first_result + i, key, self.f["head"])
             ws.write_string(top + 1, first_result + i, t["result"], self.f["head"])
             source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
-            table[f"v_{key}"] = wide[(source, key)].reindex(table.index)
-            table[f"r_{key}"] = wide[("ket_qua", key)].reindex(table.index)
+            shown[f"v_{key}"] = wide[(source, key)]
+            shown[f"r_{key}"] = wide[("ket_qua", key)]
             fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(
                 ind["kind"], "int"
             )
             values.append((f"v_{key}", None, fmt))
             outcomes.append((f"r_{key}", None, "result"))
+        table = communes.set_index("ma_xa", drop=False)
+        table = pd.concat([table, pd.DataFrame(shown).reindex(table.index)], axis=1)
         table["so_dat"] = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
         table["hang_cao"] = table["hang_cao_nhat_dat"].map(criteria.tiers[label])
         table["thieu"] = summary.shortfalls(results, self.lang).reindex(table.index)
@@ -453,12 +454,13 @@ class Book:
         if table.empty:
             ws.write_string(row, 0, t["no_commune"], self.f["subtitle"])
             row += 1
-        for district, part in table.groupby(table["huyen"].fillna(summary.NO_DISTRICT[self.lang]), sort=False):
-            ws.merge_range(row, 0, row, last_print, district, self.f["group"])
-            ws.write_column(row + 1, 0, range(1, len(part) + 1), self.f["center"])
-            self._columns(ws, row + 1, part, values, start_col=1)
-            self._columns(ws, row + 1, part, outcomes, start_col=first_result)
-            row += len(part) + 1
+        laid, groups = _grouped(table, table["huyen"].fillna(summary.NO_DISTRICT[self.lang]))
+        ws.write_column(row, 0, laid["_stt"].astype(object).where(laid["_stt"].notna(), None), self.f["center"])
+        self._columns(ws, row, laid, values, start_col=1)
+        self._columns(ws, row, laid, outcomes, start_col=first_result)
+        for at, district in groups:
+            ws.merge_range(row + at, 0, row + at, last_print, district, self.f["group"])
+        row += len(laid)
         ws.print_area(0, 0, max(row - 1, top + 1), last_print)
         self._finish_table(ws, top, top + 1, row - top - 2, last_col, widths=False)
         last = row - 1
@@ -484,7 +486,7 @@ class Book:
             if kind == "flag":
                 values = values.map(yes_no)
             elif kind == "result":
-                values = values.map(lambda r: self.t.get(r, "") if isinstance(r, str) else None)
+                values = values.map({r: self.t[r] for r in RESULT_COLOURS})
             fmt = self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
             data = values.astype(object).where(values.notna(), None).tolist()
             ws.write_column(row, start_col + i, data, fmt)
@@ -562,6 +564,17 @@ class Book:
 
 _COUNTS = ["dang_ky", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
 _COUNT_HEADS = ["registered", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
+
+
+def _grouped(table: pd.DataFrame, by: pd.Series) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Rows laid out under a heading row per group; `_stt` numbers the rows within each group."""
+    pieces, headings, at = [], [], 0
+    for name, part in table.groupby(by, sort=False):
+        headings.append((at, name))
+        pieces += [pd.DataFrame(index=[f"_{at}"]), part.assign(_stt=range(1, len(part) + 1))]
+        at += len(part) + 1
+    laid = pd.concat(pieces) if pieces else table.assign(_stt=pd.Series(dtype=object))
+    return laid, headings
 
 
 def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
