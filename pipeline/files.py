@@ -7,21 +7,25 @@ import os
 from pathlib import Path
 
 
-class LockedOutput(Exception):
-    """The output file is open in another program (Excel locks what it opens)."""
+class OutputError(Exception):
+    """An output file could not be written (most often: it is open in Excel, which locks it)."""
 
 
 @contextlib.contextmanager
 def replace_atomically(path: Path):
     """Yield a temporary path next to `path`; rename it over `path` once written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         os.replace(tmp, path)
     except PermissionError as e:
-        raise LockedOutput(
-            f"Không ghi được {path}: tệp đang mở trong chương trình khác; hãy đóng tệp rồi chạy lại"
+        raise OutputError(
+            f"Không ghi được {path}: tệp đang mở trong chương trình khác hoặc không có quyền ghi; "
+            "hãy đóng tệp rồi chạy lại"
         ) from e
+    except OSError as e:
+        raise OutputError(f"Không ghi được {path}: {e.strerror or e}; hãy kiểm tra thư mục kết quả") from e
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

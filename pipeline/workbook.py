@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import __version__, summary
@@ -230,7 +231,10 @@ class Book:
         self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in RESULT_COLOURS.items()}
 
     def close(self):
-        self.wb.close()
+        try:
+            self.wb.close()
+        except xlsxwriter.exceptions.FileCreateError as e:  # surfaces as OutputError with the path
+            raise OSError(str(e)) from e
 
     # -- sheets ---------------------------------------------------------------
 
