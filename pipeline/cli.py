@@ -8,7 +8,7 @@ import click
 
 from pipeline import __version__
 from pipeline.catalog import CatalogError
-from pipeline.files import LockedOutput
+from pipeline.files import OutputError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +55,7 @@ def assess(input_dir: Path, output_dir: Path, lang: str, quiet: bool):
         raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
     try:
         outcome = run(input_dir, output_dir, lang=lang)
-    except (LockedOutput, CatalogError) as e:
+    except (OutputError, CatalogError) as e:
         raise click.ClickException(str(e)) from e
     if not quiet:
         for year, result in outcome.years.items():
