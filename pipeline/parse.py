@@ -40,6 +40,12 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+def slug(name) -> str:
+    """ASCII file name for a place: "thị xã Kim Bảng" -> "thi-xa-kim-bang"."""
+    words = [fold(w) for w in name.split()] if isinstance(name, str) else []
+    return "-".join(w for w in words if w) or "khong-ten"
+
+
 def fold_series(s: pd.Series) -> pd.Series:
     """Vectorized `fold`; non-text cells become NA."""
     return (

@@ -14,13 +14,13 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import __version__, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
-from pipeline.parse import fold
+from pipeline.parse import slug
 
 FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
@@ -182,7 +182,7 @@ def write(
     written = [path]
     named = communes.assign(_huyen=communes["huyen"].fillna(summary.NO_DISTRICT[lang]))
     for district, part in named.groupby("_huyen", sort=True):
-        path = folder / "huyen" / f"{_slug(district)}.xlsx"
+        path = folder / "huyen" / f"{slug(district)}.xlsx"
         files = set(part["_tep"])
         mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(files)]
         with replace_atomically(path) as tmp:
@@ -589,11 +589,3 @@ def _sheet_name(name: str) -> str:
     """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
     return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
 
-
-def _slug(name: str) -> str:
-    """ASCII file name for a district: "thị xã Kim Bảng" -> "thi-xa-kim-bang"."""
-    words = [fold(w) for w in str(name).split()]
-    return "-".join(w for w in words if w) or "khong-ten"
-
-
-__all__ = ["write", "xl_col_to_name"]
