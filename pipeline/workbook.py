@@ -559,8 +559,9 @@ class Book:
             )
         chart.set_title({"name": self.t["chart"], "name_font": {"name": FONT, "size": 12}})
         chart.set_legend({"position": "bottom", "font": {"name": FONT}})
-        chart.set_y_axis({"num_font": {"name": FONT}, "major_unit": 1, "min": 0})
-        chart.set_x_axis({"num_font": {"name": FONT}, "reverse": True})
+        # in a bar chart xlsxwriter's x axis is the horizontal (value) axis, y the districts
+        chart.set_x_axis({"num_font": {"name": FONT}, "major_unit": 1, "min": 0})
+        chart.set_y_axis({"num_font": {"name": FONT}, "reverse": True})
         height = 1 + 0.12 * max(len(data) - 4, 0)
         ws.insert_chart(row, 0, chart, {"x_scale": 1.62, "y_scale": height, "object_position": 1})
         return row + int(15 * height) + 2
