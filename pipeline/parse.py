@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 COMBINING = r"[\u0300-\u036f]"
+LARGEST = 10**15  # a count beyond this is a typing error, and floats stop being exact integers
 
 # TCVN3 (ABC), the legacy 8-bit encoding of the .VnTime fonts: text typed with
 # them arrives as Latin-1 look-alikes ("Hoµng T©y" for "Hoàng Tây").
@@ -85,6 +86,11 @@ def _numbers(raw: pd.Series) -> pd.Series:
     return pd.to_numeric(raw.where(is_number), errors="coerce")
 
 
+def _whole(num: pd.Series) -> pd.Series:
+    """Numbers with no fractional part that a count can hold exactly; NA for the rest."""
+    return num.where(np.isfinite(num) & (num == np.floor(num)) & (num.abs() <= LARGEST))
+
+
 def is_empty(raw: pd.Series) -> pd.Series:
     """Cells with nothing in them (including whitespace-only text and absent columns)."""
     return raw.isna() | _text(raw).eq("").fillna(False).astype(bool)
@@ -96,10 +102,9 @@ def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     plain = text.str.fullmatch(r"-?\d+")
     grouped = text.str.fullmatch(r"\d{1,3}([.,])\d{3}(\1\d{3})*")
     digits = text.where(plain | grouped).str.replace(r"[.,]", "", regex=True)
-    from_text = pd.to_numeric(digits, errors="coerce")
-    num = _numbers(raw)
-    integral = num.where(np.isfinite(num) & (num == np.floor(num)))
-    value = integral.astype("Float64").fillna(from_text.astype("Float64"))
+    from_text = pd.to_numeric(digits.where(digits.str.len() <= 16), errors="coerce")
+    value = _whole(_numbers(raw)).astype("Float64").fillna(from_text.astype("Float64"))
+    value = value.where(value.abs() <= LARGEST)
     out = value.round().astype("Int64")
     return out, out.isna() & ~is_empty(raw)
 
@@ -116,8 +121,7 @@ def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tu
 
 def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Any text, NFC and trimmed; a number typed in a text column is kept as its digits."""
-    num = _numbers(raw)
-    as_digits = num.where(num == np.floor(num)).astype("Int64").astype("string")
+    as_digits = _whole(_numbers(raw)).astype("Int64").astype("string")
     value = _text(raw).replace("", pd.NA).astype("string").fillna(as_digits)
     return value, pd.Series(False, index=raw.index)
 

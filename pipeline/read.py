@@ -57,7 +57,8 @@ class Batch:
 def is_ignored(path: Path) -> bool:
     """Lock files, hidden and temporary files are skipped without a word."""
     name = path.name
-    return name.startswith(("~$", ".", "~")) or name.endswith(("~", ".tmp", ".bak")) or name == "Thumbs.db"
+    system = name.lower() in ("thumbs.db", "desktop.ini")  # Windows' hidden files, once copied
+    return name.startswith(("~$", ".", "~")) or name.endswith(("~", ".tmp", ".bak")) or system
 
 
 def discover(root: Path) -> tuple[list[Path], list[dict]]:
@@ -143,19 +144,21 @@ def read_file(root: Path, path: Path, columns: Columns) -> FileRead:
     out.size, out.sha256 = len(data), hashlib.sha256(data).hexdigest()
     look = safety.inspect(data, path.suffix.lower())
     if look.unsafe:
-        out.problems.append(problem("qua-lon", out.tep, look.unsafe))
+        out.problems.append(problem("qua-lon", out.tep, look.unsafe, trang=look.sheet))
         return out
     try:
         sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)), look.formulas)
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
         out.problems.append(problem("khong-doc-duoc", out.tep, _reason(e)))
         return out
+    if "Xa" not in sheets:  # nothing in this file can be assessed: one line says so
+        out.problems.append(problem("thieu-trang", out.tep, "Xa", trang="Xa"))
+        return out
     for sheet in SHEETS:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
         else:
-            code = "thieu-trang" if sheet == "Xa" else "thieu-trang-thon"
-            out.problems.append(problem(code, out.tep, sheet, trang=sheet))
+            out.problems.append(problem("thieu-trang-thon", out.tep, sheet, trang=sheet))
     return out
 
 

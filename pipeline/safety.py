@@ -49,6 +49,7 @@ class Formula(str):
 @dataclass
 class Inspection:
     unsafe: str = ""  # why the file must not be parsed, in Vietnamese; "" when it is safe
+    sheet: str = ""  # the sheet that made it unsafe, where one did
     formulas: dict[str, dict[str, Formula]] = field(default_factory=dict)  # sheet name -> cell -> formula
 
 
@@ -74,7 +75,7 @@ def inspect(data: bytes, suffix: str) -> Inspection:
     for name, xml in sheets.items():
         too_big = _xlsx_extent(xml, name)
         if too_big:
-            return Inspection(too_big)
+            return Inspection(too_big, sheet=name)
     return Inspection(formulas={name: _uncomputed(xml) for name, xml in sheets.items() if b"<f" in xml})
 
 

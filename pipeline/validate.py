@@ -226,13 +226,15 @@ def _indicators_by_column(criteria: list[Criteria]) -> pd.Series:
 
 def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series, labels: pd.Series, sheet: str):
     """Hits (row index, column key, code) -> problem rows naming file, sheet and cell."""
-    hits = hits.drop_duplicates(["idx", "cot"])
+    hits = hits.drop_duplicates(["idx", "cot"]).reset_index(drop=True)
+    cells = raw.to_numpy()[raw.index.get_indexer(hits["idx"]), raw.columns.get_indexer(hits["cot"])]
+    found = pd.Series(cells, dtype=object)
+    # a required column missing from the file is one `thieu-cot` line for the file, not one per row
+    keep = ~(found.isna() & hits["ma_loi"].eq("thieu-gia-tri")).to_numpy(dtype=bool)
+    hits, found = hits[keep].reset_index(drop=True), found[keep].reset_index(drop=True)
     if hits.empty:
         return frame([])
     meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa"]].reset_index(drop=True)
-    hits = hits.reset_index(drop=True)
-    cells = raw.to_numpy()[raw.index.get_indexer(hits["idx"]), raw.columns.get_indexer(hits["cot"])]
-    found = pd.Series(cells, dtype=object)
     letters = batch.letters[batch.letters["trang"] == sheet].set_index(["tep", "cot"])["chu"]
     chu = pd.Series(letters.reindex(list(zip(meta["_tep"], hits["cot"], strict=True))).to_numpy())
     out = pd.DataFrame(

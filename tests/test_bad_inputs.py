@@ -1,0 +1,899 @@
+"""Workbooks as communes really send them: a generated corpus of bad and odd inputs.
+
+Each case builds an input folder (mostly one good commune file plus the odd or
+bad thing), runs `assess` through the CLI and checks the exact outcome: the exit
+status, the (file, sheet, cell, code) of every row of the summary's problems
+sheet, the severity and commune code of the key rows of loi-du-lieu.csv, and the
+results of the communes concerned in xa-2024.csv / ket-qua-2024.csv.
+
+Crafted files (zip and entity bombs, a cell at XFD1048576) are assessed in a
+subprocess with a 2 GiB address-space limit and a 60 s timeout, so that a reader
+which blows up fails its case instead of taking the test run down.
+
+The .xls, .ods and password-protected fixtures in tests/fixtures/ were made once
+by `PYTHONPATH=.:tests python tests/test_bad_inputs.py` (see `make_fixtures`): no maintained Python
+library writes .xls, the encrypted .xlsx needs msoffcrypto-tool (not a project dependency), and the
+tests should not need LibreOffice.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from conftest import REPO, Run, passing_commune, passing_village, read_csv, summary_problems, write_workbook
+from xlsxwriter.utility import xl_col_to_name
+
+from pipeline.catalog import load_columns
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COLUMNS = load_columns()
+LABELS = {sheet: COLUMNS.of(sheet)["label"].to_dict() for sheet in ("Xa", "Thon")}
+XA_KEYS = list(passing_commune())  # the column order write_workbook gives the Xa sheet
+THON_KEYS = list(passing_village())
+ISOLATED_MEMORY = 2 * 2**30
+ISOLATED_TIMEOUT = 60
+
+
+# --- building inputs -------------------------------------------------------------------------------------------------
+
+
+def cell(key: str, row: int = 4, keys: list[str] = XA_KEYS) -> str:
+    """The cell of `key` in data row `row` when the header is `keys` from column A (default: write_workbook's)."""
+    return f"{xl_col_to_name(keys.index(key))}{row}"
+
+
+def villages(ma_xa="00001", n=3) -> list[dict]:
+    return [passing_village(ma_xa, f"thôn {i}", smart=False) for i in range(1, n + 1)]
+
+
+def good(path: Path, ma_xa="00001", **overrides) -> Path:
+    """One passing commune and its villages, as write_workbook writes them (header row 3, data from row 4)."""
+    return write_workbook(path, [passing_commune(ma_xa, **overrides)], villages(ma_xa))
+
+
+def table(rows: list[dict], header: Callable[[str, str], object] | None = None, sheet="Xa", keys=None, titles=2):
+    """A sheet as a list of rows: `titles` title rows, a header (keys, or header(sheet, key)), the data rows."""
+    keys = keys or list(dict.fromkeys(k for r in rows for k in r))
+    out = ([[f"Biểu số liệu {sheet}"]] + [[] for _ in range(titles - 1)]) if titles else []
+    out.append([header(sheet, k) if header else k for k in keys])
+    out += [[r.get(k) for k in keys] for r in rows]
+    return out
+
+
+def write_rows(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """Write sheets cell by cell with xlsxwriter; None leaves the cell empty, a (formula, value) pair is a formula."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if isinstance(value, tuple):
+                    ws.write_formula(i, j, value[0], None, value[1])
+                elif value is not None:
+                    ws.write(i, j, value)
+    wb.close()
+    return path
+
+
+def write_openpyxl(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """Write sheets with openpyxl, which saves a formula ("=…") with no cached value."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for i, row in enumerate(rows, start=1):
+            for j, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(i, j, value)
+    wb.save(path)
+    return path
+
+
+def rezip(path: Path, edit: Callable[[str, bytes], bytes]) -> Path:
+    """Rewrite every member of a zip archive through edit(name, data)."""
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            z.writestr(info, edit(info.filename, data))
+    return path
+
+
+def both_sheets(ma_xa="00001", header=None, keys=None, titles=2, **overrides) -> dict[str, list[list]]:
+    return {
+        "Xa": table([passing_commune(ma_xa, **overrides)], header, "Xa", keys, titles),
+        "Thon": table(villages(ma_xa), header, "Thon", None, titles),
+    }
+
+
+def label(sheet: str, key: str) -> str:
+    return LABELS[sheet][key]
+
+
+def bare_upper(sheet: str, key: str) -> str:
+    """A label in capitals without accents, as typed on a keyboard without Vietnamese input ("MA XA")."""
+    text = unicodedata.normalize("NFD", label(sheet, key))
+    return re.sub(r"[\u0300-\u036f]", "", text).replace("đ", "d").replace("Đ", "D").upper()
+
+
+def untidy(sheet: str, key: str) -> str:
+    """A label as people retype it: a line break, doubled spaces, a required-mark and a colon."""
+    first, _, rest = label(sheet, key).partition(" ")
+    return f"{first}\n{rest.replace(' ', '  ')} (*):"
+
+
+# TCVN3 (ABC) code points, typed with the .VnTime fonts, of the letters used below; read as Latin-1 by a
+# spreadsheet they look like this (checked against glibc's TCVN5712-1 decoder for the lower-case letters).
+TCVN3 = {"à": "µ", "â": "©", "ã": "·", "ệ": "Ö", "ử": "ö"}
+
+
+def tcvn3(text: str) -> str:
+    return "".join(TCVN3.get(c, c) for c in text)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def xlsm(path: Path) -> Path:
+    """An xlsx generated as usual, declared macro-enabled as Excel saves a .xlsm."""
+    good(path.with_suffix(".tmp.xlsx"), "00001").rename(path)
+    macro = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+    plain = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    return rezip(path, lambda name, data: data.replace(plain, macro) if name == "[Content_Types].xml" else data)
+
+
+def sheet_xml_edit(path: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
+    return rezip(path, lambda name, data: edit(data) if name == member else data)
+
+
+BILLION_LAUGHS = (
+    b'<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode() for i in range(1, 10)
+    )
+    + b"]>"
+)
+
+
+def entity_bomb_in_strings(path: Path) -> Path:
+    """Billion laughs in sharedStrings.xml; the commune name refers to the outermost entity."""
+    write_workbook(path, [passing_commune("00001", ten_xa="Xã Bom")], villages("00001"))
+
+    def edit(data: bytes) -> bytes:
+        data = data.replace(b"?>", b"?>" + BILLION_LAUGHS, 1)
+        return data.replace("Xã Bom".encode(), b"&lol9;", 1)
+
+    return sheet_xml_edit(path, "xl/sharedStrings.xml", edit)
+
+
+def entity_bomb_in_sheet(path: Path) -> Path:
+    """Billion laughs in the Xa sheet's XML, used by an inline-string cell."""
+    good(path, "00001")
+
+    def edit(data: bytes) -> bytes:
+        data = data.replace(b"?>", b"?>" + BILLION_LAUGHS, 1)
+        bomb = b'<c r="AZ4" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+        return re.sub(rb'(<row r="4"[^>]*>.*?)</row>', lambda m: m.group(1) + bomb, data, count=1, flags=re.S)
+
+    return sheet_xml_edit(path, "xl/worksheets/sheet1.xml", edit)
+
+
+def far_cell(path: Path) -> Path:
+    """A good commune sheet with one stray value in the very last cell of the grid."""
+    good(path, "00001")
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    return sheet_xml_edit(path, "xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", far, 1))
+
+
+BOMB_BYTES = 300 * 2**20
+
+
+def zip_bomb(path: Path, lie: bool = False) -> Path:
+    """A workbook whose Xa sheet XML is 300 MB of spaces, deflated to about 1 MB.
+
+    With lie=True the archive's headers declare 1000 bytes instead, so a reader that trusts
+    the declared sizes alone is fooled.
+    """
+    good(path, "00001")
+    with zipfile.ZipFile(path) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    chunk = b" " * 2**20
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in members:
+            if name != "xl/worksheets/sheet1.xml":
+                z.writestr(name, data)
+                continue
+            head, tail = data.split(b"<sheetData>", 1)
+            with z.open(name, "w") as f:
+                f.write(head + b"<sheetData>")
+                for _ in range(BOMB_BYTES // len(chunk)):
+                    f.write(chunk)
+                f.write(tail)
+    if lie:
+        raw = bytearray(path.read_bytes())
+        name = b"xl/worksheets/sheet1.xml"
+        for sig, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+            for m in re.finditer(re.escape(sig), raw):
+                start = m.start()
+                if raw[start + name_at : start + name_at + len(name)] == name:
+                    raw[start + size_at : start + size_at + 4] = (1000).to_bytes(4, "little")
+        path.write_bytes(bytes(raw))
+    return path
+
+
+def truncated(path: Path) -> Path:
+    good(path, "00001")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(FIXTURES / name, dest)
+    return dest
+
+
+# --- the cases -------------------------------------------------------------------------------------------------------
+
+
+def either(*options):
+    """An expected value that may be any of these (only where the spec leaves the outcome open)."""
+    return frozenset(options)
+
+
+@dataclass
+class Case:
+    """One odd input and its exact outcome.
+
+    problems: every (file, sheet, cell, code) of the summary's problems sheet; an element may be
+        either(...) of several accepted values.
+    rows: fields of key rows of loi-du-lieu.csv; each must match some row exactly on the given fields.
+    communes: ma_xa -> ket_qua, or a dict of xa-2024.csv fields, or None when the commune must be absent.
+    indicators: (ma_xa, indicator) -> ket_qua, or a dict of ket-qua-2024.csv fields.
+    """
+
+    id: str
+    build: Callable[[Path], object]
+    problems: list[tuple] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    communes: dict = field(default_factory=lambda: {"00001": "dat"})
+    indicators: dict = field(default_factory=dict)
+    exit_code: int = 0
+    isolated: bool = False
+
+
+def bad_cell_case(id, key, value, code, unaffected, indicator, **extra):
+    """A single bad Xa cell in an otherwise passing commune: one problem, one indicator not assessable."""
+    found = extra.pop("found", str(value))
+    return Case(
+        id,
+        lambda d: good(d / "xa.xlsx", "00001", **{key: value}),
+        problems=[("xa.xlsx", "Xa", cell(key), code)],
+        rows=[dict(tep="xa.xlsx", trang="Xa", o=cell(key), cot=key, gia_tri=found, muc_do="loi", ma_xa="00001")],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", indicator): "khong_danh_gia_duoc", ("00001", unaffected): "dat"},
+        exit_code=3,
+        **extra,
+    )
+
+
+def build_sub_folders(d: Path):
+    good(d / "huyen-a" / "xa-1.xlsx", "00001")
+    good(d / "huyen-b" / "2024" / "xa-2.xlsx", "00002", dan_so_lao_dong_smartphone="80%")
+
+
+def build_lock_file(d: Path):
+    good(d / "xa.xlsx", "00001")
+    (d / "~$xa.xlsx").write_bytes(b"\x0bNguyen Van A" + b"\x20" * 40 + b"\x0bNguyen Van A" + b"\x00" * 100)
+    (d / ".~lock.xa.xlsx#").write_text("Nguyen Van A,may-1,/tmp,29.11.2024 09:00,file:///x;")
+
+
+def build_hidden_and_temp(d: Path):
+    good(d / "xa.xlsx", "00001")
+    (d / ".hidden.xlsx").write_bytes(b"not a workbook")
+    (d / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (d / "~WRL0001.tmp").write_bytes(b"\x00" * 64)
+    (d / "xa.xlsx.tmp").write_bytes(b"half-written")
+    (d / ".Trash-0" / "files").mkdir(parents=True)
+    (d / ".Trash-0" / "files" / "cu.xlsx").write_bytes(b"deleted, half-written")
+
+
+def build_windows_hidden_files(d: Path):
+    """Files Windows keeps hidden in every folder, copied along with it (the hidden attribute does not travel)."""
+    good(d / "xa.xlsx", "00001")
+    (d / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    (d / "huyen-a").mkdir()
+    (d / "huyen-a" / "desktop.ini").write_text("[.ShellClassInfo]\r\n")
+
+
+def build_other_files(d: Path):
+    good(d / "xa.xlsx", "00001")
+    (d / "notes.txt").write_text("Gửi kèm số liệu xã\n", encoding="utf-8")
+    (d / "huyen-a").mkdir()
+    (d / "huyen-a" / "cong-van.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+
+
+def build_formats(fixture: str, name: str):
+    def build(d: Path):
+        good(d / "xa.xlsx", "00001")
+        copy_fixture(fixture, d / name)
+
+    return build
+
+
+def build_title_rows(d: Path):
+    sheets = both_sheets("00001", titles=6, dan_so_lao_dong_smartphone="80%")
+    sheets["Xa"][1] = ["UBND huyện Thử"]
+    sheets["Xa"][3] = ["Đơn vị báo cáo: xã 00001", None, None, "Kỳ báo cáo: năm 2024"]
+    write_rows(d / "xa.xlsx", sheets)
+
+
+SHUFFLED = XA_KEYS.copy()
+random.Random(2024).shuffle(SHUFFLED)
+
+
+def build_missing_ma_xa(d: Path):
+    keys = [k for k in XA_KEYS if k != "ma_xa"]
+    write_rows(d / "a.xlsx", {"Xa": table([passing_commune("00001")], keys=keys)})
+    good(d / "b.xlsx", "00002")
+
+
+def build_unknown_column(d: Path):
+    row = passing_commune("00001") | {"Ghi chú": "đã rà soát"}
+    write_rows(d / "xa.xlsx", {"Xa": table([row]), "Thon": table(villages(), sheet="Thon")})
+
+
+YES = {
+    "co_diem_buu_chinh": ("x", "8.1"),
+    "co_dai_truyen_thanh": (1, "8.3"),
+    "ung_dung_cntt_dieu_hanh": (True, "8.4"),
+    "bc_may_tinh": ("Đạt", "8.1.a"),
+    "bc_may_quet": ("yes", "8.1.b"),
+    "bc_nhan_vien_dao_tao": ("CÓ", "8.1.c"),
+    "bc_tiep_nhan_tra_kq": ("1", "8.1.d"),
+    "co_diem_xuat_ban_pham": ("TRUE", "8.3.d"),
+    "mc_may_tinh": (" có ", "15.2.a"),
+    "mc_camera": ("X", "15.2.b"),
+    "mc_man_hinh_cam_ung": ("Yes", "15.2.c"),
+    "mc_may_quet": ("ĐẠT", "15.2.d"),
+}
+NO = {
+    "co_diem_buu_chinh": ("KHÔNG", "8.1"),
+    "ung_dung_cntt_dieu_hanh": (False, "8.4"),
+    "bc_may_tinh": (0, "8.1.a"),
+    "bc_may_quet": ("0", "8.1.b"),
+    "bc_nhan_vien_dao_tao": ("Không đạt", "8.1.c"),
+    "bc_tiep_nhan_tra_kq": ("no", "8.1.d"),
+    "mc_may_tinh": ("khong", "15.2.a"),
+    "mc_camera": ("FALSE", "15.2.b"),
+}
+COUNTS = {
+    "dan_so_lao_dong": "10.000",
+    "dan_so_lao_dong_smartphone": "8,500",
+    "tong_so_ho": " 3 000 ",
+    "so_ho_xem_truyen_hinh": 2900.0,
+    "van_ban_tong": "1\u00a0000",
+    "van_ban_ky_so": "800",
+    "ho_so_tong": "1.234.567",
+    "ho_so_cap_nhat": "1,234,567",
+    "ho_so_truc_tuyen": 1000000.0,
+}
+
+
+def build_numeric_code(d: Path):
+    write_workbook(d / "xa.xlsx", [passing_commune(1234)], [v | {"ma_xa": 1234} for v in villages("01234")])
+
+
+def build_nfd(d: Path):
+    row = passing_commune("00001", ten_xa=nfd("  Xã Hòa Bình\u00a0 "), huyen=nfd("huyện Thử "))
+    write_workbook(d / "xa.xlsx", [row], villages("00001"))
+
+
+def build_formula_without_value(d: Path):
+    sheets = both_sheets("00001", dan_so_lao_dong_smartphone="=4000+4500")
+    write_openpyxl(d / "xa.xlsx", sheets)
+
+
+def build_formula_with_value(d: Path):
+    sheets = both_sheets("00001", dan_so_lao_dong_smartphone=("=4000+4500", 8500))
+    write_rows(d / "xa.xlsx", sheets)
+
+
+def build_no_xa_sheet(d: Path):
+    good(d / "xa.xlsx", "00002")
+    write_rows(d / "khong-co-trang-xa.xlsx", {"Sheet1": table([passing_commune("00001")])})
+
+
+def build_conflict(d: Path):
+    good(d / "a.xlsx", "00001")
+    write_workbook(
+        d / "b.xlsx", [passing_commune("00002"), passing_commune("00001", ten_xa="Xã Một")], villages("00002")
+    )
+
+
+def build_unknown_commune(d: Path):
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")], villages("00001") + [passing_village("09999", "thôn 9")])
+
+
+def build_duplicate_village(d: Path, second="thôn 2"):
+    thon = villages("00001") + [passing_village("00001", second, smart=False)]
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")], thon)
+
+
+def with_good_commune(make: Callable[[Path], object], name: str) -> Callable[[Path], None]:
+    """The crafted file holds commune 00001; commune 00002 in another file must still be assessed."""
+
+    def build(d: Path):
+        good(d / "xa.xlsx", "00002")
+        make(d / name)
+
+    return build
+
+
+def write_bytes(name: str, data: bytes) -> Callable[[Path], None]:
+    return with_good_commune(lambda p: p.write_bytes(data), name)
+
+
+UNREADABLE = either("khong-doc-duoc", "qua-lon")
+BOTH = {"00001": None, "00002": "dat"}  # the crafted file's commune is not read, the other one is assessed
+
+CASES = [
+    # Files: every format, sub-folders, ignored and skipped files
+    Case("xlsm", lambda d: xlsm(d / "xa.xlsm")),
+    Case(
+        "xls-fixture",
+        build_formats("hai-xa.xls", "hai-xa.xls"),
+        problems=[("hai-xa.xls", "Xa", "H5", "sai-kieu")],
+        rows=[
+            dict(tep="hai-xa.xls", o="H5", cot="dan_so_lao_dong_smartphone", gia_tri="80%", muc_do="loi", ma_xa="00003")
+        ],
+        communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
+        indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "ods-fixture",
+        build_formats("hai-xa.ods", "huyen-a/hai-xa.ods"),
+        problems=[("huyen-a/hai-xa.ods", "Xa", "H5", "sai-kieu")],
+        rows=[dict(tep="huyen-a/hai-xa.ods", o="H5", gia_tri="80%", muc_do="loi", ma_xa="00003")],
+        communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
+        indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "sub-folders",
+        build_sub_folders,
+        problems=[("huyen-b/2024/xa-2.xlsx", "Xa", cell("dan_so_lao_dong_smartphone"), "sai-kieu")],
+        rows=[dict(tep="huyen-b/2024/xa-2.xlsx", o="H4", muc_do="loi", ma_xa="00002")],
+        communes={"00001": "dat", "00002": "khong_danh_gia_duoc"},
+        exit_code=3,
+    ),
+    Case("lock-files-ignored", build_lock_file),
+    Case("hidden-and-temporary-files-ignored", build_hidden_and_temp),
+    Case("windows-hidden-files-ignored", build_windows_hidden_files),
+    Case(
+        "other-files-skipped",
+        build_other_files,
+        problems=[("notes.txt", "", "", "bo-qua-tep"), ("huyen-a/cong-van.pdf", "", "", "bo-qua-tep")],
+        rows=[dict(tep="notes.txt", o="", muc_do="canh_bao", ma_xa=""), dict(tep="huyen-a/cong-van.pdf", o="")],
+    ),
+    # Headers as people write them
+    Case(
+        "title-rows-above-header",
+        build_title_rows,
+        problems=[("xa.xlsx", "Xa", cell("dan_so_lao_dong_smartphone", row=8), "sai-kieu")],
+        rows=[dict(tep="xa.xlsx", trang="Xa", o="H8", cot="dan_so_lao_dong_smartphone", muc_do="loi", ma_xa="00001")],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "8.2.a"): "khong_danh_gia_duoc", ("00001", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case("vietnamese-labels", lambda d: write_rows(d / "xa.xlsx", both_sheets(header=label))),
+    Case("labels-upper-case-no-accents", lambda d: write_rows(d / "xa.xlsx", both_sheets(header=bare_upper))),
+    Case("labels-with-line-breaks-and-marks", lambda d: write_rows(d / "xa.xlsx", both_sheets(header=untidy))),
+    Case(
+        "shuffled-columns",
+        lambda d: write_rows(d / "xa.xlsx", both_sheets(keys=SHUFFLED, header=label, mc_camera="Chưa có")),
+        problems=[("xa.xlsx", "Xa", cell("mc_camera", keys=SHUFFLED), "sai-kieu")],
+        rows=[
+            dict(o=cell("mc_camera", keys=SHUFFLED), cot="mc_camera", gia_tri="Chưa có", muc_do="loi", ma_xa="00001")
+        ],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "15.2.b"): "khong_danh_gia_duoc", ("00001", "15.2.c"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "missing-ma_xa-column",
+        build_missing_ma_xa,
+        problems=[("a.xlsx", "Xa", "", "thieu-cot"), ("a.xlsx", "Thon", "", "thieu-trang-thon")],
+        rows=[dict(tep="a.xlsx", trang="Xa", o="", cot="ma_xa", muc_do="loi", ma_xa="")],
+        communes={"00001": None, "00002": "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "missing-ten_xa-column",
+        lambda d: write_rows(d / "xa.xlsx", both_sheets(keys=[k for k in XA_KEYS if k != "ten_xa"])),
+        problems=[("xa.xlsx", "Xa", "", "thieu-cot")],
+        rows=[dict(tep="xa.xlsx", trang="Xa", o="", cot="ten_xa", muc_do="loi")],
+        communes={"00001": {"ket_qua": "dat", "ten_xa": ""}},
+        exit_code=3,
+    ),
+    Case(
+        "unknown-column-warned",
+        build_unknown_column,
+        problems=[("xa.xlsx", "Xa", f"{xl_col_to_name(len(XA_KEYS))}3", "cot-la")],
+        rows=[dict(tep="xa.xlsx", trang="Xa", o=f"{xl_col_to_name(len(XA_KEYS))}3", muc_do="canh_bao")],
+    ),
+    # Values as people type them
+    Case(
+        "yes-spellings",
+        lambda d: good(d / "xa.xlsx", "00001", **{k: v for k, (v, _) in YES.items()}),
+        indicators={("00001", ind): "dat" for _, ind in YES.values()},
+    ),
+    Case(
+        "no-spellings",
+        lambda d: good(d / "xa.xlsx", "00001", **{k: v for k, (v, _) in NO.items()}),
+        communes={"00001": "khong_dat"},
+        indicators={("00001", ind): "khong_dat" for _, ind in NO.values()} | {("00001", "15.2.c"): "dat"},
+    ),
+    bad_cell_case("yes-no-unknown-spelling", "mc_camera", "Chưa có", "sai-kieu", "15.2.c", "15.2.b"),
+    Case(
+        "counts-as-typed",
+        lambda d: good(d / "xa.xlsx", "00001", **COUNTS),
+        indicators={
+            ("00001", "8.2.a"): {"tu_so": "8500", "mau_so": "10000", "ket_qua": "dat"},
+            ("00001", "8.3.c"): {"tu_so": "2900", "mau_so": "3000", "ket_qua": "dat"},
+            ("00001", "15.2.f"): {"tu_so": "800", "mau_so": "1000", "ket_qua": "dat"},
+            ("00001", "15.2.h"): {"tu_so": "1234567", "mau_so": "1234567", "ket_qua": "dat"},
+            ("00001", "15.2.i"): {"tu_so": "1000000", "mau_so": "1234567", "ket_qua": "dat"},
+        },
+    ),
+    bad_cell_case("count-percentage", "dan_so_lao_dong_smartphone", "80%", "sai-kieu", "15.2.k", "8.2.a"),
+    bad_cell_case("count-decimal-comma", "so_ho_xem_truyen_hinh", "1.234,5", "sai-kieu", "8.3.d", "8.3.c"),
+    bad_cell_case("count-fraction", "can_bo_boi_duong", 12.5, "sai-kieu", "15.2.f", "15.2.j"),
+    bad_cell_case("count-negative", "tthc_truc_tuyen", -5, "ngoai-khoang", "15.2.g", "15.2.e"),
+    Case(
+        "numeric-commune-code",
+        build_numeric_code,
+        communes={"01234": {"ket_qua": "dat", "ma_xa": "01234"}},
+        indicators={("01234", "8.3.a"): "dat"},
+    ),
+    Case(
+        "text-nfc-and-trimmed",
+        build_nfd,
+        communes={"00001": {"ket_qua": "dat", "ten_xa": "Xã Hòa Bình", "huyen": "huyện Thử"}},
+    ),
+    Case(
+        "tcvn3-text",
+        lambda d: good(d / "xa.xlsx", "00001", ten_xa=tcvn3("Xã Hoàng Tây"), huyen=tcvn3("huyện Thử")),
+        problems=[("xa.xlsx", "Xa", "B4", "tcvn3"), ("xa.xlsx", "Xa", "C4", "tcvn3")],
+        rows=[
+            dict(tep="xa.xlsx", o="B4", cot="ten_xa", gia_tri="X· Hoµng T©y", muc_do="canh_bao", ma_xa="00001"),
+            dict(tep="xa.xlsx", o="C4", cot="huyen", muc_do="canh_bao", ma_xa="00001"),
+        ],
+        communes={"00001": {"ket_qua": "dat", "ten_xa": "Xã Hoàng Tây", "huyen": "huyện Thử"}},
+    ),
+    Case(
+        "formula-without-cached-value",
+        build_formula_without_value,
+        problems=[("xa.xlsx", "Xa", "H4", "cong-thuc")],
+        rows=[dict(tep="xa.xlsx", trang="Xa", o="H4", cot="dan_so_lao_dong_smartphone", muc_do="loi", ma_xa="00001")],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "8.2.a"): "khong_danh_gia_duoc", ("00001", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "formula-with-cached-value",
+        build_formula_with_value,
+        indicators={("00001", "8.2.a"): {"tu_so": "8500", "ket_qua": "dat"}},
+    ),
+    # Files that cannot be read: one line each, the other file still assessed
+    Case(
+        "truncated-zip",
+        with_good_commune(truncated, "hong.xlsx"),
+        problems=[("hong.xlsx", "", "", "khong-doc-duoc")],
+        rows=[dict(tep="hong.xlsx", trang="", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    Case(
+        "text-renamed-xlsx",
+        write_bytes("so-lieu.xlsx", "ma_xa;ten_xa\n00001;Xã Một\n".encode()),
+        problems=[("so-lieu.xlsx", "", "", "khong-doc-duoc")],
+        rows=[dict(tep="so-lieu.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    Case(
+        "html-saved-as-xls",
+        write_bytes("xuat-tu-web.xls", b"<html><body><table><tr><td>ma_xa</td></tr></table></body></html>"),
+        problems=[("xuat-tu-web.xls", "", "", "khong-doc-duoc")],
+        rows=[dict(tep="xuat-tu-web.xls", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    Case(
+        "password-protected",
+        with_good_commune(lambda p: copy_fixture("mat-khau.xlsx", p), "mat-khau.xlsx"),
+        problems=[("mat-khau.xlsx", "", "", "khong-doc-duoc")],
+        rows=[dict(tep="mat-khau.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    Case(
+        "empty-file",
+        write_bytes("rong.xlsx", b""),
+        problems=[("rong.xlsx", "", "", "khong-doc-duoc")],
+        rows=[dict(tep="rong.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    Case(
+        "no-xa-sheet",
+        build_no_xa_sheet,
+        problems=[("khong-co-trang-xa.xlsx", "Xa", "", "thieu-trang")],
+        rows=[dict(tep="khong-co-trang-xa.xlsx", trang="Xa", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+    ),
+    # Conflicts and the links between sheets
+    Case(
+        "same-commune-in-two-files",
+        build_conflict,
+        problems=[("a.xlsx", "Xa", "A4", "trung-ma-xa"), ("b.xlsx", "Xa", "A5", "trung-ma-xa")],
+        rows=[
+            dict(tep="a.xlsx", trang="Xa", o="A4", cot="ma_xa", gia_tri="00001", muc_do="loi", ma_xa="00001"),
+            dict(tep="b.xlsx", trang="Xa", o="A5", cot="ma_xa", gia_tri="00001", muc_do="loi", ma_xa="00001"),
+        ],
+        communes={"00001": "khong_danh_gia_duoc", "00002": "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "village-of-unknown-commune",
+        build_unknown_commune,
+        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999")],
+        exit_code=3,
+    ),
+    Case(
+        "duplicate-village-name",
+        build_duplicate_village,
+        problems=[("xa.xlsx", "Thon", cell("ten_thon", 7, THON_KEYS), "trung-ten-thon")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="B7", cot="ten_thon", muc_do="loi", ma_xa="00001")],
+        indicators={("00001", "8.3.b"): {"tu_so": "3", "mau_so": "3", "ket_qua": "dat"}},
+        exit_code=3,
+    ),
+    Case(
+        "duplicate-village-name-other-unicode-form",
+        lambda d: build_duplicate_village(d, second=nfd("thôn 2 ")),
+        problems=[("xa.xlsx", "Thon", "B7", "trung-ten-thon")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="B7", muc_do="loi", ma_xa="00001")],
+        indicators={("00001", "8.3.b"): {"tu_so": "3", "mau_so": "3", "ket_qua": "dat"}},
+        exit_code=3,
+    ),
+    # Safe to read: crafted files fail cleanly, within bounded time and memory
+    Case(
+        "zip-bomb",
+        with_good_commune(zip_bomb, "bom.xlsx"),
+        problems=[("bom.xlsx", "", "", "qua-lon")],
+        rows=[dict(tep="bom.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+        isolated=True,
+    ),
+    Case(
+        "zip-bomb-declaring-small-sizes",
+        with_good_commune(lambda p: zip_bomb(p, lie=True), "bom.xlsx"),
+        problems=[("bom.xlsx", "", "", UNREADABLE)],
+        rows=[dict(tep="bom.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+        isolated=True,
+    ),
+    Case(
+        "cell-at-XFD1048576",
+        with_good_commune(far_cell, "o-xa.xlsx"),
+        problems=[("o-xa.xlsx", "Xa", either("", "XFD1048576"), "qua-lon")],
+        rows=[dict(tep="o-xa.xlsx", trang="Xa", muc_do="loi")],
+        communes={"00001": either(None, "dat"), "00002": "dat"},
+        exit_code=3,
+        isolated=True,
+    ),
+    Case(
+        "entity-bomb-in-shared-strings",
+        with_good_commune(entity_bomb_in_strings, "thu.xlsx"),
+        problems=[("thu.xlsx", "", "", UNREADABLE)],
+        rows=[dict(tep="thu.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+        isolated=True,
+    ),
+    Case(
+        "entity-bomb-in-sheet",
+        with_good_commune(entity_bomb_in_sheet, "thu.xlsx"),
+        problems=[("thu.xlsx", "", "", UNREADABLE)],
+        rows=[dict(tep="thu.xlsx", o="", muc_do="loi", ma_xa="")],
+        communes=BOTH,
+        exit_code=3,
+        isolated=True,
+    ),
+]
+
+
+# --- running and checking --------------------------------------------------------------------------------------------
+
+
+def _limit_memory():  # pragma: no cover - runs in the child
+    resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY, ISOLATED_MEMORY))
+
+
+class IsolatedRun(Run):
+    """`assess` in a child process with bounded memory and time; same accessors as Run."""
+
+    def __init__(self, input_dir: Path, output_dir: Path):
+        env = os.environ | {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        cmd = [sys.executable, "-m", "pipeline", "assess", "--input", str(input_dir), "--output", str(output_dir)]
+        try:
+            done = subprocess.run(
+                cmd,
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=ISOLATED_TIMEOUT,
+                preexec_fn=_limit_memory,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"assess did not finish within {ISOLATED_TIMEOUT} s")
+        self.output = output_dir
+        self.exit_code = done.returncode
+        self.stdout, self.stderr = done.stdout, done.stderr
+
+
+def _same(actual, expected) -> bool:
+    return actual in expected if isinstance(expected, frozenset) else actual == expected
+
+
+def _matched(actual: list[tuple], expected: list[tuple]) -> bool:
+    """Every actual row matches a distinct expected pattern and none is left over."""
+    left = list(expected)
+    for row in sorted(actual, key=str):
+        hit = next((p for p in left if len(p) == len(row) and all(map(_same, row, p))), None)
+        if hit is None:
+            return False
+        left.remove(hit)
+    return not left
+
+
+def assess_case(case: Case, tmp_path: Path) -> Run:
+    folder = tmp_path / "input"
+    folder.mkdir()
+    case.build(folder)
+    if case.isolated:
+        run = IsolatedRun(folder, tmp_path / "output")
+        assert "Traceback" not in run.stderr, run.stderr[-3000:]
+        assert run.exit_code == case.exit_code, (run.stdout + run.stderr)[-3000:]
+    else:
+        run = Run(folder, tmp_path / "output")
+        assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
+        assert "Traceback" not in run.result.output
+        assert run.exit_code == case.exit_code, run.result.output
+    return run
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path):
+    run = assess_case(case, tmp_path)
+
+    found = summary_problems(run)
+    assert _matched(found, case.problems), f"summary problems {sorted(found, key=str)} != {case.problems}"
+
+    # loi-du-lieu.csv holds the same problems as the summary, each with a severity and, for a column, its label
+    rows = run.problems()
+    assert sorted((r["tep"], r["trang"], r["o"]) for r in rows) == sorted(f[:3] for f in found)
+    for r in rows:
+        assert r["muc_do"] in ("loi", "canh_bao"), r
+        if r["cot"] in LABELS.get(r["trang"], {}):
+            assert LABELS[r["trang"]][r["cot"]] in r["mo_ta"], r
+    for want in case.rows:
+        assert any(all(r.get(k) == v for k, v in want.items()) for r in rows), f"no row {want} in {rows}"
+
+    communes = run.communes()
+    for ma_xa, want in case.communes.items():
+        got = communes.get(ma_xa)
+        options = want if isinstance(want, frozenset) else [want]
+        assert any(_commune_is(got, w) for w in options), f"{ma_xa}: {got} is not {want}"
+    results = run.results()
+    for key, want in case.indicators.items():
+        want = {"ket_qua": want} if isinstance(want, str) else want
+        got = results.get(key, {})
+        assert {k: got.get(k) for k in want} == want, key
+
+
+def _commune_is(got: dict | None, want) -> bool:
+    if want is None:
+        return got is None
+    want = {"ket_qua": want} if isinstance(want, str) else want
+    return got is not None and {k: got.get(k) for k in want} == want
+
+
+def test_corpus_covers_enough_cases():
+    assert len(CASES) >= 25
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+# --- exit status of runs that cannot finish --------------------------------------------------------------------------
+
+
+def test_missing_input_folder_is_a_failed_run_without_traceback(tmp_path):
+    run = Run(tmp_path / "nowhere", tmp_path / "output")
+    assert run.exit_code == 1
+    assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
+    assert "nowhere" in run.result.output
+
+
+def test_unwritable_output_is_a_failed_run_without_traceback(tmp_path):
+    good(tmp_path / "input" / "xa.xlsx", "00001")
+    (tmp_path / "output").mkdir()
+    (tmp_path / "output" / "2024").write_text("a file where the year's folder goes")
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 1, run.result.output
+    assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
+    assert "2024" in run.result.output
+
+
+def test_only_unreadable_files_still_writes_the_problems(tmp_path):
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "rong.xlsx").write_bytes(b"")
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 3, run.result.output
+    assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
+    rows = read_csv(tmp_path / "output" / "loi-du-lieu.csv")
+    assert [(r["tep"], r["muc_do"]) for r in rows] == [("rong.xlsx", "loi")]
+
+
+# --- fixtures --------------------------------------------------------------------------------------------------------
+
+
+def make_fixtures(folder: Path = FIXTURES) -> None:  # pragma: no cover - run by hand
+    """Write tests/fixtures/: hai-xa.xls and hai-xa.ods (00002 passing; 00003 with "80%" at H5), mat-khau.xlsx.
+
+    The .xls and .ods are converted by LibreOffice (soffice) from a generated .xlsx; mat-khau.xlsx is a
+    commune workbook encrypted with the password "x" by the msoffcrypto-tool command (pip install
+    msoffcrypto-tool), which must be on PATH.
+    """
+    import tempfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "hai-xa.xlsx"
+        rows = [passing_commune("00002"), passing_commune("00003", dan_so_lao_dong_smartphone="80%")]
+        write_workbook(src, rows, villages("00002") + villages("00003"))
+        for fmt in ("xls", "ods"):
+            subprocess.run(
+                ["soffice", "--headless", "--convert-to", fmt, "--outdir", str(folder), str(src)], check=True
+            )
+        plain = good(Path(tmp) / "mat-khau.xlsx", "00001")
+        subprocess.run(["msoffcrypto-tool", "-e", "-p", "x", str(plain), str(folder / "mat-khau.xlsx")], check=True)
+
+
+if __name__ == "__main__":  # pragma: no cover - PYTHONPATH=.:tests python tests/test_bad_inputs.py
+    make_fixtures()
