@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.catalog import Criteria
+from pipeline.parse import fold, fold_series
 
 NOT_APPLICABLE, MET, NOT_ASSESSABLE, NOT_MET = 0, 1, 2, 3
 RESULTS = {NOT_APPLICABLE: "khong_ap_dung", MET: "dat", NOT_ASSESSABLE: "khong_danh_gia_duoc", NOT_MET: "khong_dat"}
@@ -53,11 +54,16 @@ def assess(xa: pd.DataFrame, thon: pd.DataFrame, criteria: Criteria) -> Assessme
     return Assessment(communes, results, villages)
 
 
-def ratio_codes(n: pd.Series, d: pd.Series, t: Fraction, zero=NOT_ASSESSABLE) -> pd.Series:
-    """n/d against threshold t on the exact fraction; a zero denominator gives `zero`."""
-    met = (n * t.denominator >= d * t.numerator).fillna(False).astype(bool)
+def ratio_codes(n: pd.Series, d: pd.Series, t: Fraction | tuple, zero=NOT_ASSESSABLE) -> pd.Series:
+    """n/d against threshold t = p/q on the exact fraction; a zero denominator gives `zero`.
+
+    t is one Fraction, or a pair of columns (p, q) when the threshold depends on the commune.
+    """
+    p, q = (t.numerator, t.denominator) if isinstance(t, Fraction) else t
+    met = (n * q >= d * p).fillna(False).astype(bool)
     codes = pd.Series(np.where(met, MET, NOT_MET), index=n.index)
-    codes[(n.isna() | d.isna()).to_numpy()] = NOT_ASSESSABLE
+    unknown = n.isna() | d.isna() | (p.isna() if isinstance(p, pd.Series) else False)
+    codes[unknown.to_numpy()] = NOT_ASSESSABLE
     codes[d.eq(0).fillna(False).to_numpy()] = zero
     return codes
 
@@ -76,12 +82,30 @@ def _flag(xa, thon, row) -> pd.DataFrame:
 
 
 def _ratio(xa, thon, row) -> pd.DataFrame:
-    n, d, t = xa[row["numerator"]], xa[row["denominator"]], row["threshold"]
+    n, d, t = xa[row["numerator"]], xa[row["denominator"]], _threshold(xa, row)
     zero = NOT_APPLICABLE if row["not_applicable_when_zero"] else NOT_ASSESSABLE
     value = (n / d.where(d > 0)).astype("Float64")
+    shown = float(t) if isinstance(t, Fraction) else (t[0] / t[1]).astype("Float64")
     return pd.DataFrame(
-        {"tu_so": n, "mau_so": d, "gia_tri": value, "nguong": float(t), "code": ratio_codes(n, d, t, zero)}
+        {"tu_so": n, "mau_so": d, "gia_tri": value, "nguong": shown, "code": ratio_codes(n, d, t, zero)}
     )
+
+
+def _threshold(xa: pd.DataFrame, row: pd.Series) -> Fraction | tuple[pd.Series, pd.Series]:
+    """The indicator's threshold, or per commune when the catalog sets it by a column (`threshold_by`).
+
+    A commune whose group has no threshold (and no default) is not assessable on it.
+    """
+    if not isinstance(row["threshold_by"], str):
+        return row["threshold"]
+    table = {fold(str(k)): v for k, v in row["thresholds"].items()}
+    group = fold_series(xa[row["threshold_by"]].astype(object))
+    default = row["threshold"]
+    p = group.map({k: v.numerator for k, v in table.items()})
+    q = group.map({k: v.denominator for k, v in table.items()})
+    if default is not None:
+        p, q = p.fillna(default.numerator), q.fillna(default.denominator)
+    return p.astype("Int64"), q.astype("Int64")
 
 
 def _all_villages(xa, thon, row) -> pd.DataFrame:

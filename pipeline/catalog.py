@@ -73,10 +73,13 @@ def load_criteria(path: Path) -> Criteria:
     tiers = pd.DataFrame(data["tiers"]).set_index("key")
     tiers["rank"] = range(len(tiers))
     ind = pd.DataFrame(data["indicators"]).set_index("id")
-    for field in ("column", "numerator", "denominator", "requires", "part_of"):
+    for field in ("column", "numerator", "denominator", "requires", "part_of", "threshold_by", "thresholds"):
         if field not in ind:
             ind[field] = None
-    ind["threshold"] = [_fraction(t) for t in ind.get("threshold", [None] * len(ind))]
+    ind["threshold"] = [fraction(t) for t in ind.get("threshold", [None] * len(ind))]
+    ind["thresholds"] = [
+        {k: fraction(v) for k, v in t.items()} if isinstance(t, dict) else None for t in ind["thresholds"]
+    ]
     flag = ind.get("not_applicable_when_zero", pd.Series(False, index=ind.index))
     ind["not_applicable_when_zero"] = flag.fillna(False).astype(bool)
     unknown = set(ind["tier"]) - set(tiers.index)
@@ -85,7 +88,7 @@ def load_criteria(path: Path) -> Criteria:
     ind["tier_rank"] = ind["tier"].map(tiers["rank"])
     ind["columns"] = [
         tuple(c for c in row if isinstance(c, str))
-        for row in ind[["column", "numerator", "denominator", "requires"]].itertuples(index=False)
+        for row in ind[["column", "numerator", "denominator", "requires", "threshold_by"]].itertuples(index=False)
     ]
     return Criteria(
         period=data["period"],
@@ -106,7 +109,7 @@ def criteria_for(year: int, folder: Path = SCHEMAS) -> Criteria | None:
     return next((c for c in criteria_files(folder) if c.covers(year)), None)
 
 
-def _fraction(value) -> Fraction | None:
+def fraction(value) -> Fraction | None:
     """Thresholds are compared as exact fractions: 0.8 means 4/5, not 0.80000000001."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
