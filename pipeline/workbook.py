@@ -80,6 +80,7 @@ TEXT = {
         "kept_xa": "Dòng Xa nhận",
         "rows_thon": "Dòng Thôn đọc",
         "kept_thon": "Dòng Thôn nhận",
+        "rejected": "Dòng bị loại (xem Lỗi dữ liệu)",
         "catalog": "Bộ chỉ tiêu",
         "period": "Giai đoạn",
         "catalog_file": "Tệp danh mục",
@@ -144,6 +145,7 @@ TEXT = {
         "kept_xa": "Xa rows accepted",
         "rows_thon": "Thon rows read",
         "kept_thon": "Thon rows accepted",
+        "rejected": "Rows rejected (see Data problems)",
         "catalog": "Criteria",
         "period": "Period",
         "catalog_file": "Catalog file",
@@ -378,7 +380,11 @@ class Book:
             ("nhan_xa", "kept_xa", "int"),
             ("dong_thon", "rows_thon", "int"),
             ("nhan_thon", "kept_thon", "int"),
+            ("loai", "rejected", "int"),
         ]
+        sources = sources.assign(
+            loai=sources["dong_xa"] + sources["dong_thon"] - sources["nhan_xa"] - sources["nhan_thon"]
+        )
         self._write_header_row(ws, top, [t.get(h, "SHA-256") for _, h, _ in cols])
         self._columns(ws, top + 1, sources, cols)
         ws.set_column(0, 0, max(30, int(sources["tep"].str.len().max() or 0) + 2))
@@ -589,4 +595,3 @@ def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
 def _sheet_name(name: str) -> str:
     """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
     return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
-

@@ -102,7 +102,7 @@ def test_problems_sheet_and_sources(mixed):
     sources = list(wb["Nguồn"].iter_rows(values_only=True))
     assert ("Giai đoạn", "2021-2025") in [r[:2] for r in sources]
     files = [r for r in sources if r[0] == "hai.xlsx"]
-    assert files[0][3:] == (3, 3, 9, 9)
+    assert files[0][3:] == (3, 3, 9, 9, 0)
     assert re.fullmatch(r"[0-9a-f]{64}", files[0][2])
 
 
