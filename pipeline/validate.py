@@ -36,15 +36,8 @@ class Checked:
 
 def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checked:
     tiers = pd.concat([c.tiers for c in criteria])
-    uses = _indicators_by_column(criteria)
-    labels = lambda sheet: columns.of(sheet)["label"]  # noqa: E731
-    xa, xa_hits = _typed(batch.xa, columns.of("Xa"), columns, tiers)
-    xa_hits += _schema_hits(xa, _schema(columns.of("Xa"), criteria, "Xa", tiers), labels("Xa"))
-    xa = _blank(xa, xa_hits)
-    known = xa["ma_xa"].dropna().unique()
-    thon, thon_hits = _typed(batch.thon, columns.of("Thon"), columns, tiers)
-    thon_hits += _schema_hits(thon, _schema(columns.of("Thon"), criteria, "Thon", tiers, known), labels("Thon"))
-    thon = _blank(thon, thon_hits)
+    xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
+    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa["ma_xa"].dropna().unique())
     xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
 
@@ -61,14 +54,25 @@ def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checke
     thon_hits.append(_hits(thon[twice], "ten_thon", "trung-ten-thon"))
     thon = thon[~twice]
 
+    uses = _indicators_by_column(criteria)
     problems = pd.concat(
         [
-            _locate(pd.concat(xa_hits, ignore_index=True), batch.xa, batch, uses, labels("Xa"), "Xa"),
-            _locate(pd.concat(thon_hits, ignore_index=True), batch.thon, batch, uses, labels("Thon"), "Thon"),
+            _locate(pd.concat(xa_hits, ignore_index=True), batch.xa, batch, uses, columns.of("Xa")["label"], "Xa"),
+            _locate(
+                pd.concat(thon_hits, ignore_index=True), batch.thon, batch, uses, columns.of("Thon")["label"], "Thon"
+            ),
         ],
         ignore_index=True,
     )
     return Checked(xa, thon, problems)
+
+
+def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
+    """Type one sheet's raw frame and check it against its schema; bad cells come back blank."""
+    catalog = columns.of(sheet)
+    typed, hits = _typed(raw, catalog, columns, tiers)
+    hits += _schema_hits(typed, _schema(catalog, criteria, sheet, tiers, known), catalog["label"])
+    return _blank(typed, hits), hits
 
 
 def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tiers: pd.DataFrame):
