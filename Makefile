@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 INPUT  ?= input
 OUTPUT ?= output
+YEAR   ?= $(shell date +%Y)
+COMMUNES ?=
+PER    ?= commune
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help assess test lint format clean
+.PHONY: help assess template test bench lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,8 +25,14 @@ $(STAMP): pyproject.toml
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
 	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT)
 
+template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv: one per commune; PER=district)
+	$(BIN)/python -m pipeline template --year $(YEAR) --output $(OUTPUT) $(if $(COMMUNES),--communes $(COMMUNES) --per $(PER))
+
 test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest
+
+bench: $(STAMP) ## time assess on 300, 3,000, 10,000 synthetic communes vs references (SIZES="300 3000" for fewer)
+	$(BIN)/python benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES))
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check pipeline tests scripts

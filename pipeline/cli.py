@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -40,8 +41,14 @@ def main():
 @click.option(
     "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Ngôn ngữ của bảng tổng hợp."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Số tiến trình đọc tệp song song (mặc định: số lõi CPU; 1 = không song song).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
-def assess(input_dir: Path, output_dir: Path, lang: str, quiet: bool):
+def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, quiet: bool):
     """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
 
     Exit status: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
@@ -54,7 +61,7 @@ def assess(input_dir: Path, output_dir: Path, lang: str, quiet: bool):
     if not input_dir.is_dir():
         raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
     try:
-        outcome = run(input_dir, output_dir, lang=lang)
+        outcome = run(input_dir, output_dir, lang=lang, workers=workers, quiet=quiet)
     except (OutputError, CatalogError) as e:
         raise click.ClickException(str(e)) from e
     if not quiet:
@@ -70,3 +77,54 @@ def assess(input_dir: Path, output_dir: Path, lang: str, quiet: bool):
         for path in outcome.written:
             click.echo(f"  đã ghi {path}")
     raise SystemExit(outcome.exit_code)
+
+
+@main.command()
+@click.option(
+    "--year",
+    type=int,
+    default=lambda: dt.date.today().year,
+    show_default="năm hiện tại",
+    help="Năm đánh giá của biểu.",
+)
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    help="Thư mục ghi biểu (mau-nhap-lieu-<năm>.xlsx).",
+)
+@click.option(
+    "--communes",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Danh sách xã để điền sẵn: tệp CSV (ma_xa, ten_xa, huyen, hang_dang_ky) "
+    "hoặc bảng tính / thư mục đầu vào của năm trước. Mỗi xã (hoặc huyện) một tệp.",
+)
+@click.option(
+    "--per",
+    type=click.Choice(["commune", "district"]),
+    default="commune",
+    show_default=True,
+    help="Với --communes: một tệp cho mỗi xã hay cho mỗi huyện.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
+def template(year: int, output_dir: Path, communes: Path | None, per: str, quiet: bool):
+    """Ghi biểu nhập liệu trống (hoặc điền sẵn cho từng xã) từ danh mục cột.
+
+    Write the blank input template (or one pre-filled copy per commune or district).
+
+    Example: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
+    """
+    from pipeline.template import TemplateError, generate
+
+    try:
+        made = generate(year, output_dir, communes=communes, per=per)
+    except (OutputError, CatalogError, TemplateError) as e:
+        raise click.ClickException(str(e)) from e
+    for note in made.notes:
+        click.echo(f"Lưu ý: {note}", err=True)
+    if not quiet:
+        for path in made.written:
+            click.echo(f"  đã ghi {path}")

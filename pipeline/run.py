@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, workbook
+from pipeline import catalog, csv_out, progress, workbook
 from pipeline.assess import Assessment, assess
 from pipeline.problems import ERROR, frame, problem
 from pipeline.read import read_batch
@@ -30,10 +30,19 @@ class Outcome:
         return EXIT_DATA_PROBLEMS if undecided or self.problems["muc_do"].eq(ERROR).any() else EXIT_OK
 
 
-def run(input_dir: Path, output_dir: Path, lang: str = "vi", schemas: Path = catalog.SCHEMAS) -> Outcome:
+def run(
+    input_dir: Path,
+    output_dir: Path,
+    lang: str = "vi",
+    schemas: Path = catalog.SCHEMAS,
+    workers: int | None = None,
+    quiet: bool = False,
+) -> Outcome:
+    """`workers`: reading processes (default one per core, 1 = this process only);
+    `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal)."""
     columns = catalog.load_columns(schemas / "columns.toml")
     periods = catalog.criteria_files(schemas)
-    batch = read_batch(input_dir, columns)
+    batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
     checked = validate(batch, columns, periods)
     outcome, extra = Outcome(), []
     for year, communes in checked.xa.groupby("nam", sort=True):
@@ -47,10 +56,16 @@ def run(input_dir: Path, output_dir: Path, lang: str = "vi", schemas: Path = cat
         outcome.years[int(year)] = (assess(communes, checked.thon, criteria), criteria)
     outcome.problems = pd.concat([frame(batch.problems + extra), checked.problems], ignore_index=True)
     sources = _sources(batch.sources, checked)
-    for year, (result, criteria) in outcome.years.items():
-        folder = output_dir / str(year)
-        outcome.written += csv_out.write(result, outcome.problems, year, folder)
-        outcome.written += workbook.write(result, outcome.problems, sources, criteria, columns, year, folder, lang)
+    # files to write: per year 3 CSVs, the summary and one workbook per district
+    files = sum(4 + a.communes["huyen"].nunique(dropna=False) for a, _ in outcome.years.values())
+    with progress.bar(files, "Ghi kết quả", quiet=quiet) as shown:
+        for year, (result, criteria) in outcome.years.items():
+            folder = output_dir / str(year)
+            csvs = csv_out.write(result, outcome.problems, year, folder)
+            shown.update(len(csvs))
+            books = workbook.write(result, outcome.problems, sources, criteria, columns, year, folder, lang)
+            shown.update(len(books))
+            outcome.written += csvs + books
     outcome.years = {y: a for y, (a, _) in outcome.years.items()}
     if not outcome.years:
         outcome.written += csv_out.write_problems(outcome.problems, output_dir / "loi-du-lieu.csv")

@@ -1,0 +1,43 @@
+"""A progress bar on the terminal for long runs, and silence everywhere else.
+
+The bar goes to stderr and appears only when stderr is a terminal, there are
+more than `MIN_ITEMS` things to do and the run is not quiet, so logs, pipes,
+CI and tests never see it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+import click
+
+MIN_ITEMS = 36  # below this a run is over before a bar would help
+
+
+class _Silent:
+    """Stands in for the bar when none is shown."""
+
+    def update(self, n_steps: int = 1) -> None:
+        pass
+
+
+def shown(total: int, quiet: bool = False) -> bool:
+    """Whether a bar of `total` steps would be drawn."""
+    if quiet or total <= MIN_ITEMS:
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
+@contextlib.contextmanager
+def bar(total: int, label: str, quiet: bool = False) -> Iterator:
+    """A context yielding an object with `update(n)`; draws only when `shown`."""
+    if not shown(total, quiet):
+        yield _Silent()
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30) as b:
+        yield b

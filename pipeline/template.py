@@ -1,0 +1,594 @@
+"""The blank template communes fill in, built from the catalogs that validate it.
+
+Every column, label, bound, unit, help text and indicator comes from
+`schemas/columns.toml` and `schemas/criteria-*.toml`; this module only knows the
+*kinds* of column (ma, text, year, count, yesno, tier) and how to lay them out.
+
+Layout of the sheets `Xa` and `Thon`: a title in row 1, a note in row 2, the
+Vietnamese labels in row 3 (the only header row, so `read` picks it) with each
+column key in the label cell's comment, and input from row 4. Header cells are
+locked and the sheet protected without a password; input columns are unlocked
+and carry the catalog's data validation. A third sheet, `Hướng dẫn`, documents
+every column and every indicator.
+
+Pre-filled copies (one per commune or per district) take the communes from a
+CSV or from the previous year's input. A commune's roles are found by column
+kind, in catalog order: its code is the `ma` column, its name the first required
+`text` column, its district the first optional `text` column, its tier the `tier`
+column; required `year` columns get the template's year.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from pipeline import __version__, parse
+from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, criteria_files, load_columns
+from pipeline.files import replace_atomically
+from pipeline.problems import ERROR
+from pipeline.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
+
+FONT = "Times New Roman"
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
+FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
+LAST_ROW = MAX_ROWS  # validations and unlocked cells reach as far as `read` reads
+CODE_DIGITS = 5  # a `ma` column holds exactly this many digits (as validate checks)
+INSTRUCTIONS = "Hướng dẫn"
+PER = ("commune", "district")
+
+SHEET_TEXT = {
+    "Xa": "Trang Xa — mỗi xã một dòng",
+    "Thon": "Trang Thon — mỗi thôn một dòng, ghi mã xã của thôn",
+}
+ROLES = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
+PREFILL_KINDS = {"Xa": ("ma", "text", "tier"), "Thon": ("ma", "text")}
+WIDTHS = {"ma": 9, "text": 24, "year": 10, "count": 12, "yesno": 11, "tier": 15}
+MAX_WIDTH = 30
+
+
+class TemplateError(Exception):
+    """The template cannot be made as asked (bad year, unreadable commune list)."""
+
+
+@dataclass
+class Made:
+    """The files written and what the user should know about them."""
+
+    written: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# -- entry point --------------------------------------------------------------------------
+
+
+def generate(
+    year: int,
+    output_dir: Path,
+    communes: Path | None = None,
+    per: str = "commune",
+    schemas: Path = SCHEMAS,
+) -> Made:
+    """The blank template, or one pre-filled copy per commune (or district) of `communes`."""
+    columns = load_columns(schemas / "columns.toml")
+    criteria, made = _criteria(year, schemas)
+    _check_year(year, columns)
+    spec = Spec(year, columns, criteria)
+    if communes is None:
+        path = output_dir / f"mau-nhap-lieu-{year}.xlsx"
+        _write(path, spec)
+        made.written.append(path)
+        return made
+    if per not in PER:
+        raise TemplateError(f"--per phải là một trong {', '.join(PER)}")
+    xa, thon, notes = load_communes(communes, columns, criteria_files(schemas))
+    made.notes += notes
+    if xa.empty:
+        raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
+    roles = _roles(columns)
+    folder = output_dir / f"mau-nhap-lieu-{year}"
+    group = roles["code"] if per == "commune" else roles["district"]
+    keyed = xa.assign(_group=xa[group].fillna("") if group else "")
+    for value, part in keyed.groupby("_group", sort=True):
+        if per == "commune":
+            name = f"{value}-{parse.slug(part[roles['name']].iloc[0])}" if roles["name"] else str(value)
+        else:
+            name = parse.slug(value) if value else "khong-co-huyen"
+        path = folder / f"{name}.xlsx"
+        villages = thon[thon[roles["thon_code"]].isin(part[roles["code"]])] if roles["thon_code"] else thon.iloc[:0]
+        _write(path, spec, part.drop(columns="_group"), villages)
+        made.written.append(path)
+    return made
+
+
+def _criteria(year: int, schemas: Path) -> tuple[Criteria, Made]:
+    """The period covering the year, else the latest one (with a note saying so)."""
+    periods = criteria_files(schemas)
+    if not periods:
+        raise CatalogError(f"Không có bộ chỉ tiêu nào (criteria-*.toml) trong {schemas}")
+    found = next((c for c in periods if c.covers(year)), None)
+    made = Made()
+    if found is None:
+        found = max(periods, key=lambda c: c.years[1])
+        made.notes.append(
+            f"chưa có bộ chỉ tiêu cho năm {year} (schemas/criteria-*.toml); biểu dùng hạng và chỉ tiêu "
+            f"của giai đoạn {found.period}. Bảng tính năm {year} sẽ không đánh giá được cho đến khi có bộ chỉ tiêu."
+        )
+    return found, made
+
+
+def _check_year(year: int, columns: Columns) -> None:
+    years = columns.table[(columns.table["type"] == "year") & columns.table["required"]]
+    for _, row in years.iterrows():
+        if not int(row["min"]) <= year <= int(row["max"]):
+            raise TemplateError(
+                f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột «{row['label']}» "
+                "(schemas/columns.toml)"
+            )
+
+
+# -- what the catalogs say about each column ---------------------------------------------------
+
+
+class Spec:
+    """Everything the layout needs, derived once from the catalogs."""
+
+    def __init__(self, year: int, columns: Columns, criteria: Criteria):
+        self.year = year
+        self.columns = columns
+        self.criteria = criteria
+        self.tiers = criteria.tiers
+        self.yes = columns.yes[0].capitalize() if columns.yes else "Có"
+        self.no = columns.no[0].capitalize() if columns.no else "Không"
+        self.uses = _uses(criteria)
+        for items in ([self.yes, self.no], self.tier_labels()):
+            if any("," in i for i in items) or len(",".join(items)) > 255:
+                raise CatalogError(f"Danh sách chọn {items} có dấu phẩy hoặc dài quá 255 ký tự; Excel không nhận")
+
+    def tier_labels(self) -> list[str]:
+        return list(self.tiers["label"])
+
+    def kind_text(self, row: pd.Series) -> str:
+        """How a column's values are typed, in Vietnamese."""
+        kind = row["type"]
+        if kind == "ma":
+            return f"Mã gồm {CODE_DIGITS} chữ số (ô kiểu văn bản, giữ số 0 ở đầu)"
+        if kind == "year":
+            return f"Năm: số nguyên từ {int(row['min'])} đến {int(row['max'])}"
+        if kind == "count":
+            return "Số nguyên ≥ 0 (không nhập tỷ lệ %)"
+        if kind == "yesno":
+            return f"{self.yes}/{self.no} (chọn trong danh sách); để trống = chưa có số liệu"
+        if kind == "tier":
+            return "Chọn một trong: " + ", ".join(self.tier_labels())
+        return "Chữ (văn bản)"
+
+    def meaning(self, key: str, row: pd.Series) -> str:
+        """The catalog's help, or else the wording of the indicators the column feeds."""
+        if row["help"]:
+            return row["help"]
+        parts = []
+        for use in self.uses[self.uses["key"] == key].itertuples():
+            what = f"{use.role.capitalize()} của chỉ tiêu" if use.role else "Chỉ tiêu"
+            parts.append(f"{what} {use.id}: {use.label}")
+        return "; ".join(parts) or row["label"]
+
+    def indicators(self, key: str) -> str:
+        """ "8.2.a (tử số), 15.2.k (mẫu số)" """
+        uses = self.uses[self.uses["key"] == key]
+        return ", ".join(f"{u.id} ({u.role})" if u.role else u.id for u in uses.itertuples())
+
+    def needed_for(self, key: str) -> str:
+        """The lowest tier whose indicators use the column ("NTM nâng cao trở lên")."""
+        ranks = self.uses.loc[self.uses["key"] == key, "rank"]
+        if ranks.empty:
+            return ""
+        rank = int(ranks.min())
+        text = self.tiers.loc[self.tiers["rank"] == rank, "label"].iloc[0]
+        return text if rank == int(self.tiers["rank"].max()) else f"{text} trở lên"
+
+    def validation(self, key: str, row: pd.Series) -> dict:
+        """The xlsxwriter data validation of an input column, with Vietnamese messages."""
+        kind, label = row["type"], row["label"]
+        message = [self.meaning(key, row), self.kind_text(row)]
+        if row["unit"]:
+            message.append(f"Đơn vị: {row['unit']}")
+        if self.indicators(key):
+            message.append(f"Chỉ tiêu: {self.indicators(key)}")
+        out = {
+            "validate": "any",
+            "input_title": _clip(label, 32),
+            "input_message": _clip("\n".join(dict.fromkeys(message)), 255),
+        }
+        if kind == "ma":
+            out |= {"validate": "length", "criteria": "==", "value": CODE_DIGITS}
+            error = f"cần mã gồm đúng {CODE_DIGITS} chữ số, ví dụ 01234."
+        elif kind == "year":
+            lo, hi = int(row["min"]), int(row["max"])
+            out |= {"validate": "integer", "criteria": "between", "minimum": lo, "maximum": hi}
+            error = f"cần năm từ {lo} đến {hi}."
+        elif kind == "count":
+            out |= {"validate": "integer", "criteria": ">=", "value": 0}
+            error = "cần số nguyên không âm (0, 1, 2, …); không nhập tỷ lệ %."
+        elif kind == "yesno":
+            out |= {"validate": "list", "source": [self.yes, self.no]}
+            error = f"chọn {self.yes} hoặc {self.no} trong danh sách; để trống nếu chưa có số liệu."
+        elif kind == "tier":
+            out |= {"validate": "list", "source": self.tier_labels()}
+            error = "chọn một trong: " + ", ".join(self.tier_labels()) + "."
+        else:
+            return out
+        out |= {"error_title": "Giá trị không hợp lệ", "error_message": _clip(f"{label}: {error}", 255)}
+        return out
+
+
+def _uses(criteria: Criteria) -> pd.DataFrame:
+    """One row per (column key, indicator, role): which indicators each column feeds."""
+    ind = criteria.indicators
+    rows = [
+        {"key": ind.at[i, f], "id": i, "role": role, "rank": ind.at[i, "tier_rank"], "label": ind.at[i, "label"]}
+        for i in ind.index
+        for f, role in ROLES.items()
+        if isinstance(ind.at[i, f], str)
+    ]
+    return pd.DataFrame(rows, columns=["key", "id", "role", "rank", "label"])
+
+
+def _roles(columns: Columns) -> dict[str, str | None]:
+    """Which Xa/Thon columns hold a commune's code, name, district and tier (by kind, catalog order)."""
+    xa, thon = columns.of("Xa"), columns.of("Thon")
+
+    def first(table: pd.DataFrame, kind: str, required: bool | None = None) -> str | None:
+        pick = table[(table["type"] == kind) & (table["required"] == required if required is not None else True)]
+        return pick.index[0] if len(pick) else None
+
+    roles = {
+        "code": first(xa, "ma"),
+        "name": first(xa, "text", True),
+        "district": first(xa, "text", False),
+        "tier": first(xa, "tier"),
+        "thon_code": first(thon, "ma"),
+    }
+    if roles["code"] is None:
+        raise CatalogError("schemas/columns.toml: trang Xa không có cột kiểu ma")
+    return roles
+
+
+# -- the commune list ----------------------------------------------------------------------------
+
+
+def load_communes(
+    source: Path, columns: Columns, periods: list[Criteria]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Communes (and their villages) to pre-fill, typed; from a CSV or last year's workbooks.
+
+    Returns the Xa rows (the `PREFILL_KINDS` columns of the catalog, tiers as keys),
+    the Thon rows (only from workbooks) and notes about rows left out.
+    """
+    notes: list[str] = []
+    xa_cat, thon_cat = columns.of("Xa"), columns.of("Thon")
+    if source.is_dir() or source.suffix.lower() in WORKBOOK_SUFFIXES:
+        raw_xa, raw_thon, notes = _from_workbooks(source, columns)
+    elif source.suffix.lower() in (".csv", ".txt"):
+        raw_xa, raw_thon = _from_csv(source, xa_cat), pd.DataFrame(columns=list(thon_cat.index), dtype=object)
+    else:
+        raise TemplateError(f"{source}: cần tệp CSV, bảng tính hoặc thư mục bảng tính của năm trước")
+    tiers = pd.concat([c.tiers for c in periods])
+    xa, notes_xa = _typed(raw_xa, xa_cat, tiers, "Xa")
+    thon, notes_thon = _typed(raw_thon, thon_cat, tiers, "Thon")
+    roles = _roles(columns)
+    if "_nam" in xa:  # several years of input: each commune as it was last declared
+        xa = xa.sort_values("_nam", na_position="first", kind="stable").drop(columns="_nam")
+        xa = xa.drop_duplicates(roles["code"], keep="last")
+    twice = xa[roles["code"]].duplicated()
+    notes_xa += [f"mã xã {c} xuất hiện nhiều lần, chỉ dùng dòng đầu" for c in xa.loc[twice, roles["code"]].unique()]
+    xa = xa[~twice]
+    sort = [k for k in (roles["district"], roles["code"]) if k]
+    xa = xa.sort_values(sort, na_position="first", kind="stable").reset_index(drop=True)
+    thon = thon.drop_duplicates().reset_index(drop=True)
+    return xa, thon, notes + notes_xa + notes_thon
+
+
+def _from_csv(path: Path, catalog: pd.DataFrame) -> pd.DataFrame:
+    """A commune list: header of column keys or labels, UTF-8 (BOM or not), ',' ';' or tab."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise TemplateError(f"{path}: không phải UTF-8; hãy lưu lại dạng «CSV UTF-8»") from e
+    except OSError as e:
+        raise TemplateError(f"Không đọc được {path}: {e}") from e
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if not rows:
+        raise TemplateError(f"{path}: tệp trống")
+    names = {parse.fold(k): k for k in catalog.index} | {parse.fold(v): k for k, v in catalog["label"].items()}
+    keys = [names.get(parse.fold(h)) for h in rows[0]]
+    if not any(keys):
+        raise TemplateError(f"{path}: dòng đầu không có tên cột nào của trang Xa (ví dụ {', '.join(catalog.index)})")
+    body = [r for r in rows[1:] if any(v.strip() for v in r)]
+    records = [{k: v for k, v in zip(keys, r, strict=False) if k} for r in body]
+    return pd.DataFrame(records, columns=list(dict.fromkeys(k for k in keys if k)), dtype=object).assign(
+        _dong=range(2, len(records) + 2)
+    )
+
+
+def _from_workbooks(source: Path, columns: Columns) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The raw Xa and Thon rows of last year's workbooks, read as `assess` reads them."""
+    if source.is_dir():
+        batch = read_batch(source, columns)
+    else:
+        batch = combine([read_file(source.parent, source, columns)], columns, [])
+    notes = [f"{p['tep']}: {p['mo_ta']}" for p in batch.problems if p["muc_do"] == ERROR]
+    return batch.xa, batch.thon, notes
+
+
+def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet: str):
+    """Parse the pre-filled columns as validation does; drop rows without a valid code."""
+    from pipeline.validate import tier_aliases  # the same spellings `assess` accepts
+
+    keys = [k for k in catalog.index if catalog.at[k, "type"] in PREFILL_KINDS[sheet]]
+    out, notes = pd.DataFrame(index=raw.index), []
+    for key in keys:
+        col = raw[key] if key in raw else pd.Series(pd.NA, index=raw.index, dtype=object)
+        kind = catalog.at[key, "type"]
+        if kind == "ma":
+            value, _ = parse.parse_code(col)
+        elif kind == "tier":
+            value, bad = parse.parse_tier(col, tier_aliases(tiers))
+            notes += [f"{_where(raw, i, sheet)}: hạng «{col[i]}» không rõ, để trống" for i in raw.index[bad]]
+        else:
+            value, _ = parse.parse_text(col)
+        out[key] = value.astype("string")
+    year = catalog.index[(catalog["type"] == "year") & catalog["required"]]
+    if len(year) and year[0] in raw:
+        out["_nam"] = parse.parse_count(raw[year[0]])[0]
+    codes = catalog.index[catalog["type"] == "ma"]
+    if len(codes):
+        code = out[codes[0]]
+        ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
+        notes += [
+            f"{_where(raw, i, sheet)}: mã xã «{'' if pd.isna(code[i]) else code[i]}» không hợp lệ, bỏ qua"
+            for i in raw.index[~ok]
+        ]
+        out = out[ok]
+    return out, notes
+
+
+def _where(raw: pd.DataFrame, i, sheet: str) -> str:
+    """ "xa.xlsx, trang Xa, dòng 7" for a workbook row; "dòng 7" for a CSV line."""
+    line = f"dòng {raw.at[i, '_dong']}" if "_dong" in raw else f"dòng {i}"
+    return f"{raw.at[i, '_tep']}, trang {sheet}, {line}" if "_tep" in raw else line
+
+
+# -- the workbook ------------------------------------------------------------------------
+
+
+def _write(path: Path, spec: Spec, xa: pd.DataFrame | None = None, thon: pd.DataFrame | None = None) -> None:
+    with replace_atomically(path) as tmp:
+        book = Book(tmp, spec)
+        for sheet in SHEETS:
+            book.data_sheet(sheet, xa if sheet == "Xa" else thon)
+        book.instructions()
+        book.close()
+
+
+class Book:
+    """An xlsxwriter template workbook: formats, the data sheets and the instructions."""
+
+    def __init__(self, path: Path, spec: Spec):
+        self.spec = spec
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
+        self.wb.set_properties({"title": self._title(), "comments": f"ntm-ict {__version__}"})
+        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        head = base | {"bold": True, "text_wrap": True, "align": "center", "border": 1}
+        self.f = {
+            "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
+            "note": self.wb.add_format(base | {"italic": True}),
+            "head": self.wb.add_format(head | {"bg_color": "#DDEBF7"}),
+            "required": self.wb.add_format(head | {"bg_color": "#FCE4D6"}),
+            "cell": self.wb.add_format(base | {"border": 1, "text_wrap": True, "valign": "top"}),
+            "para": self.wb.add_format(base | {"text_wrap": True, "valign": "top"}),
+            "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
+        }
+        unlocked = base | {"locked": False}
+        self.input = {
+            "ma": self.wb.add_format(unlocked | {"num_format": "@"}),
+            "text": self.wb.add_format(unlocked),
+            "year": self.wb.add_format(unlocked | {"num_format": "0", "align": "center"}),
+            "count": self.wb.add_format(unlocked | {"num_format": "#,##0"}),
+            "yesno": self.wb.add_format(unlocked | {"align": "center"}),
+            "tier": self.wb.add_format(unlocked),
+        }
+
+    def close(self):
+        self.wb.close()
+
+    def _title(self) -> str:
+        return f"BIỂU NHẬP LIỆU CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG — XÃ NÔNG THÔN MỚI — NĂM {self.spec.year}"
+
+    def data_sheet(self, sheet: str, rows: pd.DataFrame | None) -> None:
+        spec, catalog = self.spec, self.spec.columns.of(sheet)
+        ws = self.wb.add_worksheet(sheet)
+        ws.set_row(TITLE_ROW, 22, self.f["title"])
+        ws.set_row(NOTE_ROW, None, self.f["note"])
+        ws.write_string(TITLE_ROW, 0, self._title(), self.f["title"])
+        note = f"{SHEET_TEXT.get(sheet, sheet)}. Nhập từ dòng {FIRST_ROW + 1}; không sửa dòng tên cột. "
+        note += f"Cột tô màu cam là bắt buộc. Xem trang «{INSTRUCTIONS}»."
+        ws.write_string(NOTE_ROW, 0, note, self.f["note"])
+        lines = 1
+        for col, (key, row) in enumerate(catalog.iterrows()):
+            width = _width(row)
+            lines = max(lines, len(textwrap.wrap(row["label"], max(width - 2, 4))))
+            ws.set_column(col, col, width, self.input.get(row["type"], self.input["text"]))
+            head = self.f["required"] if row["required"] else self.f["head"]
+            ws.write_string(HEADER_ROW, col, row["label"], head)
+            comment = f"Mã cột: {key}\n{spec.meaning(key, row)}"
+            ws.write_comment(HEADER_ROW, col, _clip(comment, 500), {"author": "ntm-ict", "x_scale": 2, "y_scale": 2})
+            ws.data_validation(FIRST_ROW, col, LAST_ROW, col, spec.validation(key, row))
+        ws.set_row(HEADER_ROW, 15 * lines + 6)
+        if rows is not None:
+            self._prefill(ws, catalog, rows)
+        leading = 0
+        for kind in catalog["type"]:
+            if kind not in ("ma", "text"):
+                break
+            leading += 1
+        ws.freeze_panes(FIRST_ROW, leading)
+        ws.autofilter(HEADER_ROW, 0, LAST_ROW, len(catalog) - 1)
+        ws.protect(
+            "",
+            {
+                "format_columns": True,
+                "format_rows": True,
+                "autofilter": True,
+                "sort": True,
+                "insert_rows": True,
+                "delete_rows": True,
+            },
+        )
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.repeat_rows(HEADER_ROW)
+
+    def _prefill(self, ws, catalog: pd.DataFrame, rows: pd.DataFrame) -> None:
+        spec = self.spec
+        years = catalog.index[(catalog["type"] == "year") & catalog["required"]]
+        for r, (_, values) in enumerate(rows.reset_index(drop=True).iterrows(), start=FIRST_ROW):
+            for col, (key, row) in enumerate(catalog.iterrows()):
+                fmt = self.input.get(row["type"], self.input["text"])
+                if key in years:
+                    ws.write_number(r, col, spec.year, fmt)
+                elif key in values.index and not pd.isna(values[key]):
+                    value = values[key]
+                    if row["type"] == "tier" and value in spec.tiers.index:
+                        value = spec.tiers.at[value, "label"]
+                    ws.write_string(r, col, str(value), fmt)
+
+    def instructions(self) -> None:
+        spec, f = self.spec, self.f
+        ws = self.wb.add_worksheet(INSTRUCTIONS)
+        widths = (5, 7, 24, 30, 44, 28, 9, 8, 16, 18)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.write_string(0, 0, f"HƯỚNG DẪN NHẬP LIỆU — NĂM {spec.year}", f["title"])
+        ws.write_string(1, 0, spec.criteria.title, f["note"])
+        steps = [f"{SHEET_TEXT[s]}." for s in SHEETS if s in SHEET_TEXT] + [
+            f"Nhập số liệu từ dòng {FIRST_ROW + 1}, ngay dưới dòng tên cột. Không sửa, xóa hay đổi thứ tự các "
+            "ô tên cột; mã của từng cột ghi trong chú thích của ô tên cột. Giữ nguyên tên các trang.",
+            f"Ô {spec.yes}/{spec.no}: chọn trong danh sách. Ô để trống là chưa có số liệu, không phải "
+            f"«{spec.no}»: các chỉ tiêu dùng ô đó sẽ không đánh giá được.",
+            "Ô số: nhập số nguyên không âm (số người, số hộ, số văn bản…), không nhập tỷ lệ phần trăm; "
+            "tỷ lệ do công cụ tính từ tử số và mẫu số.",
+            f"Mã xã gồm {CODE_DIGITS} chữ số; ô đã định dạng kiểu văn bản nên giữ được số 0 ở đầu.",
+            "Cột tô màu cam là bắt buộc. Cột chỉ cần cho hạng cao hơn hạng xã đăng ký (cột «Cần cho hạng») "
+            "có thể để trống.",
+            "Một tệp có thể gồm một xã hoặc nhiều xã (cả huyện); mỗi mã xã chỉ khai một lần trong một năm.",
+        ]
+        row = 3
+        for i, text in enumerate(steps, start=1):
+            ws.merge_range(row, 0, row, 5, f"{i}. {text}", f["para"])
+            ws.set_row(row, _height([f"{i}. {text}"], [sum(widths[:6])]))
+            row += 1
+        row += 1
+        ws.write_string(row, 0, "DANH MỤC CỘT", f["section"])
+        row += 1
+        head = [
+            "STT",
+            "Trang",
+            "Mã cột",
+            "Tên cột (tiêu đề trong biểu)",
+            "Ý nghĩa",
+            "Kiểu dữ liệu, cách nhập",
+            "Đơn vị",
+            "Bắt buộc",
+            "Cần cho hạng",
+            "Chỉ tiêu sử dụng",
+        ]
+        ws.write_row(row, 0, head, f["head"])
+        ws.set_row(row, _height(head, widths))
+        n = 0
+        for sheet in SHEETS:
+            for key, c in spec.columns.of(sheet).iterrows():
+                row, n = row + 1, n + 1
+                values = [
+                    n,
+                    sheet,
+                    key,
+                    c["label"],
+                    spec.meaning(key, c),
+                    spec.kind_text(c),
+                    c["unit"],
+                    spec.yes if c["required"] else "",
+                    spec.needed_for(key),
+                    spec.indicators(key),
+                ]
+                ws.write_row(row, 0, values, f["cell"])
+                ws.set_row(row, _height(values, widths))
+        row += 2
+        ws.write_string(row, 0, f"DANH MỤC CHỈ TIÊU — {spec.criteria.title}", f["section"])
+        row += 1
+        ws.write_row(row, 0, ["STT", "Chỉ tiêu", "Hạng", "Nội dung", "Cột sử dụng", "Ngưỡng"], f["head"])
+        labels = spec.columns.table.drop_duplicates("key").set_index("key")["label"]
+        for n, (ind_id, ind) in enumerate(spec.criteria.indicators.iterrows(), start=1):
+            row += 1
+            used = [labels.get(k, k) for k in ind["columns"]]
+            if not used:
+                parts = spec.criteria.indicators[spec.criteria.indicators["part_of"] == ind_id].index
+                used = [f"đủ các điều kiện {', '.join(parts)}"] if len(parts) else []
+            values = [
+                n,
+                ind_id,
+                spec.tiers.at[ind["tier"], "label"],
+                ind["label"],
+                "; ".join(used),
+                _threshold(ind),
+            ]
+            ws.write_row(row, 0, values, f["cell"])
+            ws.set_row(row, _height(values, widths))
+        ws.protect("", {"format_columns": True, "format_rows": True})
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+
+
+# -- small helpers -------------------------------------------------------------------------
+
+
+def _width(row: pd.Series) -> int:
+    """Wide enough that the wrapped label stays within about four lines."""
+    base = WIDTHS.get(row["type"], WIDTHS["text"])
+    longest = max((len(w) for w in str(row["label"]).split()), default=0)
+    return min(MAX_WIDTH, max(base, math.ceil(len(row["label"]) / 4) + 2, longest + 3))
+
+
+def _height(values, widths) -> float:
+    """Row height (points) for wrapped cells: xlsxwriter cannot autofit rows."""
+    lines = [len(textwrap.wrap(str(v), max(int(w) - 2, 4))) for v, w in zip(values, widths, strict=False)]
+    return 15 * max([1, *lines]) + 3
+
+
+def _threshold(ind: pd.Series) -> str:
+    t = ind["threshold"]
+    if t is None or (isinstance(t, float) and pd.isna(t)):
+        return ""
+    if ind["kind"] == "smart_village":
+        return f"≥ {t} thôn"
+    pct = f"{float(t) * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return f"≥ {pct}%"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = ["generate", "load_communes", "Made", "TemplateError"]

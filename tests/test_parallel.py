@@ -1,0 +1,89 @@
+"""Reading in worker processes gives the same run as reading in one; the bar stays off the record."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Run, passing_commune, passing_village, write_workbook
+
+from pipeline import progress
+from pipeline.run import run
+
+FILES = 40  # above the bar's threshold and the parallel threshold
+
+
+def _corpus(root: Path) -> Path:
+    """FILES workbooks, one commune each, in district folders, with a few problems to report."""
+    for i in range(1, FILES + 1):
+        code = f"{i:05d}"
+        tier = ("ntm", "nang_cao", "kieu_mau")[i % 3]
+        xa = passing_commune(code, tier, huyen=f"huyện {i % 4}")
+        if i == 7:
+            xa["dan_so_lao_dong_smartphone"] = "nhiều"  # bad value
+        if i == 11:
+            xa["co_dai_truyen_thanh"] = None  # empty cell
+        if i == 13:
+            xa["ma_xa"] = "00012"  # the same code in two files
+        thon = [passing_village(xa["ma_xa"], f"thôn {v}", smart=tier == "kieu_mau") for v in range(1, 4 + i % 5)]
+        if i == 17:
+            thon.append(passing_village("99999", "thôn lạc"))  # village of an unknown commune
+        write_workbook(root / f"huyen-{i % 4}" / f"xa-{code}.xlsx", [xa], thon)
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return _corpus(tmp_path_factory.mktemp("parallel") / "input")
+
+
+def test_parallel_and_single_process_give_the_same_results(corpus, tmp_path):
+    single = run(corpus, tmp_path / "one", workers=1, quiet=True)
+    parallel = run(corpus, tmp_path / "two", workers=2, quiet=True)
+
+    names = ["ket-qua-2024.csv", "xa-2024.csv", "loi-du-lieu.csv"]
+    for name in names:
+        one, two = (tmp_path / d / "2024" / name for d in ("one", "two"))
+        assert one.read_bytes() == two.read_bytes(), name
+    assert len((tmp_path / "one" / "2024" / "xa-2024.csv").read_text(encoding="utf-8-sig").splitlines()) > FILES - 2
+    assert single.problems.equals(parallel.problems)
+    assert {"sai-kieu", "thieu-gia-tri", "trung-ma-xa", "khong-co-xa"} <= set(single.problems["ma_loi"])
+    assert [p.relative_to(tmp_path / "one") for p in single.written] == [
+        p.relative_to(tmp_path / "two") for p in parallel.written
+    ]
+    assert single.exit_code == parallel.exit_code
+
+
+def test_no_progress_bar_when_not_on_a_terminal(corpus, tmp_path):
+    done = Run(corpus, tmp_path / "out", "--workers", "2")
+    assert done.exit_code == 3, done.result.output
+    try:
+        out = done.result.output + done.result.stderr  # click >= 8.2 keeps stderr apart
+    except ValueError:  # click 8.1: stderr is mixed into output
+        out = done.result.output
+    assert "Đọc bảng tính" not in out and "Ghi kết quả" not in out
+    assert "\r" not in out and "###" not in out
+    assert "Năm 2024:" in out  # the normal report is still printed
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_is_drawn_only_on_a_terminal_for_many_files_unless_quiet(monkeypatch):
+    monkeypatch.setattr("sys.stderr", _Terminal())
+    assert progress.shown(FILES)
+    assert not progress.shown(progress.MIN_ITEMS)
+    assert not progress.shown(FILES, quiet=True)
+    with progress.bar(FILES, "Đọc bảng tính") as bar:
+        bar.update(FILES)
+    assert "Đọc bảng tính" in sys.stderr.getvalue()
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not progress.shown(FILES)
+    with progress.bar(FILES, "Đọc bảng tính") as bar:
+        bar.update(FILES)
+    assert sys.stderr.getvalue() == ""
