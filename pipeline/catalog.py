@@ -22,7 +22,7 @@ class CatalogError(Exception):
     """A catalog file is missing or inconsistent (a fault of the set-up, not of the data)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: per-sheet lookups are cached on it
 class Columns:
     """The column catalog: one row per (sheet, key), plus the yes/no spellings."""
 

@@ -8,6 +8,7 @@ were present but could not be read, for the problems report.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -30,6 +31,7 @@ _LEGACY = re.compile(f"[{re.escape(_TCVN3_ONLY)}]")
 _BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
+@functools.lru_cache(maxsize=100_000)  # headers repeat in every file of a batch
 def fold(text: str) -> str:
     """Compare-form of a label or value: no case, accents, spaces or punctuation.
 

@@ -8,18 +8,20 @@ Reading only collects raw values; typing them is `parse`'s job.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from pipeline import safety
 from pipeline.catalog import SHEETS, Columns
-from pipeline.parse import fold, fold_series, is_empty
+from pipeline.parse import fold, is_empty
 from pipeline.problems import problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -33,12 +35,18 @@ META = ["_tep", "_trang", "_dong"]
 
 @dataclass
 class FileRead:
-    """What one file gave: raw rows per sheet, column letters, stats and problems."""
+    """What one file gave: raw cells per sheet, column letters, stats and problems.
+
+    A block is plain numpy (no pandas per file: a national batch has thousands
+    of files): `cells` has one column per catalog key of the sheet, in catalog
+    order, None where the file has no such column; `rows` the Excel row numbers.
+    """
 
     tep: str
     size: int = 0
     sha256: str = ""
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cells: dict[str, np.ndarray] = field(default_factory=dict)
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
     letters: list[dict] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
 
@@ -107,27 +115,28 @@ def read_batch(root: Path, columns: Columns, workers: int | None = None, progres
 
 
 def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Batch:
-    """Concatenate the files' frames once, sheet by sheet."""
+    """Concatenate the files' blocks once, sheet by sheet, and drop the rows with nothing in them."""
     frames = {}
     for sheet in SHEETS:
         keys = list(columns.of(sheet).index)
-        parts = [r.frames[sheet] for r in reads if sheet in r.frames]
-        empty = pd.DataFrame(columns=META + keys, dtype=object)
-        frames[sheet] = pd.concat([empty, *parts], ignore_index=True).astype(object) if parts else empty
-        frames[sheet]["_dong"] = frames[sheet]["_dong"].astype("Int64")
+        mine = [r for r in reads if sheet in r.cells]
+        cells = np.concatenate([r.cells[sheet] for r in mine]) if mine else np.empty((0, len(keys)), dtype=object)
+        frame = pd.DataFrame(cells, columns=keys, dtype=object)
+        frame.insert(0, "_dong", np.concatenate([r.rows[sheet] for r in mine]) if mine else np.empty(0, int))
+        frame.insert(0, "_trang", sheet)
+        frame.insert(0, "_tep", np.repeat([r.tep for r in mine], [len(r.rows[sheet]) for r in mine]))
+        frame["_dong"] = frame["_dong"].astype("Int64")
+        frames[sheet] = frame[~_cellwise(frame[keys], is_empty).all(axis=1)].reset_index(drop=True)
     sources = pd.DataFrame(
-        [
-            {
-                "tep": r.tep,
-                "kich_thuoc": r.size,
-                "sha256": r.sha256,
-                "dong_xa": len(r.frames.get("Xa", ())),
-                "dong_thon": len(r.frames.get("Thon", ())),
-            }
-            for r in reads
-        ],
-        columns=["tep", "kich_thuoc", "sha256", "dong_xa", "dong_thon"],
+        {
+            "tep": [r.tep for r in reads],
+            "kich_thuoc": [r.size for r in reads],
+            "sha256": [r.sha256 for r in reads],
+        },
+        columns=["tep", "kich_thuoc", "sha256"],
     )
+    for sheet, name in (("Xa", "dong_xa"), ("Thon", "dong_thon")):
+        sources[name] = sources["tep"].map(frames[sheet].groupby("_tep").size()).fillna(0).astype(int)
     letters = pd.DataFrame([x for r in reads for x in r.letters], columns=["tep", "trang", "cot", "chu"])
     problems = problems + [p for r in reads for p in r.problems]
     return Batch(frames["Xa"], frames["Thon"], letters, sources, problems)
@@ -182,6 +191,10 @@ def _sheet_rows(book: CalamineWorkbook, formulas: dict) -> dict[str, list[list]]
             rows += [[] for _ in range(row + 1 - len(rows))]
             rows[row] += [""] * (col + 1 - len(rows[row]))
             rows[row][col] = formula
+        if formulas.get(name):  # keep the grid rectangular after putting formulas back
+            width = max(map(len, rows), default=0)
+            for r in rows:
+                r += [""] * (width - len(r))
         out[sheet] = rows
     return out
 
@@ -194,44 +207,46 @@ def _reason(e: Exception) -> str:
 
 
 def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -> None:
-    """Locate the header row, map its cells to column keys, keep the data rows."""
-    catalog = columns.of(sheet)
-    names = {fold(k): k for k in catalog.index} | {fold(v): k for k, v in catalog["label"].items()}
-    head = pd.DataFrame(rows[:HEADER_SEARCH_ROWS], dtype=object)
-    if head.empty:
-        out.problems.append(problem("khong-thay-tieu-de", out.tep, "trang trống", trang=sheet))
+    """Locate the header row, map its cells to column keys, keep the cells below it."""
+    keys, names, labels = _catalog_names(columns, sheet)
+    matches = [[names.get(fold(c)) if isinstance(c, str) else None for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    hits = [sum(m is not None for m in row) for row in matches]
+    if not hits or max(hits) < 2:
+        detail = "trang trống" if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]) else ""
+        out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
         return
-    folded = _cellwise(head, fold_series)
-    matched = folded.apply(lambda col: col.map(names))
-    hits = matched.notna().sum(axis=1)
-    if hits.max() < 2:
-        out.problems.append(problem("khong-thay-tieu-de", out.tep, trang=sheet))
-        return
-    header_at = int(hits[hits == hits.max()].index[-1])  # a row of keys above the labels: take the labels
-    keys = matched.iloc[header_at]
-    labels = head.iloc[header_at]
-    first = keys.dropna().drop_duplicates()
-    for pos in keys.dropna().index.difference(first.index):
-        out.problems.append(
-            problem("cot-trung", out.tep, str(labels[pos]), trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}")
-        )
-    unknown = labels[keys.isna() & folded.iloc[header_at].fillna("").ne("")]
-    for pos, label in unknown.items():
-        out.problems.append(
-            problem("cot-la", out.tep, str(label), trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}")
-        )
-    for key in catalog.index[catalog["required"]].difference(first.values, sort=False):
-        out.problems.append(problem("thieu-cot", out.tep, catalog.at[key, "label"], trang=sheet, cot=key))
-    body = pd.DataFrame(rows[header_at + 1 : MAX_ROWS + 1], dtype=object)
-    body = body.reindex(columns=first.index).set_axis(first.values, axis=1)
-    body.index = body.index + header_at + 2  # Excel row numbers
-    body = body[~_cellwise(body, is_empty).all(axis=1)].reset_index(names="_dong")
+    header_at = len(hits) - 1 - hits[::-1].index(max(hits))  # keys above labels: the labels row wins
+    position: dict[str, int] = {}
+    for pos, (key, cell) in enumerate(zip(matches[header_at], rows[header_at], strict=True)):
+        if key is not None and key not in position:
+            position[key] = pos
+        elif key is not None or (isinstance(cell, str) and fold(cell)):
+            code = "cot-trung" if key is not None else "cot-la"
+            out.problems.append(problem(code, out.tep, cell, trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}"))
+    for key in keys:
+        if key not in position and labels[key][1]:
+            out.problems.append(problem("thieu-cot", out.tep, labels[key][0], trang=sheet, cot=key))
+    body = rows[header_at + 1 : MAX_ROWS + 1]
+    cells = np.full((len(body), len(keys)), None, dtype=object)
+    if body:
+        grid = np.array(body, dtype=object)
+        for j, key in enumerate(keys):
+            if key in position:
+                cells[:, j] = grid[:, position[key]]
     if len(rows) > MAX_ROWS:
         out.problems.append(problem("qua-lon", out.tep, f"chỉ đọc {MAX_ROWS} dòng đầu", trang=sheet))
-    body.insert(0, "_trang", sheet)
-    body.insert(0, "_tep", out.tep)
-    out.frames[sheet] = body
-    out.letters += [{"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p)} for p, k in first.items()]
+    out.cells[sheet] = cells
+    out.rows[sheet] = np.arange(header_at + 2, header_at + 2 + len(body))
+    out.letters += [{"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p)} for k, p in position.items()]
+
+
+@functools.cache
+def _catalog_names(columns: Columns, sheet: str) -> tuple[list[str], dict[str, str], dict[str, tuple[str, bool]]]:
+    """The sheet's keys in catalog order, folded key/label -> key, and key -> (label, required)."""
+    catalog = columns.of(sheet)
+    names = {fold(k): k for k in catalog.index} | {fold(v): k for k, v in catalog["label"].items()}
+    labels = {k: (row["label"], bool(row["required"])) for k, row in catalog.iterrows()}
+    return list(catalog.index), names, labels
 
 
 def _cellwise(frame: pd.DataFrame, func) -> pd.DataFrame:

@@ -75,8 +75,8 @@ def test_header_row_holds_the_labels_and_data_starts_below(tmp_path):
     wb.save(path)
     read = read_file(path.parent, path, COLUMNS)
     assert read.problems == []
-    assert list(read.frames["Xa"]["_dong"]) == [FIRST]
-    assert list(read.frames["Thon"]["_dong"]) == [FIRST]
+    assert list(read.rows["Xa"]) == [FIRST]
+    assert list(read.rows["Thon"]) == [FIRST]
     letters = {(x["trang"], x["cot"]): x["chu"] for x in read.letters}
     assert letters[("Xa", "ma_xa")] == "A"
     assert len(letters) == len(COLUMNS.table)
