@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
@@ -168,16 +170,21 @@ RESULT_COLOURS = {
 def write(
     result: Assessment, problems, sources, criteria: Criteria, columns: Columns, year: int, folder: Path, lang="vi"
 ) -> list[Path]:
-    """The summary workbook and one workbook per district."""
-    village_labels = columns.of("Thon")["label" if lang == "vi" else "label_en"]
+    """The summary workbook and one workbook per district.
+
+    The tier and village tables are laid out once for the whole batch; a
+    district's workbook writes its slice of them.
+    """
     now = dt.datetime.now().replace(microsecond=0)
     communes = _ordered(result.communes)
+    tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
+    villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
     path = folder / f"tong-hop-{year}.xlsx"
     with replace_atomically(path) as tmp:
         book = Book(tmp, lang, now)
         book.overview(communes, result.results, criteria, year)
-        book.tier_sheets(communes, result.results, criteria, year)
-        book.villages(result.villages, communes, criteria, village_labels)
+        book.tier_sheets(tiers, criteria, year)
+        book.villages(villages)
         book.problems(problems, criteria)
         book.sources(sources, criteria, now)
         book.close()
@@ -185,17 +192,108 @@ def write(
     named = communes.assign(_huyen=communes["huyen"].fillna(summary.NO_DISTRICT[lang]))
     for district, part in named.groupby("_huyen", sort=True):
         path = folder / "huyen" / f"{slug(district)}.xlsx"
-        files = set(part["_tep"])
-        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(files)]
+        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(set(part["_tep"]))]
         with replace_atomically(path) as tmp:
             book = Book(tmp, lang, now)
-            book.tier_sheets(part, result.results[result.results["ma_xa"].isin(part["ma_xa"])], criteria, year)
-            mine_villages = result.villages[result.villages["ma_xa"].isin(part["ma_xa"])]
-            book.villages(mine_villages, part, criteria, village_labels)
+            book.tier_sheets(tiers, criteria, year, district)
+            book.villages(villages, district)
             book.problems(mine, criteria)
             book.close()
         written.append(path)
     return written
+
+
+@dataclass
+class TierTable:
+    """One tier's rows, display-ready: values, results and totals laid out under district headings."""
+
+    indicators: pd.DataFrame
+    values: list[tuple[str, str]]  # (column of `laid`, format) for columns B.. of the printed part
+    outcomes: list[str]  # columns of `laid` for the result block
+    laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
+
+    @classmethod
+    def of(cls, communes, results, criteria: Criteria, tier: str, lang: str) -> TierTable:
+        t, label = TEXT[lang], "label" if lang == "vi" else "label_en"
+        indicators = criteria.indicators_of(tier)
+        mine = communes[communes["hang_dang_ky"] == tier]
+        results = results[results["ma_xa"].isin(mine["ma_xa"])]
+        parts = ["gia_tri", "tu_so", "ket_qua"]
+        wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
+        wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
+        table = mine.set_index("ma_xa", drop=False)
+        shown = {"ma_xa": _display(table["ma_xa"], "text", t), "ten_xa": _display(table["ten_xa"], "text", t)}
+        values, outcomes = [("ma_xa", "center"), ("ten_xa", "text")], []
+        for key, ind in indicators.iterrows():
+            source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
+            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(
+                ind["kind"], "int"
+            )
+            shown[f"v_{key}"] = _display(wide[(source, key)].reindex(table.index), fmt, t)
+            shown[f"r_{key}"] = _display(wide[("ket_qua", key)].reindex(table.index), "result", t)
+            values.append((f"v_{key}", fmt))
+            outcomes.append(f"r_{key}")
+        met = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
+        totals = {
+            "so_dat": (met, "center"),
+            "ket_qua": (table["ket_qua"], "result"),
+            "hang_cao": (table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text"),
+            "thieu": (summary.shortfalls(results, lang).reindex(table.index), "wrap"),
+        }
+        for key, (column, fmt) in totals.items():
+            shown[key] = _display(column, fmt, t)
+            values.append((key, fmt))
+        display = pd.DataFrame(shown, index=table.index, dtype=object)
+        display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
+        return cls(indicators, values, outcomes, _grouped(display))
+
+
+@dataclass
+class VillageTable:
+    """Every village, display-ready, in district order."""
+
+    heads: list[str]
+    formats: list[str]
+    laid: pd.DataFrame  # display columns in sheet order, then `_huyen`
+
+    @classmethod
+    def of(cls, villages, communes, criteria: Criteria, columns: Columns, lang: str) -> VillageTable:
+        t = TEXT[lang]
+        labels = columns.of("Thon")["label" if lang == "vi" else "label_en"]
+        ident = communes.set_index("ma_xa")
+        table = villages.assign(
+            huyen=villages["ma_xa"].map(ident["huyen"]),
+            ten_xa=villages["ma_xa"].map(ident["ten_xa"]),
+            _rank=villages["ma_xa"].map(ident["hang_dang_ky"].map(criteria.tiers["rank"])),
+        ).sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first")
+        conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
+        flags = [
+            c for c in villages.columns if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "thon_thong_minh")
+        ]
+        cols = [
+            ("huyen", t["district"], "text"),
+            ("ma_xa", t["code"], "center"),
+            ("ten_xa", t["commune"], "text"),
+            ("ten_thon", t["village"], "text"),
+        ]
+        cols += [(c, labels.get(c, c), "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
+        cols += [(f"_{k}", f"{k}", "result") for k in conditions.index]
+        cols += [("thon_thong_minh", t["smart"], "flag")]
+        for key in conditions.index:  # smart-village conditions only where the commune's tier has them
+            table[f"_{key}"] = table[f"_{key}"].where(table["_rank"] >= conditions.at[key, "tier_rank"])
+        table["thon_thong_minh"] = table["thon_thong_minh"].where(table["_rank"] >= conditions["tier_rank"].min())
+        laid = pd.DataFrame({i: _display(table[key], fmt, t) for i, (key, _, fmt) in enumerate(cols)}, dtype=object)
+        laid["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
+        return cls([h for _, h, _ in cols], [f for _, _, f in cols], laid)
+
+
+def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
+    """What a cell shows: "Có"/"Không" for flags, result texts, None for missing; numbers stay numbers."""
+    if kind == "flag":
+        values = values.map({True: t["yes"], False: t["no_"]})
+    elif kind == "result":
+        values = values.map({r: t[r] for r in RESULT_COLOURS})
+    return values.astype(object).where(values.notna(), None).to_numpy()
 
 
 class Book:
@@ -206,7 +304,8 @@ class Book:
         self.lang = lang
         self.now = now
         self.wb = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+            str(path),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
         )
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
         base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
@@ -267,49 +366,27 @@ class Book:
         row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
         ws.print_area(0, 0, row, 6)
 
-    def tier_sheets(self, communes, results, criteria: Criteria, year: int):
+    def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, district: str | None = None):
         label = "label" if self.lang == "vi" else "label_en"
         for tier, info in criteria.tiers.iterrows():
-            name = info["sheet"] if self.lang == "vi" else info["label_en"]
-            ws = self._sheet(name)
-            mine = communes[communes["hang_dang_ky"] == tier]
+            ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"])
             ws.write_string(0, 0, self.t["tier_title"].format(tier=info[label].upper(), year=year), self.f["title"])
             ws.write_string(1, 0, criteria.title, self.f["subtitle"])
-            self._tier_table(
-                ws, mine, results[results["ma_xa"].isin(mine["ma_xa"])], criteria.indicators_of(tier), criteria
-            )
+            table = tables[tier]
+            laid = table.laid if district is None else table.laid[table.laid["_huyen"].to_numpy() == district]
+            self._tier_table(ws, table, laid)
 
-    def villages(self, villages, communes, criteria: Criteria, labels: pd.Series):
+    def villages(self, table: VillageTable, district: str | None = None):
         ws = self._sheet(self.t["villages"])
-        t = self.t
-        ident = communes.set_index("ma_xa")
-        table = villages.assign(
-            huyen=villages["ma_xa"].map(ident["huyen"]),
-            ten_xa=villages["ma_xa"].map(ident["ten_xa"]),
-            _rank=villages["ma_xa"].map(ident["hang_dang_ky"].map(criteria.tiers["rank"])),
-        ).sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first")
-        conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
-        flags = [
-            c for c in villages.columns if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "thon_thong_minh")
-        ]
-        cols = [
-            ("huyen", t["district"], "text"),
-            ("ma_xa", t["code"], "center"),
-            ("ten_xa", t["commune"], "text"),
-            ("ten_thon", t["village"], "text"),
-        ]
-        cols += [(c, labels.get(c, c), "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
-        cols += [(f"_{k}", f"{k}", "result") for k in conditions.index]
-        cols += [("thon_thong_minh", t["smart"], "flag")]
-        for key in conditions.index:
-            table[f"_{key}"] = table[f"_{key}"].where(table["_rank"] >= conditions.at[key, "tier_rank"])
-        table["thon_thong_minh"] = table["thon_thong_minh"].where(table["_rank"] >= conditions["tier_rank"].min())
-        heads = [h for _, h, _ in cols]
-        self._write_header_row(ws, HEADER_ROW, [t["no"], *heads])
-        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
-        ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
-        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
-        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(table), 1, len(cols))
+        laid = table.laid if district is None else table.laid[table.laid["_huyen"].to_numpy() == district]
+        self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
+        for i, fmt in enumerate(table.formats, start=1):
+            ws.write_column(HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
+        ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
+        for i, fmt in enumerate(["no", *table.formats]):  # fixed widths: autofit reads every cell
+            ws.set_column(i, i, {"no": 5, "text": 16, "center": 8, "flag": 10, "int": 10}.get(fmt, 9))
+        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
+        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads))
 
     def problems(self, problems, criteria: Criteria):
         ws = self._sheet(self.t["problems"])
@@ -403,7 +480,7 @@ class Book:
         ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
         return ws
 
-    def _tier_table(self, ws, communes, results, indicators: pd.DataFrame, criteria: Criteria):
+    def _tier_table(self, ws, table: TierTable, laid: pd.DataFrame):
         """One row per commune, grouped by district.
 
         The printed part is narrow enough for A4: one column per indicator with
@@ -413,44 +490,18 @@ class Book:
         """
         t = self.t
         label = "label" if self.lang == "vi" else "label_en"
-        top, n = HEADER_ROW, len(indicators)
+        top, n = HEADER_ROW, len(table.indicators)
         first_value, tail = 3, ["met_count", "overall", "highest", "shortfalls"]
         first_result = first_value + n + len(tail) + 1  # one empty column between the blocks
         for c, key in enumerate(["no", "code", "commune"]):
             ws.merge_range(top, c, top + 1, c, t[key], self.f["head"])
-        parts = ["gia_tri", "tu_so", "ket_qua"]
-        wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
-        wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
-        values = [("ma_xa", None, "center"), ("ten_xa", None, "text")]
-        outcomes, shown = [], {}
-        for i, (key, ind) in enumerate(indicators.iterrows()):
+        for i, (key, ind) in enumerate(table.indicators.iterrows()):
             ws.write_string(top, first_value + i, key, self.f["head"])
             ws.write_string(top + 1, first_value + i, ind[label], self.f["vertical"])
             ws.write_string(top, first_result + i, key, self.f["head"])
             ws.write_string(top + 1, first_result + i, t["result"], self.f["head"])
-            source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
-            shown[f"v_{key}"] = wide[(source, key)]
-            shown[f"r_{key}"] = wide[("ket_qua", key)]
-            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(
-                ind["kind"], "int"
-            )
-            values.append((f"v_{key}", None, fmt))
-            outcomes.append((f"r_{key}", None, "result"))
-        table = communes.set_index("ma_xa", drop=False)
-        table = pd.concat([table, pd.DataFrame(shown).reindex(table.index)], axis=1)
-        table["so_dat"] = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
-        table["hang_cao"] = table["hang_cao_nhat_dat"].map(criteria.tiers[label])
-        table["thieu"] = summary.shortfalls(results, self.lang).reindex(table.index)
-        for i, (key, head, fmt) in enumerate(
-            [
-                ("so_dat", "met_count", "center"),
-                ("ket_qua", "overall", "result"),
-                ("hang_cao", "highest", "text"),
-                ("thieu", "shortfalls", "wrap"),
-            ]
-        ):
+        for i, head in enumerate(tail):
             ws.merge_range(top, first_value + n + i, top + 1, first_value + n + i, t[head], self.f["head"])
-            values.append((key, None, fmt))
         last_print, last_col = first_value + n + len(tail) - 1, first_result + n - 1
         ws.set_row(top + 1, 190)
         ws.set_column(0, 0, 4)
@@ -461,15 +512,16 @@ class Book:
         ws.set_column(last_print, last_print, 24)
         ws.set_column(first_result, last_col, 11)
         row = top + 2
-        if table.empty:
+        if laid.empty:
             ws.write_string(row, 0, t["no_commune"], self.f["subtitle"])
             row += 1
-        laid, groups = _grouped(table, table["huyen"].fillna(summary.NO_DISTRICT[self.lang]))
-        ws.write_column(row, 0, laid["_stt"].astype(object).where(laid["_stt"].notna(), None), self.f["center"])
-        self._columns(ws, row, laid, values, start_col=1)
-        self._columns(ws, row, laid, outcomes, start_col=first_result)
-        for at, district in groups:
-            ws.merge_range(row + at, 0, row + at, last_print, district, self.f["group"])
+        ws.write_column(row, 0, laid["_stt"].to_numpy(), self.f["center"])
+        for j, (key, fmt) in enumerate(table.values, start=1):
+            ws.write_column(row, j, laid[key].to_numpy(), self._format(fmt))
+        for j, key in enumerate(table.outcomes, start=first_result):
+            ws.write_column(row, j, laid[key].to_numpy(), self.f["center"])
+        for at in np.flatnonzero(laid["_heading"].to_numpy(dtype=bool)):
+            ws.merge_range(row + at, 0, row + at, last_print, laid["_huyen"].iat[at], self.f["group"])
         row += len(laid)
         ws.print_area(0, 0, max(row - 1, top + 1), last_print)
         self._finish_table(ws, top, top + 1, row - top - 2, last_col, widths=False)
@@ -488,18 +540,13 @@ class Book:
                     {"type": "formula", "criteria": f'={ref}="{t[key]}"', "format": fmt},
                 )
 
+    def _format(self, kind: str):
+        return self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
+
     def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0):
         """Write each column of `table` downwards with its format (one call per column)."""
-        yes_no = {True: self.t["yes"], False: self.t["no_"]}
         for i, (key, _, kind) in enumerate(cols):
-            values = table[key]
-            if kind == "flag":
-                values = values.map(yes_no)
-            elif kind == "result":
-                values = values.map({r: self.t[r] for r in RESULT_COLOURS})
-            fmt = self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
-            data = values.astype(object).where(values.notna(), None).tolist()
-            ws.write_column(row, start_col + i, data, fmt)
+            ws.write_column(row, start_col + i, _display(table[key], kind, self.t), self._format(kind))
 
     def _write_header_row(self, ws, row: int, heads: list[str]):
         ws.write_row(row, 0, heads, self.f["head"])
@@ -577,15 +624,22 @@ _COUNTS = ["dang_ky", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
 _COUNT_HEADS = ["registered", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
 
 
-def _grouped(table: pd.DataFrame, by: pd.Series) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
-    """Rows laid out under a heading row per group; `_stt` numbers the rows within each group."""
-    pieces, headings, at = [], [], 0
-    for name, part in table.groupby(by, sort=False):
-        headings.append((at, name))
-        pieces += [pd.DataFrame(index=[f"_{at}"]), part.assign(_stt=range(1, len(part) + 1))]
-        at += len(part) + 1
-    laid = pd.concat(pieces) if pieces else table.assign(_stt=pd.Series(dtype=object))
-    return laid, headings
+def _grouped(display: pd.DataFrame) -> pd.DataFrame:
+    """Rows under a heading row per district (`_heading`); `_stt` numbers rows within each district.
+
+    `display` is already in district order, so each district's rows are contiguous.
+    """
+    district = display["_huyen"]
+    first = ~district.duplicated()
+    rows = display.assign(
+        _heading=False, _order=np.arange(len(display)), _stt=display.groupby("_huyen", sort=False).cumcount() + 1
+    )
+    headings = pd.DataFrame(
+        {"_huyen": district[first].to_numpy(), "_heading": True, "_order": np.flatnonzero(first) - 0.5}
+    )
+    laid = pd.concat([rows, headings], ignore_index=True).sort_values("_order", kind="stable")
+    laid = laid.drop(columns="_order").reset_index(drop=True).astype(object)
+    return laid.where(laid.notna(), None)
 
 
 def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
