@@ -177,6 +177,6 @@ def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
     pdf = tmp_path / "tong-hop-2024.pdf"
     assert done.returncode == 0 and pdf.exists(), done.stderr
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    # overview, three tier sheets (the empty basic tier included), villages, problems, sources: one page each
-    # except the villages sheet (124 villages), which takes two
-    assert pages == 8
+    # overview, three tier sheets (the empty basic tier included), problems, sources: one page each;
+    # the villages sheet (124 villages, landscape) takes three
+    assert pages == 9
