@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def run(
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal)."""
+    processes = workers or os.cpu_count() or 1
     columns = catalog.load_columns(schemas / "columns.toml")
     periods = catalog.criteria_files(schemas)
     batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
@@ -63,7 +65,9 @@ def run(
             folder = output_dir / str(year)
             csvs = csv_out.write(result, outcome.problems, year, folder)
             shown.update(len(csvs))
-            books = workbook.write(result, outcome.problems, sources, criteria, columns, year, folder, lang)
+            books = workbook.write(
+                result, outcome.problems, sources, criteria, columns, year, folder, lang, workers=processes
+            )
             shown.update(len(books))
             outcome.written += csvs + books
     outcome.years = {y: a for y, (a, _) in outcome.years.items()}

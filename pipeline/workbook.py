@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,39 +169,97 @@ RESULT_COLOURS = {
 
 
 def write(
-    result: Assessment, problems, sources, criteria: Criteria, columns: Columns, year: int, folder: Path, lang="vi"
+    result: Assessment,
+    problems,
+    sources,
+    criteria: Criteria,
+    columns: Columns,
+    year: int,
+    folder: Path,
+    lang="vi",
+    workers: int = 1,
 ) -> list[Path]:
     """The summary workbook and one workbook per district.
 
     The tier and village tables are laid out once for the whole batch; a
-    district's workbook writes its slice of them.
+    district's workbook writes its slice of them. With `workers` > 1 and many
+    districts, the workbooks are written in that many processes (xlsxwriter is
+    pure Python, and at national scale writing is most of the run).
     """
-    now = dt.datetime.now().replace(microsecond=0)
     communes = _ordered(result.communes)
-    tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
-    villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
-    path = folder / f"tong-hop-{year}.xlsx"
-    with replace_atomically(path) as tmp:
-        book = Book(tmp, lang, now)
-        book.overview(communes, result.results, criteria, year)
-        book.tier_sheets(tiers, criteria, year)
-        book.villages(villages)
-        book.problems(problems, criteria)
-        book.sources(sources, criteria, now)
-        book.close()
-    written = [path]
-    named = communes.assign(_huyen=communes["huyen"].fillna(summary.NO_DISTRICT[lang]))
-    for district, part in named.groupby("_huyen", sort=True):
-        path = folder / "huyen" / f"{slug(district)}.xlsx"
-        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(set(part["_tep"]))]
+    shared = _Shared(
+        result=result,
+        communes=communes,
+        tiers={t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index},
+        villages=VillageTable.of(result.villages, communes, criteria, columns, lang),
+        problems=problems,
+        sources=sources,
+        criteria=criteria,
+        year=year,
+        folder=folder,
+        lang=lang,
+        now=dt.datetime.now().replace(microsecond=0),
+    )
+    districts = sorted(communes["huyen"].fillna(summary.NO_DISTRICT[lang]).unique())
+    jobs = [None, *districts]  # None: the summary
+    if workers <= 1 or len(districts) < 8:
+        return [_write_book(shared, job) for job in jobs]
+    with ProcessPoolExecutor(workers, initializer=_share, initargs=(shared,)) as pool:
+        return list(pool.map(_write_shared, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+@dataclass
+class _Shared:
+    """Everything a workbook needs, sent once to each writing process."""
+
+    result: Assessment
+    communes: pd.DataFrame
+    tiers: dict
+    villages: VillageTable
+    problems: pd.DataFrame
+    sources: pd.DataFrame
+    criteria: Criteria
+    year: int
+    folder: Path
+    lang: str
+    now: dt.datetime
+
+
+_SHARED: _Shared | None = None
+
+
+def _share(shared: _Shared) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _write_shared(district: str | None) -> Path:
+    return _write_book(_SHARED, district)
+
+
+def _write_book(s: _Shared, district: str | None) -> Path:
+    """The summary (district None) or one district's workbook."""
+    if district is None:
+        path = s.folder / f"tong-hop-{s.year}.xlsx"
         with replace_atomically(path) as tmp:
-            book = Book(tmp, lang, now)
-            book.tier_sheets(tiers, criteria, year, district)
-            book.villages(villages, district)
-            book.problems(mine, criteria)
+            book = Book(tmp, s.lang, s.now)
+            book.overview(s.communes, s.result.results, s.criteria, s.year)
+            book.tier_sheets(s.tiers, s.criteria, s.year)
+            book.villages(s.villages)
+            book.problems(s.problems, s.criteria)
+            book.sources(s.sources, s.criteria, s.now)
             book.close()
-        written.append(path)
-    return written
+        return path
+    part = s.communes[s.communes["huyen"].fillna(summary.NO_DISTRICT[s.lang]) == district]
+    mine = s.problems[s.problems["ma_xa"].isin(part["ma_xa"]) | s.problems["tep"].isin(set(part["_tep"]))]
+    path = s.folder / "huyen" / f"{slug(district)}.xlsx"
+    with replace_atomically(path) as tmp:
+        book = Book(tmp, s.lang, s.now)
+        book.tier_sheets(s.tiers, s.criteria, s.year, district)
+        book.villages(s.villages, district)
+        book.problems(mine, s.criteria)
+        book.close()
+    return path
 
 
 @dataclass
