@@ -31,16 +31,25 @@ _LEGACY = re.compile(f"[{re.escape(_TCVN3_ONLY)}]")
 _BEYOND_LATIN1 = re.compile(r"[^\x00-\xff]")
 
 
+def _legacy(text: str) -> bool:
+    """Text typed in TCVN3: it uses TCVN3-only characters and nothing beyond Latin-1."""
+    return bool(_LEGACY.search(text)) and not _BEYOND_LATIN1.search(text)
+
+
 @functools.lru_cache(maxsize=100_000)  # headers repeat in every file of a batch
 def fold(text: str) -> str:
-    """Compare-form of a label or value: no case, accents, spaces or punctuation.
-
-    The same steps as `fold_series`, for one string (sheet names, catalog labels).
-    """
-    if _LEGACY.search(text) and not _BEYOND_LATIN1.search(text):
+    """Compare-form of a label or value: no case, accents, spaces or punctuation."""
+    if _legacy(text):
         text = text.translate(TCVN3_TABLE)
     text = re.sub(COMBINING, "", unicodedata.normalize("NFD", text)).replace("đ", "d").replace("Đ", "D")
     return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+def clean(text: str) -> str:
+    """Text as stored: TCVN3 converted to Unicode, NFC, trimmed."""
+    if _legacy(text):
+        text = text.translate(TCVN3_TABLE)
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def slug(name) -> str:
@@ -49,17 +58,20 @@ def slug(name) -> str:
     return "-".join(w for w in words if w) or "khong-ten"
 
 
+def per_unique(text: pd.Series, func) -> pd.Series:
+    """`func` applied once per distinct value, spread back over the column; NA stays NA.
+
+    Columns repeat themselves ("Có", "Không", the same labels in every file), so
+    this is one hash pass over the column plus a call per distinct value.
+    """
+    codes, uniques = pd.factorize(text)
+    done = np.array([func(u) for u in uniques] + [pd.NA], dtype=object)
+    return pd.Series(done[codes], index=text.index, dtype=object)
+
+
 def fold_series(s: pd.Series) -> pd.Series:
-    """Vectorized `fold`; non-text cells become NA."""
-    return (
-        _text(s)
-        .str.normalize("NFD")
-        .str.replace(COMBINING, "", regex=True)
-        .str.replace("đ", "d")
-        .str.replace("Đ", "D")
-        .str.lower()
-        .str.replace(r"[^0-9a-z]", "", regex=True)
-    )
+    """`fold` over a column; non-text cells become NA."""
+    return per_unique(strings(s), fold).astype("string")
 
 
 def strings(raw: pd.Series) -> pd.Series:
@@ -68,18 +80,13 @@ def strings(raw: pd.Series) -> pd.Series:
 
 
 def is_tcvn3(text: pd.Series) -> pd.Series:
-    """Text typed in TCVN3: it uses TCVN3-only characters and nothing beyond Latin-1."""
-    uses = text.str.contains(f"[{re.escape(_TCVN3_ONLY)}]", regex=True)
-    return (uses & ~text.str.contains(r"[^\x00-\xff]", regex=True)).fillna(False).astype(bool)
+    """Which cells of a string column were typed in TCVN3."""
+    return per_unique(text, _legacy).fillna(False).astype(bool)
 
 
 def _text(raw: pd.Series) -> pd.Series:
     """The cells that hold text, NFC-normalised and trimmed, TCVN3 converted; NA elsewhere."""
-    text = strings(raw)
-    legacy = is_tcvn3(text)
-    if legacy.any():
-        text = text.mask(legacy, text[legacy].str.translate(TCVN3_TABLE))
-    return text.str.normalize("NFC").str.strip()
+    return per_unique(strings(raw), clean).astype("string")
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -95,7 +102,8 @@ def _whole(num: pd.Series) -> pd.Series:
 
 def is_empty(raw: pd.Series) -> pd.Series:
     """Cells with nothing in them (including whitespace-only text and absent columns)."""
-    return raw.isna() | _text(raw).eq("").fillna(False).astype(bool)
+    blank = per_unique(strings(raw), lambda text: not text.strip())
+    return raw.isna() | blank.fillna(False).astype(bool)
 
 
 def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
