@@ -12,6 +12,18 @@ from pipeline.catalog import CatalogError
 from pipeline.files import OutputError
 
 
+def folder_option(name: str, default: str, help_text: str):
+    """A folder option (--input, --output), written once for every command."""
+    return click.option(
+        f"--{name}",
+        f"{name}_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__)
 def main():
@@ -22,22 +34,8 @@ def main():
 
 
 @main.command()
-@click.option(
-    "--input",
-    "input_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="input",
-    show_default=True,
-    help="Thư mục chứa bảng tính của các xã (đọc cả thư mục con).",
-)
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="output",
-    show_default=True,
-    help="Thư mục ghi kết quả (mỗi năm một thư mục con).",
-)
+@folder_option("input", "input", "Thư mục chứa bảng tính của các xã (đọc cả thư mục con).")
+@folder_option("output", "output", "Thư mục ghi kết quả (mỗi năm một thư mục con).")
 @click.option(
     "--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, help="Ngôn ngữ của bảng tổng hợp."
 )
@@ -87,14 +85,7 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, qu
     show_default="năm hiện tại",
     help="Năm đánh giá của biểu.",
 )
-@click.option(
-    "--output",
-    "output_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="output",
-    show_default=True,
-    help="Thư mục ghi biểu (mau-nhap-lieu-<năm>.xlsx).",
-)
+@folder_option("output", "output", "Thư mục ghi biểu (mau-nhap-lieu-<năm>.xlsx).")
 @click.option(
     "--communes",
     type=click.Path(exists=True, path_type=Path),
