@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -181,85 +181,84 @@ def write(
 ) -> list[Path]:
     """The summary workbook and one workbook per district.
 
-    The tier and village tables are laid out once for the whole batch; a
-    district's workbook writes its slice of them. With `workers` > 1 and many
-    districts, the workbooks are written in that many processes (xlsxwriter is
-    pure Python, and at national scale writing is most of the run).
+    The tier and village tables are laid out once for the whole batch and cut
+    by district in one pass. With `workers` > 1 and many districts, the district
+    workbooks are written in that many processes, each sent only its district,
+    while this process writes the summary (xlsxwriter is pure Python, and at
+    national scale writing is most of the run).
     """
+    now = dt.datetime.now().replace(microsecond=0)
     communes = _ordered(result.communes)
-    shared = _Shared(
-        result=result,
-        communes=communes,
-        tiers={t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index},
-        villages=VillageTable.of(result.villages, communes, criteria, columns, lang),
-        problems=problems,
-        sources=sources,
-        criteria=criteria,
-        year=year,
-        folder=folder,
-        lang=lang,
-        now=dt.datetime.now().replace(microsecond=0),
-    )
-    districts = sorted(communes["huyen"].fillna(summary.NO_DISTRICT[lang]).unique())
-    jobs = [None, *districts]  # None: the summary
-    if workers <= 1 or len(districts) < 8:
-        return [_write_book(shared, job) for job in jobs]
-    with ProcessPoolExecutor(workers, initializer=_share, initargs=(shared,)) as pool:
-        return list(pool.map(_write_shared, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
+    villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
+    parts = _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now)
+    summary_path = folder / f"tong-hop-{year}.xlsx"
+    if workers <= 1 or len(parts) < 8:
+        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now)
+        return [summary_path, *(_write_district(part) for part in parts)]
+    with ProcessPoolExecutor(workers) as pool:
+        pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // (workers * 4)))
+        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now)
+        return [summary_path, *pending]
+
+
+def _write_summary(path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now) -> None:
+    with replace_atomically(path) as tmp:
+        book = Book(tmp, lang, now)
+        book.overview(communes, result.results, criteria, year)
+        book.tier_sheets(tiers, criteria, year)
+        book.villages(villages)
+        book.problems(problems, criteria)
+        book.sources(sources, criteria, now)
+        book.close()
 
 
 @dataclass
-class _Shared:
-    """Everything a workbook needs, sent once to each writing process."""
+class _District:
+    """One district's share of the tables: what its workbook needs, and no more."""
 
-    result: Assessment
-    communes: pd.DataFrame
+    path: Path
     tiers: dict
     villages: VillageTable
     problems: pd.DataFrame
-    sources: pd.DataFrame
     criteria: Criteria
     year: int
-    folder: Path
     lang: str
     now: dt.datetime
 
 
-_SHARED: _Shared | None = None
+def _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now) -> list[_District]:
+    """Cut every table by district in one pass each."""
+    no_district = summary.NO_DISTRICT[lang]
+    tier_parts = {t: dict(tuple(table.laid.groupby("_huyen", sort=False))) for t, table in tiers.items()}
+    village_parts = dict(tuple(villages.laid.groupby("_huyen", sort=False)))
+    empty = {t: table.laid.iloc[:0] for t, table in tiers.items()}
+    out = []
+    for name, part in communes.groupby(communes["huyen"].fillna(no_district), sort=True):
+        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(set(part["_tep"]))]
+        out.append(
+            _District(
+                path=folder / "huyen" / f"{slug(name)}.xlsx",
+                tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
+                villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),
+                problems=mine,
+                criteria=criteria,
+                year=year,
+                lang=lang,
+                now=now,
+            )
+        )
+    return out
 
 
-def _share(shared: _Shared) -> None:
-    global _SHARED
-    _SHARED = shared
-
-
-def _write_shared(district: str | None) -> Path:
-    return _write_book(_SHARED, district)
-
-
-def _write_book(s: _Shared, district: str | None) -> Path:
-    """The summary (district None) or one district's workbook."""
-    if district is None:
-        path = s.folder / f"tong-hop-{s.year}.xlsx"
-        with replace_atomically(path) as tmp:
-            book = Book(tmp, s.lang, s.now)
-            book.overview(s.communes, s.result.results, s.criteria, s.year)
-            book.tier_sheets(s.tiers, s.criteria, s.year)
-            book.villages(s.villages)
-            book.problems(s.problems, s.criteria)
-            book.sources(s.sources, s.criteria, s.now)
-            book.close()
-        return path
-    part = s.communes[s.communes["huyen"].fillna(summary.NO_DISTRICT[s.lang]) == district]
-    mine = s.problems[s.problems["ma_xa"].isin(part["ma_xa"]) | s.problems["tep"].isin(set(part["_tep"]))]
-    path = s.folder / "huyen" / f"{slug(district)}.xlsx"
-    with replace_atomically(path) as tmp:
-        book = Book(tmp, s.lang, s.now)
-        book.tier_sheets(s.tiers, s.criteria, s.year, district)
-        book.villages(s.villages, district)
-        book.problems(mine, s.criteria)
+def _write_district(d: _District) -> Path:
+    with replace_atomically(d.path) as tmp:
+        book = Book(tmp, d.lang, d.now)
+        book.tier_sheets(d.tiers, d.criteria, d.year)
+        book.villages(d.villages)
+        book.problems(d.problems, d.criteria)
         book.close()
-    return path
+    return d.path
 
 
 @dataclass
@@ -425,19 +424,16 @@ class Book:
         row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
         ws.print_area(0, 0, row, 6)
 
-    def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, district: str | None = None):
+    def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int):
         label = "label" if self.lang == "vi" else "label_en"
         for tier, info in criteria.tiers.iterrows():
             ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"])
             ws.write_string(0, 0, self.t["tier_title"].format(tier=info[label].upper(), year=year), self.f["title"])
             ws.write_string(1, 0, criteria.title, self.f["subtitle"])
-            table = tables[tier]
-            laid = table.laid if district is None else table.laid[table.laid["_huyen"].to_numpy() == district]
-            self._tier_table(ws, table, laid)
+            self._tier_table(ws, tables[tier])
 
-    def villages(self, table: VillageTable, district: str | None = None):
-        ws = self._sheet(self.t["villages"])
-        laid = table.laid if district is None else table.laid[table.laid["_huyen"].to_numpy() == district]
+    def villages(self, table: VillageTable):
+        ws, laid = self._sheet(self.t["villages"]), table.laid
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
         for i, fmt in enumerate(table.formats, start=1):
             ws.write_column(HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
@@ -539,7 +535,7 @@ class Book:
         ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
         return ws
 
-    def _tier_table(self, ws, table: TierTable, laid: pd.DataFrame):
+    def _tier_table(self, ws, table: TierTable):
         """One row per commune, grouped by district.
 
         The printed part is narrow enough for A4: one column per indicator with
@@ -547,7 +543,7 @@ class Book:
         the right (same order, outside the print area) for filtering and for
         the colours' formulas.
         """
-        t = self.t
+        t, laid = self.t, table.laid
         label = "label" if self.lang == "vi" else "label_en"
         top, n = HEADER_ROW, len(table.indicators)
         first_value, tail = 3, ["met_count", "overall", "highest", "shortfalls"]
