@@ -35,12 +35,12 @@ bench: $(STAMP) ## time assess on 300, 3,000, 10,000 synthetic communes vs refer
 	$(BIN)/python benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES))
 
 lint: $(STAMP) ## ruff check and format check
-	$(BIN)/ruff check pipeline tests scripts
-	$(BIN)/ruff format --check pipeline tests scripts
+	$(BIN)/ruff check pipeline tests scripts benchmarks
+	$(BIN)/ruff format --check pipeline tests scripts benchmarks
 
 format: $(STAMP) ## ruff fix and format
-	$(BIN)/ruff check --fix pipeline tests scripts
-	$(BIN)/ruff format pipeline tests scripts
+	$(BIN)/ruff check --fix pipeline tests scripts benchmarks
+	$(BIN)/ruff format pipeline tests scripts benchmarks
 
 clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
