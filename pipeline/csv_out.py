@@ -2,12 +2,19 @@
 
 The column names and codes below are fixed by `outputs.md`; other systems read
 these files, so they change only with the spec.
+
+Every text cell that a spreadsheet would take for a formula (first character
+`=`, `+`, `-`, `@`, tab or carriage return) is written with a leading `'`, as the
+OWASP CSV-injection guidance says, and a carriage return inside a cell is written
+as a line feed (`neutralise`); numbers are written as numbers.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.assess import Assessment
@@ -55,7 +62,50 @@ def write_problems(problems: pd.DataFrame, path: Path) -> list[Path]:
     return [_write(problems[PROBLEM_COLUMNS], path)]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` made safe to open in a spreadsheet, for every text column at once.
+
+    - A string cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`
+      (OWASP CSV injection), so it stays text: `=SUM(A1)` is written `'=SUM(A1)`.
+    - A carriage return inside a string cell becomes a line feed: the CSV writer,
+      ending lines with "\n", quotes a cell holding "\n" but not one holding a bare
+      "\r", which readers take for the end of the row.
+
+    Only cells holding text change: numbers, dates and empty cells stay as they are,
+    even in a column that mixes them with text. Returns a new frame; `df` is untouched.
+    """
+    out = df.copy(deep=False)
+    for column in out.columns:
+        values = out[column]
+        categorical = isinstance(values.dtype, pd.CategoricalDtype)
+        if not (categorical or pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        # each distinct value is checked once; a string never equals a number, so the cells found are exact
+        codes, uniques = pd.factorize(values)  # empty cells: code -1
+        fixed = {i: _safe(u) for i, u in enumerate(uniques) if isinstance(u, str) and _UNSAFE.search(u)}
+        if not fixed:
+            continue
+        replacement = np.empty(len(uniques) + 1, dtype=object)  # the extra last slot is for code -1
+        replacement[list(fixed)] = list(fixed.values())
+        where = np.flatnonzero(np.isin(codes, list(fixed)))
+        values = values.astype(object) if categorical else values.copy()
+        values.iloc[where] = replacement[codes[where]]
+        out[column] = values
+    return out
+
+
+_UNSAFE = re.compile(r"\A[=+\-@\t\r]|\r")
+
+
+def _safe(text: str) -> str:
+    text = f"'{text}" if text.startswith(FORMULA_START) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _write(df: pd.DataFrame, path: Path) -> Path:
     with replace_atomically(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
+        neutralise(df).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.6g")
     return path
