@@ -62,6 +62,12 @@ def write_problems(problems: pd.DataFrame, path: Path) -> list[Path]:
     return [_write(problems[PROBLEM_COLUMNS], path)]
 
 
+def write_undated(communes: pd.DataFrame, path: Path) -> list[Path]:
+    """`xa-chua-ro-nam.csv`: the communes whose year is unknown, in the columns of `xa-<year>.csv`, `nam` empty."""
+    ledger = communes.reindex(columns=COMMUNE_COLUMNS).assign(nam=None)
+    return [_write(ledger.sort_values("ma_xa", na_position="last", kind="stable"), path)]
+
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -331,3 +331,13 @@ def test_a_carriage_return_inside_a_cell_does_not_split_the_row(tmp_path):
     rows = read(tmp_path / "loi-du-lieu.csv")
     assert len(rows) == 1
     assert (rows[0]["gia_tri"], rows[0]["ma_xa"]) == ("Xã\nHòa\nBình", "00001")
+
+
+def test_communes_without_a_year_have_their_ledger_in_the_columns_of_the_year_ledger(tmp_path):
+    undated = pd.DataFrame(
+        {"ma_xa": ["00002", None], "ten_xa": ["Xã B", "=Xã C"], "huyen": "huyện Thử", "nam": ["20x4", None]}
+    )
+    csv_out.write_undated(undated, tmp_path / "xa-chua-ro-nam.csv")
+    rows = read(tmp_path / "xa-chua-ro-nam.csv")
+    assert list(rows[0]) == csv_out.COMMUNE_COLUMNS
+    assert [(r["nam"], r["ma_xa"], r["ten_xa"]) for r in rows] == [("", "00002", "Xã B"), ("", "", "'=Xã C")]
