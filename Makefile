@@ -45,3 +45,8 @@ format: $(STAMP) ## ruff fix and format
 clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
 	find $(OUTPUT) -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+.PHONY: catalog
+FILE ?=
+catalog: $(STAMP) ## check catalog files (FILE="schemas/criteria-2026-2030.toml"; default every file of schemas/)
+	$(BIN)/python -m pipeline catalog check $(FILE)

@@ -1,8 +1,12 @@
-"""Load the column and criteria catalogs of `schemas/` into frames.
+"""Load the column and criteria catalogs of `schemas/` into frames, and check them.
 
 Everything a department may change from one period to the next (columns,
 labels, indicators, thresholds, tiers) is read from there; the code only knows
-the *kinds* of column and of indicator.
+the *kinds* of column and of indicator (`COLUMN_TYPES`, `KIND_FIELDS`).
+
+A catalog is checked as it is loaded: a fault stops the run before any workbook
+is read, with one line naming the file, the entry and the key to fix, e.g.
+`schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
 """
 
 from __future__ import annotations
@@ -14,8 +18,98 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.parse import fold
+
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 SHEETS = ("Xa", "Thon")
+
+# Column types of columns.toml (what validate.py parses each into).
+COLUMN_TYPES = ("ma", "text", "year", "count", "yesno", "tier")
+
+# Columns the code itself reads by key, with their sheet and type: a column catalog must keep them.
+CORE_COLUMNS = {
+    ("Xa", "ma_xa"): "ma",
+    ("Xa", "ten_xa"): "text",
+    ("Xa", "huyen"): "text",
+    ("Xa", "nam"): "year",
+    ("Xa", "hang_dang_ky"): "tier",
+    ("Thon", "ma_xa"): "ma",
+    ("Thon", "ten_thon"): "text",
+}
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way of writing an indicator of a kind: the keys it needs, and the keys it may add."""
+
+    needs: tuple[str, ...]
+    may: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What an indicator kind reads from its catalog entry.
+
+    forms:     the ways of writing it; an indicator must match one of them
+    columns:   key -> (sheet, column type) for each key naming a column; type None = any type
+    threshold: "fraction" (a share, 0 to 1) or "count" (a whole number of villages, >= 1)
+    """
+
+    forms: tuple[Form, ...]
+    columns: dict[str, tuple[str, str | None]]
+    threshold: str | None = None
+
+
+# The one table of indicator kinds. assess.py computes flag, ratio, all_villages and
+# earlier_year through its KINDS dict and village_condition / smart_village itself.
+KIND_FIELDS: dict[str, Kind] = {
+    "flag": Kind(
+        forms=(Form(("column",)),),
+        columns={"column": ("Xa", "yesno")},
+    ),
+    "ratio": Kind(
+        forms=(
+            Form(("numerator", "denominator", "threshold"), ("not_applicable_when_zero",)),
+            Form(("numerator", "denominator", "threshold_by", "thresholds"), ("threshold", "not_applicable_when_zero")),
+        ),
+        columns={"numerator": ("Xa", "count"), "denominator": ("Xa", "count"), "threshold_by": ("Xa", None)},
+        threshold="fraction",
+    ),
+    "all_villages": Kind(
+        forms=(Form(("column", "threshold"), ("requires",)),),
+        columns={"column": ("Thon", "yesno"), "requires": ("Xa", "yesno")},
+        threshold="fraction",
+    ),
+    "village_condition": Kind(
+        forms=(Form(("column",), ("part_of",)), Form(("numerator", "denominator", "threshold"), ("part_of",))),
+        columns={"column": ("Thon", "yesno"), "numerator": ("Thon", "count"), "denominator": ("Thon", "count")},
+        threshold="fraction",
+    ),
+    "smart_village": Kind(
+        forms=(Form(("threshold",)),),
+        columns={},
+        threshold="count",
+    ),
+    "earlier_year": Kind(
+        forms=(Form(("column",)),),
+        columns={"column": ("Xa", "year")},
+    ),
+}
+
+# Keys that belong to some kind; a kind that does not use one of them rejects it
+# (anything else, such as a source note, is left alone).
+KIND_KEYS = (
+    "column",
+    "numerator",
+    "denominator",
+    "requires",
+    "threshold",
+    "threshold_by",
+    "thresholds",
+    "not_applicable_when_zero",
+    "part_of",
+)
+COLUMN_KEYS = ("column", "numerator", "denominator", "requires", "threshold_by")
 
 
 class CatalogError(Exception):
@@ -29,6 +123,7 @@ class Columns:
     table: pd.DataFrame
     yes: tuple[str, ...]
     no: tuple[str, ...]
+    source: Path | None = None
 
     def of(self, sheet: str) -> pd.DataFrame:
         """The columns of one sheet, indexed by key."""
@@ -55,21 +150,83 @@ class Criteria:
         return self.indicators[self.indicators["tier_rank"] <= rank]
 
 
+# ---- columns.toml ------------------------------------------------------------------------------------------------
+
+
 def load_columns(path: Path = SCHEMAS / "columns.toml") -> Columns:
+    path = Path(path)
     data = _load_toml(path)
+    _check_columns(path, data)
     table = pd.DataFrame(data["columns"])
     for field, default in (("required", False), ("help", ""), ("unit", "")):
         table[field] = table.get(field, pd.Series(dtype=object)).fillna(default)
     table["required"] = table["required"].astype(bool)
-    bad = set(table["sheet"]) - set(SHEETS)
-    if bad:
-        raise CatalogError(f"{path}: trang không hợp lệ {sorted(bad)}")
     values = data.get("values", {})
-    return Columns(table, tuple(values.get("yes", ())), tuple(values.get("no", ())))
+    return Columns(table, tuple(values.get("yes", ())), tuple(values.get("no", ())), source=path)
 
 
-def load_criteria(path: Path) -> Criteria:
+def _check_columns(path: Path, data: dict) -> None:
+    entries = _entries(path, data, "columns", "cột")
+    seen: dict[tuple[str, str], int] = {}
+    for n, entry in enumerate(entries, 1):
+        key = entry.get("key")
+        fail = _failer(path, _entry("cột", key, "columns", n))
+        for field in ("key", "label", "label_en"):
+            _need_text(fail, entry, field)
+        sheet = entry.get("sheet")
+        if not _one_of(sheet, SHEETS):
+            fail(f"{_given('sheet', sheet)} không có; các trang hợp lệ: {', '.join(SHEETS)}")
+        kind = entry.get("type")
+        if not _one_of(kind, COLUMN_TYPES):
+            fail(f"{_given('type', kind)} không có; các kiểu hợp lệ: {', '.join(COLUMN_TYPES)}")
+        if (sheet, key) in seen:
+            fail(f"key trùng với [[columns]] thứ {seen[sheet, key]} trên trang {sheet}; mỗi cột một key")
+        seen[sheet, key] = n
+        if "required" in entry and not isinstance(entry["required"], bool):
+            fail(f"required = {_show(entry['required'])}: cần true hoặc false")
+        if kind == "year":
+            for bound in ("min", "max"):
+                if not _is_int(entry.get(bound)):
+                    fail(f"kiểu year cần {bound} là một năm (số nguyên), ví dụ min = 2021, max = 2030")
+            if entry["min"] > entry["max"]:
+                fail(f"min = {entry['min']} lớn hơn max = {entry['max']}")
+    for (sheet, key), kind in CORE_COLUMNS.items():
+        n = seen.get((sheet, key))
+        if n is None:
+            _failer(path, "[[columns]]")(f'thiếu cột key = "{key}" (trang {sheet}, kiểu {kind}); chương trình cần nó')
+        if entries[n - 1]["type"] != kind:
+            _failer(path, _entry("cột", key, "columns", n))(
+                f'type "{entries[n - 1]["type"]}": chương trình đọc cột này như kiểu {kind}; hãy để type = "{kind}"'
+            )
+    values = data.get("values", {})
+    fail = _failer(path, "[values]")
+    if not isinstance(values, dict):
+        fail("cần một bảng [values] với yes = [...] và no = [...]")
+    spelled: dict[str, str] = {}
+    for side in ("yes", "no"):
+        words = values.get(side)
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and fold(w) for w in words):
+            fail(f"{side} cần danh sách các cách viết, ví dụ {side} = {_show(['có'] if side == 'yes' else ['không'])}")
+        for word in words:
+            other = spelled.get(fold(word))
+            if other is not None and other != side:
+                fail(f'"{word}" có ở cả yes và no (so sánh bỏ dấu, hoa thường); hãy bỏ ở một bên')
+            spelled[fold(word)] = side
+
+
+# ---- criteria-*.toml ---------------------------------------------------------------------------------------------
+
+
+def load_criteria(path: Path, columns: Columns | Path | None = None) -> Criteria:
+    """One period's catalog, checked against the column catalog.
+
+    `columns`: the column catalog (or its file); by default the columns.toml next
+    to the criteria file, else the shipped one.
+    """
+    path = Path(path)
+    columns = _columns_for(path.parent, columns)
     data = _load_toml(path)
+    _check_criteria(path, data, columns)
     tiers = pd.DataFrame(data["tiers"]).set_index("key")
     tiers["rank"] = range(len(tiers))
     ind = pd.DataFrame(data["indicators"]).set_index("id")
@@ -82,17 +239,15 @@ def load_criteria(path: Path) -> Criteria:
     ]
     flag = ind.get("not_applicable_when_zero", pd.Series(False, index=ind.index))
     ind["not_applicable_when_zero"] = flag.fillna(False).astype(bool)
-    unknown = set(ind["tier"]) - set(tiers.index)
-    if unknown:
-        raise CatalogError(f"{path}: hạng không có trong [[tiers]]: {sorted(unknown)}")
     ind["tier_rank"] = ind["tier"].map(tiers["rank"])
     ind["columns"] = [
         tuple(c for c in row if isinstance(c, str))
         for row in ind[["column", "numerator", "denominator", "requires", "threshold_by"]].itertuples(index=False)
     ]
+    lo, hi = data["years"]
     return Criteria(
         period=data["period"],
-        years=tuple(data["years"]),
+        years=(lo, hi),
         title=data.get("title", data["period"]),
         source=path,
         tiers=tiers,
@@ -100,13 +255,243 @@ def load_criteria(path: Path) -> Criteria:
     )
 
 
-def criteria_files(folder: Path = SCHEMAS) -> list[Criteria]:
-    """Every period catalog in the folder (files named criteria-*.toml)."""
-    return [load_criteria(p) for p in sorted(folder.glob("criteria-*.toml"))]
+def criteria_files(folder: Path = SCHEMAS, columns: Columns | Path | None = None) -> list[Criteria]:
+    """Every period catalog in the folder (files named criteria-*.toml); no two may share a year.
+
+    `columns`: as for `load_criteria`; by default the folder's columns.toml, else the shipped one.
+    """
+    folder = Path(folder)
+    columns = _columns_for(folder, columns)
+    periods = [load_criteria(p, columns) for p in sorted(folder.glob("criteria-*.toml"))]
+    check_periods(periods)
+    return periods
 
 
 def criteria_for(year: int, folder: Path = SCHEMAS) -> Criteria | None:
     return next((c for c in criteria_files(folder) if c.covers(year)), None)
+
+
+def check_periods(periods: list[Criteria]) -> None:
+    """No year, and no period name, may belong to two criteria files."""
+    ordered = sorted(periods, key=lambda c: (c.years, str(c.source)))
+    for i, c in enumerate(ordered):
+        _check_clash(c, ordered[:i])
+
+
+def _check_clash(c: Criteria, others: list[Criteria]) -> None:
+    for other in others:
+        if c.years[0] <= other.years[1] and other.years[0] <= c.years[1]:
+            _failer(c.source, "years")(
+                f"{_span(c.years)} trùng với {_span(other.years)} của {_path(other.source)}; "
+                "mỗi năm chỉ thuộc một bộ chỉ tiêu, hãy sửa years của một trong hai tệp"
+            )
+        if c.period == other.period:
+            _failer(c.source, "period")(f'"{c.period}" trùng với {_path(other.source)}; hãy đặt tên giai đoạn khác')
+
+
+def _check_criteria(path: Path, data: dict, columns: Columns) -> None:
+    fail = _failer(path, "period")
+    if not isinstance(data.get("period"), str) or not data["period"].strip():
+        fail('thiếu tên giai đoạn; ví dụ period = "2026-2030"')
+    years = data.get("years")
+    fail = _failer(path, "years")
+    if years is None:
+        fail("thiếu years; ví dụ years = [2026, 2030]")
+    if not (isinstance(years, list) and len(years) == 2 and all(_is_int(y) for y in years)):
+        fail(f"{_show(years)}: cần hai năm (số nguyên) đầu và cuối giai đoạn, ví dụ years = [2026, 2030]")
+    if years[0] > years[1]:
+        fail(f"{_show(years)}: năm đầu lớn hơn năm cuối")
+    if "title" in data and not (isinstance(data["title"], str) and data["title"].strip()):
+        _failer(path, "title")("cần một dòng chữ, ví dụ tên và số quyết định của bộ tiêu chí")
+    tiers = _check_tiers(path, data)
+    _check_indicators(path, data, tiers, columns)
+
+
+def _check_tiers(path: Path, data: dict) -> dict[str, int]:
+    entries = _entries(path, data, "tiers", "hạng")
+    keys: dict[str, int] = {}
+    written: dict[str, int] = {}  # every way a tier may be written in a workbook (validate.tier_aliases), folded
+    sheets: dict[tuple[str, str], int] = {}  # sheet names (Vietnamese, English workbooks): Excel ignores case
+    for n, entry in enumerate(entries, 1):
+        key = entry.get("key")
+        fail = _failer(path, _entry("hạng", key, "tiers", n))
+        for field in ("key", "label", "label_en", "sheet"):
+            _need_text(fail, entry, field)
+        if key in keys:
+            fail(f"key trùng với [[tiers]] thứ {keys[key]}; mỗi hạng một key")
+        keys[key] = n
+        aliases = {"key": [key], "label": [entry["label"], "xã " + entry["label"]], "label_en": [entry["label_en"]]}
+        for field, texts in aliases.items():
+            for text in map(fold, texts):
+                if written.get(text, n) != n:
+                    fail(
+                        f"{field} {_show(entry[field])} viết giống hạng ở [[tiers]] thứ {written[text]} "
+                        "(khi bỏ dấu, hoa thường); mỗi hạng cần tên riêng"
+                    )
+                written[text] = n
+        for field in ("sheet", "label_en"):
+            name = (field, entry[field].strip().casefold()[:31])
+            if name in sheets:
+                fail(f"{field} {_show(entry[field])} trùng tên trang của [[tiers]] thứ {sheets[name]}; cần tên khác")
+            sheets[name] = n
+    return keys
+
+
+def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Columns) -> None:
+    entries = _entries(path, data, "indicators", "chỉ tiêu")
+    ids: dict[str, int] = {}
+    for n, entry in enumerate(entries, 1):
+        key = entry.get("id")
+        fail = _failer(path, _entry("chỉ tiêu", key, "indicators", n))
+        if not isinstance(key, str) or not key.strip():
+            fail(f'id {_show(key)}: cần mã chỉ tiêu trong ngoặc kép, ví dụ id = "7.1"')
+        if key in ids:
+            fail(f"id trùng với [[indicators]] thứ {ids[key]}; mỗi chỉ tiêu một id")
+        ids[key] = n
+        for field in ("label", "label_en"):
+            _need_text(fail, entry, field)
+        tier = entry.get("tier")
+        if not _one_of(tier, tiers):
+            fail(f"{_given('tier', tier)} không có trong [[tiers]]; các hạng: {', '.join(tiers)}")
+        kind = entry.get("kind")
+        if not _one_of(kind, KIND_FIELDS):
+            fail(f"{_given('kind', kind)} không có; các loại hợp lệ: {', '.join(KIND_FIELDS)}")
+        _check_form(fail, entry, kind)
+        _check_values(fail, entry, kind, columns)
+    kinds = {e["id"]: e["kind"] for e in entries}
+    for n, entry in enumerate(entries, 1):
+        if "part_of" not in entry:
+            continue
+        fail = _failer(path, _entry("chỉ tiêu", entry["id"], "indicators", n))
+        target = entry["part_of"]
+        if not _one_of(target, kinds):
+            fail(f"part_of {_show(target)} không phải id của chỉ tiêu nào trong tệp này")
+        if kinds[target] != "smart_village":
+            fail(f'part_of "{target}" là chỉ tiêu kind {kinds[target]}; cần một chỉ tiêu kind smart_village')
+    parts = {e["part_of"] for e in entries if "part_of" in e}
+    for n, entry in enumerate(entries, 1):
+        if entry["kind"] == "smart_village" and entry["id"] not in parts:
+            _failer(path, _entry("chỉ tiêu", entry["id"], "indicators", n))(
+                f'kind smart_village cần ít nhất một chỉ tiêu village_condition có part_of = "{entry["id"]}"'
+            )
+
+
+def _check_form(fail, entry: dict, kind: str) -> None:
+    """The entry matches one form of its kind: every key it needs, none the kind does not use there."""
+    present = {k for k in KIND_KEYS if k in entry}
+    forms = KIND_FIELDS[kind].forms
+    for form in forms:
+        if set(form.needs) <= present <= set(form.needs + form.may):
+            return
+    # the form the author most likely meant: the one covering most of what is written
+    best = max(forms, key=lambda f: (len(present & set(f.needs + f.may)), -len(set(f.needs) - present)))
+    missing = [k for k in best.needs if k not in present]
+    extra = sorted(present - set(best.needs + best.may))
+    ways = " hoặc ".join(f"({', '.join(f.needs)})" if len(forms) > 1 else ", ".join(f.needs) for f in forms)
+    if missing:
+        fail(f"thiếu {', '.join(missing)}; kind {kind} cần: {ways}")
+    used = {k for f in forms for k in f.needs + f.may}
+    if any(k not in used for k in extra):
+        fail(f"kind {kind} không dùng {', '.join(k for k in extra if k not in used)}; hãy bỏ đi hoặc sửa kind")
+    fail(f"{', '.join(extra)} không dùng cùng {', '.join(best.needs)}; kind {kind} viết theo một trong: {ways}")
+
+
+def _check_values(fail, entry: dict, kind: str, columns: Columns) -> None:
+    """Column references exist on the right sheet with the right type; thresholds are in range."""
+    spec = KIND_FIELDS[kind]
+    for field in COLUMN_KEYS:
+        if field not in entry:
+            continue
+        sheet, kind_type = spec.columns[field]
+        name = entry[field]
+        found = columns.table[columns.table["key"] == name] if isinstance(name, str) else columns.table.iloc[:0]
+        where = f"danh mục cột {_path(columns.source)}" if columns.source else "danh mục cột"
+        if found.empty:
+            fail(f"{field} {_show(name)} không có trong {where}; hãy thêm cột hoặc sửa tên")
+        on_sheet = found[found["sheet"] == sheet]
+        if on_sheet.empty:
+            fail(f'{field} "{name}" là cột trang {found["sheet"].iloc[0]}; kind {kind} cần cột trang {sheet}')
+        if kind_type is not None and on_sheet["type"].iloc[0] != kind_type:
+            fail(f'{field} "{name}" là cột kiểu {on_sheet["type"].iloc[0]}; kind {kind} cần cột kiểu {kind_type}')
+    if "threshold" in entry:
+        _check_threshold(fail, "threshold", entry["threshold"], spec.threshold)
+    if "thresholds" in entry:
+        table = entry["thresholds"]
+        if not isinstance(table, dict) or not table:
+            fail('thresholds cần một bảng nhóm = ngưỡng, ví dụ thresholds = { "miền núi" = 0.6 }')
+        groups: dict[str, str] = {}
+        for group, value in table.items():
+            _check_threshold(fail, f'thresholds."{group}"', value, spec.threshold)
+            if fold(group) in groups:
+                fail(f'thresholds: nhóm "{group}" trùng với "{groups[fold(group)]}" (so sánh bỏ dấu, hoa thường)')
+            groups[fold(group)] = group
+    if "not_applicable_when_zero" in entry and not isinstance(entry["not_applicable_when_zero"], bool):
+        fail(f"not_applicable_when_zero = {_show(entry['not_applicable_when_zero'])}: cần true hoặc false")
+
+
+def _check_threshold(fail, field: str, value, scale: str | None) -> None:
+    number = isinstance(value, int | float) and not isinstance(value, bool) and value == value
+    if scale == "count" and not (number and value >= 1 and float(value).is_integer()):
+        fail(f"{field} = {_show(value)}: cần số thôn tối thiểu, số nguyên từ 1 trở lên")
+    if scale == "fraction" and not (number and 0 <= value <= 1):
+        fail(f"{field} = {_show(value)}: cần tỷ lệ từ 0 đến 1 (80 % viết 0.8)")
+
+
+# ---- checking files a department writes --------------------------------------------------------------------------
+
+
+def check_files(paths: list[Path], columns: Path | None = None) -> list[tuple[Path, bool, str]]:
+    """Check column and criteria files; per file (path, valid, the line to print).
+
+    A file holding [[columns]] is a column catalog; any other is a criteria file,
+    checked against `columns` (by default the columns.toml next to it, else the
+    shipped one) and against the other criteria files given or beside it, as a run would.
+    """
+    out, loaded = [], {}
+    for path in map(Path, paths):
+        try:
+            data = _load_toml(path)
+            if "columns" in data or path.name.startswith("columns"):
+                table = load_columns(path).table
+                counts = ", ".join(f"trang {s}: {int((table['sheet'] == s).sum())}" for s in SHEETS)
+                out.append((path, True, f"{_path(path)}: hợp lệ — {len(table)} cột ({counts})"))
+                continue
+            c = load_criteria(path, columns)
+            loaded[path.resolve()] = c
+            out.append((path, True, _summary(c)))
+        except CatalogError as e:
+            out.append((path, False, str(e)))
+    for i, (path, ok, _) in enumerate(out):
+        key = path.resolve()
+        if not ok or key not in loaded:
+            continue
+        others = [c for p, c in loaded.items() if p != key] + _siblings(path, columns, exclude=set(loaded))
+        try:
+            _check_clash(loaded[key], others)
+        except CatalogError as e:
+            out[i] = (path, False, str(e))
+    return out
+
+
+def _siblings(path: Path, columns: Path | None, exclude: set[Path]) -> list[Criteria]:
+    """The other period files beside a criteria file that load cleanly (a run would load them too)."""
+    found = []
+    for other in sorted(path.parent.glob("criteria-*.toml")):
+        if other.resolve() in exclude or other.resolve() == path.resolve():
+            continue
+        try:
+            found.append(load_criteria(other, columns))
+        except CatalogError:
+            continue
+    return found
+
+
+def _summary(c: Criteria) -> str:
+    tiers = ", ".join(c.tiers["label"])
+    return f"{_path(c.source)}: hợp lệ — {len(c.indicators)} chỉ tiêu, các hạng: {tiers}, năm {_span(c.years)}"
+
+
+# ---- helpers -----------------------------------------------------------------------------------------------------
 
 
 def fraction(value) -> Fraction | None:
@@ -116,9 +501,86 @@ def fraction(value) -> Fraction | None:
     return Fraction(str(value))
 
 
+def _columns_for(folder: Path, columns: Columns | Path | None) -> Columns:
+    if isinstance(columns, Columns):
+        return columns
+    if columns is None:
+        columns = folder / "columns.toml" if (folder / "columns.toml").is_file() else SCHEMAS / "columns.toml"
+    return load_columns(Path(columns))
+
+
 def _load_toml(path: Path) -> dict:
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise CatalogError(f"Không đọc được danh mục {path}: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+    except OSError as e:
+        raise CatalogError(f"{_path(path)}: không đọc được tệp danh mục ({e.strerror or e})") from e
+
+
+def _entries(path: Path, data: dict, name: str, what: str) -> list[dict]:
+    """The [[name]] tables of a file: at least one, each a table."""
+    entries = data.get(name)
+    if not isinstance(entries, list) or not entries:
+        _failer(path, f"[[{name}]]")(f"không có {what} nào; cần ít nhất một mục [[{name}]]")
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            _failer(path, f"{name}[{n}]")(f"cần viết mỗi {what} thành một mục [[{name}]]")
+    return entries
+
+
+def _entry(what: str, key, table: str, n: int) -> str:
+    """How a message names an entry: `chỉ tiêu "7.1" ([[indicators]] thứ 4)`."""
+    return f'{what} "{key}" ([[{table}]] thứ {n})' if isinstance(key, str) and key else f"[[{table}]] thứ {n}"
+
+
+def _failer(path: Path, where: str):
+    def fail(message: str):
+        raise CatalogError(f"{_path(path)}: {where}: {message}")
+
+    return fail
+
+
+def _need_text(fail, entry: dict, field: str) -> None:
+    value = entry.get(field)
+    if not isinstance(value, str) or not value.strip():
+        fail(f"thiếu {field}" if value is None else f"{field} = {_show(value)}: cần chữ trong ngoặc kép")
+
+
+def _given(field: str, value) -> str:
+    """How a message names a key's value: `kind "tile"`, or `thiếu kind` when it is not written."""
+    return f"thiếu {field}:" if value is None else f"{field} {_show(value)}"
+
+
+def _one_of(value, options) -> bool:
+    return isinstance(value, str) and value in options
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value) -> str:
+    """A value as it would be written in TOML, for messages."""
+    if value is None:
+        return "(trống)"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def _span(years) -> str:
+    return f"{years[0]}–{years[1]}"
+
+
+def _path(path: Path) -> str:
+    """The file as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -119,3 +119,39 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, quiet
     if not quiet:
         for path in made.written:
             click.echo(f"  đã ghi {path}")
+
+
+@main.group("catalog")
+def catalog_group():
+    """Kiểm tra danh mục cột và bộ chỉ tiêu (schemas/*.toml) trước khi dùng.
+
+    Check the column catalog and the criteria files a department writes.
+
+    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
+    """
+
+
+@catalog_group.command()
+@click.argument("files", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--columns",
+    "columns_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Danh mục cột để đối chiếu bộ chỉ tiêu (mặc định: columns.toml cùng thư mục, nếu không có: của chương trình).",
+)
+def check(files: tuple[Path, ...], columns_file: Path | None):
+    """Kiểm tra từng tệp FILE (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của schemas/.
+
+    In "hợp lệ" với số chỉ tiêu, các hạng, các năm; hoặc lỗi: tệp, mục, khóa cần sửa.
+    Exit status: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
+
+    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
+    """
+    from pipeline.catalog import SCHEMAS, check_files
+
+    paths = list(files) or sorted(SCHEMAS.glob("*.toml"))
+    results = check_files(paths, columns=columns_file)
+    for _, ok, line in results:
+        click.echo(line, err=not ok)
+    raise SystemExit(0 if all(ok for _, ok, _ in results) else 1)

@@ -1,10 +1,25 @@
 """The catalogs are data: a new period, its tiers and a threshold per group of communes need no code."""
 
+import json
 import shutil
+import subprocess
+from fractions import Fraction
 
+import click
+import pytest
+from click.testing import CliRunner
 from conftest import REPO, passing_commune, passing_village, read_csv, write_workbook
 
-from pipeline.catalog import criteria_files, load_columns
+from pipeline.catalog import (
+    COLUMN_KEYS,
+    KIND_FIELDS,
+    KIND_KEYS,
+    CatalogError,
+    criteria_files,
+    load_columns,
+    load_criteria,
+)
+from pipeline.cli import main
 from pipeline.run import run
 
 NEW_PERIOD = """
@@ -98,3 +113,539 @@ def test_a_new_period_is_a_new_catalog_file(tmp_path):
     assert communes["00002"]["hang_cao_nhat_dat"] == "hien_dai"  # a tier with no indicators of its own yet
     assert sorted(outcome.years) == [2024, 2026]
     assert read_csv(tmp_path / "output" / "2024" / "xa-2024.csv")[0]["ket_qua"] == "dat"
+
+
+# ---- faults a department may write: each one stops at load, naming the file and the key ----------------------
+
+CRITERIA = "schemas/criteria-2026-2030.toml"
+HEAD = 'period = "2026-2030"\nyears = [2026, 2030]\n'
+TIER = '[[tiers]]\nkey = "xa_ntm"\nlabel = "Xã NTM"\nlabel_en = "New-rural"\nsheet = "Xã NTM"\n'
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_value(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def ind(key, kind, /, **fields) -> str:
+    """One [[indicators]] entry of the first tier; a field set to None is left out."""
+    entry = {"id": key, "tier": "xa_ntm", "kind": kind, "label": f"Chỉ tiêu {key}", "label_en": f"Indicator {key}"}
+    entry |= fields
+    return "[[indicators]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in entry.items() if v is not None)
+
+
+FLAG = ind("7.0", "flag", column="co_diem_buu_chinh")
+RATIO = {"numerator": "dan_so_lao_dong_smartphone", "denominator": "dan_so_lao_dong", "threshold": 0.8}
+SMART = ind("7.5", "smart_village", threshold=1)
+CONDITION = ind("7.5.a", "village_condition", column="to_cong_nghe_so", part_of="7.5")
+
+
+def catalog(*indicators: str, head: str = HEAD, tiers: str = TIER) -> str:
+    return "\n".join([head, tiers, FLAG, *indicators])
+
+
+FAULTS = {
+    # kinds and the keys each needs
+    "unknown kind": (catalog(ind("7.1", "tile", column="co_diem_buu_chinh")), 'chỉ tiêu "7.1"', 'kind "tile" không có'),
+    "no kind": (catalog(ind("7.1", None, column="co_diem_buu_chinh")), 'chỉ tiêu "7.1"', "thiếu kind"),
+    "flag without column": (catalog(ind("7.1", "flag")), 'chỉ tiêu "7.1"', "thiếu column"),
+    "ratio without denominator": (
+        catalog(ind("7.1", "ratio", **RATIO | {"denominator": None})),
+        'chỉ tiêu "7.1"',
+        "thiếu denominator",
+    ),
+    "ratio without threshold": (
+        catalog(ind("7.1", "ratio", **RATIO | {"threshold": None})),
+        'chỉ tiêu "7.1"',
+        "thiếu threshold",
+    ),
+    "ratio with threshold_by but no thresholds": (
+        catalog(ind("7.1", "ratio", **RATIO, threshold_by="huyen")),
+        'chỉ tiêu "7.1"',
+        "thiếu thresholds",
+    ),
+    "all_villages without threshold": (
+        catalog(ind("7.1", "all_villages", column="co_loa_hoat_dong")),
+        'chỉ tiêu "7.1"',
+        "thiếu threshold",
+    ),
+    "village_condition without column or ratio": (
+        catalog(SMART, ind("7.5.a", "village_condition", part_of="7.5")),
+        'chỉ tiêu "7.5.a"',
+        "thiếu column",
+    ),
+    "village_condition ratio without threshold": (
+        catalog(
+            SMART,
+            ind(
+                "7.5.a",
+                "village_condition",
+                part_of="7.5",
+                numerator="so_nguoi_vneid",
+                denominator="so_nguoi_smartphone",
+            ),
+        ),
+        'chỉ tiêu "7.5.a"',
+        "thiếu threshold",
+    ),
+    "village_condition with both forms": (
+        catalog(
+            SMART,
+            ind(
+                "7.5.a",
+                "village_condition",
+                part_of="7.5",
+                column="to_cong_nghe_so",
+                numerator="so_nguoi_vneid",
+                denominator="so_nguoi_smartphone",
+                threshold=0.7,
+            ),
+        ),
+        'chỉ tiêu "7.5.a"',
+        "column không dùng cùng numerator",
+    ),
+    "smart_village without threshold": (
+        catalog(ind("7.5", "smart_village"), CONDITION),
+        'chỉ tiêu "7.5"',
+        "thiếu threshold",
+    ),
+    "earlier_year without column": (catalog(ind("7.1", "earlier_year")), 'chỉ tiêu "7.1"', "thiếu column"),
+    "a key the kind does not use": (
+        catalog(ind("7.1", "flag", column="co_diem_buu_chinh", threshold=1)),
+        'chỉ tiêu "7.1"',
+        "kind flag không dùng threshold",
+    ),
+    # column references: in the column catalog, on the kind's sheet, of the kind's type
+    "column not in the column catalog": (
+        catalog(ind("7.1", "flag", column="co_wifi")),
+        'chỉ tiêu "7.1"',
+        'column "co_wifi" không có trong danh mục cột schemas/columns.toml',
+    ),
+    "numerator not in the column catalog": (
+        catalog(ind("7.1", "ratio", **RATIO | {"numerator": "so_thue_bao"})),
+        'chỉ tiêu "7.1"',
+        'numerator "so_thue_bao" không có',
+    ),
+    "threshold_by not in the column catalog": (
+        catalog(ind("7.1", "ratio", **RATIO, threshold_by="nhom", thresholds={"miền núi": 0.6})),
+        'chỉ tiêu "7.1"',
+        'threshold_by "nhom" không có',
+    ),
+    "ratio on a village column": (
+        catalog(ind("7.1", "ratio", **RATIO | {"denominator": "so_nguoi_smartphone"})),
+        'chỉ tiêu "7.1"',
+        'denominator "so_nguoi_smartphone" là cột trang Thon; kind ratio cần cột trang Xa',
+    ),
+    "all_villages on a commune column": (
+        catalog(ind("7.1", "all_villages", column="co_diem_buu_chinh", threshold=1)),
+        'chỉ tiêu "7.1"',
+        'column "co_diem_buu_chinh" là cột trang Xa; kind all_villages cần cột trang Thon',
+    ),
+    "village_condition on a commune column": (
+        catalog(SMART, ind("7.5.a", "village_condition", column="co_diem_buu_chinh", part_of="7.5")),
+        'chỉ tiêu "7.5.a"',
+        "kind village_condition cần cột trang Thon",
+    ),
+    "requires on a village column": (
+        catalog(ind("7.1", "all_villages", column="co_loa_hoat_dong", threshold=1, requires="co_loa_hoat_dong")),
+        'chỉ tiêu "7.1"',
+        'requires "co_loa_hoat_dong" là cột trang Thon',
+    ),
+    "flag on a count": (
+        catalog(ind("7.1", "flag", column="tong_so_ho")),
+        'chỉ tiêu "7.1"',
+        'column "tong_so_ho" là cột kiểu count; kind flag cần cột kiểu yesno',
+    ),
+    "requires a count": (
+        catalog(ind("7.1", "all_villages", column="co_loa_hoat_dong", threshold=1, requires="tong_so_ho")),
+        'chỉ tiêu "7.1"',
+        'requires "tong_so_ho" là cột kiểu count; kind all_villages cần cột kiểu yesno',
+    ),
+    "ratio of yes/no columns": (
+        catalog(ind("7.1", "ratio", **RATIO | {"numerator": "co_diem_buu_chinh"})),
+        'chỉ tiêu "7.1"',
+        'numerator "co_diem_buu_chinh" là cột kiểu yesno; kind ratio cần cột kiểu count',
+    ),
+    "earlier_year on a count": (
+        catalog(ind("7.1", "earlier_year", column="tong_so_ho")),
+        'chỉ tiêu "7.1"',
+        "kind earlier_year cần cột kiểu year",
+    ),
+    # thresholds
+    "threshold written as a percentage": (
+        catalog(ind("7.1", "ratio", **RATIO | {"threshold": 80})),
+        'chỉ tiêu "7.1"',
+        "threshold = 80: cần tỷ lệ từ 0 đến 1",
+    ),
+    "negative threshold": (
+        catalog(ind("7.1", "all_villages", column="co_loa_hoat_dong", threshold=-0.1)),
+        'chỉ tiêu "7.1"',
+        "threshold = -0.1",
+    ),
+    "threshold as text": (
+        catalog(ind("7.1", "ratio", **RATIO | {"threshold": "80%"})),
+        'chỉ tiêu "7.1"',
+        'threshold = "80%"',
+    ),
+    "a group threshold outside 0-1": (
+        catalog(ind("7.1", "ratio", **RATIO, threshold_by="huyen", thresholds={"miền núi": 1.5})),
+        'chỉ tiêu "7.1"',
+        'thresholds."miền núi" = 1.5',
+    ),
+    "two groups spelled alike": (
+        catalog(ind("7.1", "ratio", **RATIO, threshold_by="huyen", thresholds={"miền núi": 0.6, "Mien nui": 0.5})),
+        'chỉ tiêu "7.1"',
+        'nhóm "Mien nui" trùng với "miền núi"',
+    ),
+    "smart_village threshold as a share": (
+        catalog(ind("7.5", "smart_village", threshold=0.5), CONDITION),
+        'chỉ tiêu "7.5"',
+        "threshold = 0.5: cần số thôn tối thiểu",
+    ),
+    "not_applicable_when_zero as text": (
+        catalog(ind("7.1", "ratio", **RATIO, not_applicable_when_zero="có")),
+        'chỉ tiêu "7.1"',
+        "not_applicable_when_zero",
+    ),
+    # ids, tiers, part_of
+    "duplicate indicator id": (
+        catalog(ind("7.0", "flag", column="mc_camera")),
+        'chỉ tiêu "7.0" ([[indicators]] thứ 2)',
+        "id trùng với [[indicators]] thứ 1",
+    ),
+    "id as a number": (catalog(ind(7.1, "flag", column="mc_camera")), "[[indicators]] thứ 2", "id 7.1: cần mã"),
+    "indicator without label": (catalog(ind("7.1", "flag", column="mc_camera", label=None)), '"7.1"', "thiếu label"),
+    "tier not in [[tiers]]": (
+        catalog(ind("7.1", "flag", column="mc_camera", tier="hien_dai")),
+        'chỉ tiêu "7.1"',
+        'tier "hien_dai" không có trong [[tiers]]',
+    ),
+    "duplicate tier key": (
+        catalog(tiers=TIER + TIER.replace('"Xã NTM"', '"Xã NTM hiện đại"')),
+        'hạng "xa_ntm" ([[tiers]] thứ 2)',
+        "key trùng với [[tiers]] thứ 1",
+    ),
+    "duplicate tier sheet": (
+        catalog(
+            tiers=TIER
+            + TIER.replace("xa_ntm", "hien_dai")
+            .replace("New-rural", "Modern")
+            .replace('label = "Xã NTM"', 'label = "Hiện đại"')
+        ),
+        'hạng "hien_dai" ([[tiers]] thứ 2)',
+        'sheet "Xã NTM" trùng',
+    ),
+    "two tiers written alike": (
+        catalog(
+            tiers=TIER
+            + TIER.replace('key = "xa_ntm"', 'key = "hien_dai"').replace('label = "Xã NTM"', 'label = "XA NTM"')
+        ),
+        'hạng "hien_dai" ([[tiers]] thứ 2)',
+        'label "XA NTM" viết giống hạng ở [[tiers]] thứ 1',
+    ),
+    "no tiers": (catalog(tiers=""), "[[tiers]]", "không có hạng nào"),
+    "no indicators": (HEAD + TIER, "[[indicators]]", "không có chỉ tiêu nào"),
+    "part_of an unknown indicator": (
+        catalog(SMART, ind("7.5.a", "village_condition", column="to_cong_nghe_so", part_of="7.9")),
+        'chỉ tiêu "7.5.a"',
+        'part_of "7.9" không phải id',
+    ),
+    "part_of an indicator that is not a smart village": (
+        catalog(SMART, CONDITION, ind("7.5.b", "village_condition", column="kenh_mang_xa_hoi", part_of="7.0")),
+        'chỉ tiêu "7.5.b"',
+        "cần một chỉ tiêu kind smart_village",
+    ),
+    "smart village without conditions": (
+        catalog(SMART),
+        'chỉ tiêu "7.5"',
+        "cần ít nhất một chỉ tiêu village_condition",
+    ),
+    # period and years
+    "no period": (catalog(head="years = [2026, 2030]\n"), "period", "thiếu tên giai đoạn"),
+    "no years": (catalog(head='period = "2026-2030"\n'), "years", "thiếu years"),
+    "one year": (catalog(head='period = "2026-2030"\nyears = [2026]\n'), "years", "[2026]: cần hai năm"),
+    "years as text": (catalog(head='period = "x"\nyears = ["2026", "2030"]\n'), "years", "cần hai năm"),
+    "years reversed": (catalog(head='period = "x"\nyears = [2030, 2026]\n'), "years", "năm đầu lớn hơn năm cuối"),
+    "not TOML": (HEAD + "[[tiers]\n", "lỗi cú pháp TOML", "line 3"),
+}
+
+
+@pytest.fixture
+def schemas(tmp_path, monkeypatch):
+    """A schemas/ folder with the shipped column catalog and no criteria file; paths shown relative to it."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    shutil.copy(REPO / "schemas" / "columns.toml", folder)
+    return folder
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_faulty_criteria_file_is_refused_naming_file_and_key(schemas, fault):
+    text, where, what = FAULTS[fault]
+    (schemas / "criteria-2026-2030.toml").write_text(text, encoding="utf-8")
+    for load in (lambda: load_criteria(schemas / "criteria-2026-2030.toml"), lambda: criteria_files(schemas)):
+        with pytest.raises(CatalogError) as caught:
+            load()
+        message = str(caught.value)
+        assert message.startswith(f"{CRITERIA}: "), message
+        assert where in message and what in message, message
+        assert "\n" not in message
+
+
+def test_every_kind_written_right_loads(schemas):
+    text = catalog(
+        ind("7.1", "ratio", **RATIO, threshold_by="huyen", thresholds={"miền núi": 0.6}, not_applicable_when_zero=True),
+        ind("7.2", "all_villages", column="co_loa_hoat_dong", requires="co_dai_truyen_thanh", threshold=1),
+        ind("7.3", "earlier_year", column="nam_dat_nang_cao"),
+        SMART,
+        CONDITION,
+        ind("7.5.b", "village_condition", numerator="so_nguoi_vneid", denominator="so_nguoi_smartphone", threshold=0.7),
+    )
+    (schemas / "criteria-2026-2030.toml").write_text(text, encoding="utf-8")
+    (criteria,) = criteria_files(schemas)
+    assert set(criteria.indicators["kind"]) == set(KIND_FIELDS)
+    assert criteria.indicators.at["7.1", "thresholds"] == {"miền núi": Fraction(3, 5)}
+
+
+def test_kind_fields_names_the_kinds_assess_computes():
+    from pipeline.assess import KINDS
+
+    assert set(KINDS) | {"village_condition", "smart_village"} == set(KIND_FIELDS)
+    for kind in KIND_FIELDS.values():
+        for form in kind.forms:
+            assert set(form.needs + form.may) <= set(KIND_KEYS)
+            assert set(form.needs + form.may) & set(COLUMN_KEYS) <= set(kind.columns)
+        assert set(kind.columns) <= set(COLUMN_KEYS)
+
+
+def test_the_column_catalog_may_be_given(tmp_path):
+    path = tmp_path / "criteria-2026-2030.toml"
+    path.write_text(catalog(ind("7.1", "flag", column="co_wifi")), encoding="utf-8")
+    columns = tmp_path / "cot.toml"
+    columns.write_text((REPO / "schemas" / "columns.toml").read_text(encoding="utf-8") + WIFI, encoding="utf-8")
+    assert len(load_criteria(path, columns).indicators) == 2
+    assert len(load_criteria(path, load_columns(columns)).indicators) == 2
+    with pytest.raises(CatalogError, match='column "co_wifi" không có'):
+        load_criteria(path)  # no columns.toml beside it: the shipped one
+
+
+WIFI = """
+[[columns]]
+key = "co_wifi"
+sheet = "Xa"
+label = "Có Wi-Fi miễn phí"
+label_en = "Free Wi-Fi"
+type = "yesno"
+"""
+
+
+def test_two_periods_may_not_share_a_year(schemas):
+    (schemas / "criteria-2021-2025.toml").write_text(catalog(head='period = "a"\nyears = [2021, 2025]\n'), "utf-8")
+    (schemas / "criteria-2025-2030.toml").write_text(catalog(head='period = "b"\nyears = [2025, 2030]\n'), "utf-8")
+    with pytest.raises(CatalogError) as caught:
+        criteria_files(schemas)
+    assert str(caught.value) == (
+        "schemas/criteria-2025-2030.toml: years: 2025–2030 trùng với 2021–2025 của schemas/criteria-2021-2025.toml; "
+        "mỗi năm chỉ thuộc một bộ chỉ tiêu, hãy sửa years của một trong hai tệp"
+    )
+    (schemas / "criteria-2025-2030.toml").write_text(catalog(head='period = "a"\nyears = [2026, 2030]\n'), "utf-8")
+    with pytest.raises(CatalogError, match=r"criteria-2025-2030.toml: period: \"a\" trùng với"):
+        criteria_files(schemas)
+
+
+# ---- columns.toml ------------------------------------------------------------------------------------------------
+
+COLUMN_FAULTS = {
+    "duplicate key on a sheet": (
+        '[[columns]]\nkey = "tong_so_ho"\nsheet = "Xa"\nlabel = "Hộ"\nlabel_en = "Households"\ntype = "count"\n',
+        'cột "tong_so_ho"',
+        "key trùng với [[columns]] thứ",
+    ),
+    "unknown type": (
+        '[[columns]]\nkey = "so_tram"\nsheet = "Xa"\nlabel = "Số trạm"\nlabel_en = "Stations"\ntype = "number"\n',
+        'cột "so_tram"',
+        'type "number" không có; các kiểu hợp lệ: ma, text, year, count, yesno, tier',
+    ),
+    "unknown sheet": (
+        '[[columns]]\nkey = "so_tram"\nsheet = "Huyen"\nlabel = "Số trạm"\nlabel_en = "Stations"\ntype = "count"\n',
+        'cột "so_tram"',
+        'sheet "Huyen" không có; các trang hợp lệ: Xa, Thon',
+    ),
+    "year without max": (
+        '[[columns]]\nkey = "nam_lap"\nsheet = "Xa"\nlabel = "Năm"\nlabel_en = "Year"\ntype = "year"\nmin = 2000\n',
+        'cột "nam_lap"',
+        "kiểu year cần max",
+    ),
+    "year range reversed": (
+        '[[columns]]\nkey = "nam_lap"\nsheet = "Xa"\nlabel = "Năm"\nlabel_en = "Year"\ntype = "year"\n'
+        "min = 2030\nmax = 2000\n",
+        'cột "nam_lap"',
+        "min = 2030 lớn hơn max = 2000",
+    ),
+    "no label_en": (
+        '[[columns]]\nkey = "so_tram"\nsheet = "Xa"\nlabel = "Số trạm"\ntype = "count"\n',
+        'cột "so_tram"',
+        "thiếu label_en",
+    ),
+    "not TOML": ("[[columns]\n", "lỗi cú pháp TOML", "line"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(COLUMN_FAULTS))
+def test_a_faulty_column_catalog_is_refused_naming_file_and_key(schemas, fault):
+    text, where, what = COLUMN_FAULTS[fault]
+    path = schemas / "columns.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
+        load_columns(path)
+    message = str(caught.value)
+    assert message.startswith("schemas/columns.toml: "), message
+    assert where in message and what in message, message
+
+
+def test_the_column_catalog_keeps_the_columns_the_code_reads(schemas):
+    path = schemas / "columns.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('key = "hang_dang_ky"', 'key = "hang"'), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r'columns.toml: \[\[columns\]\]: thiếu cột key = "hang_dang_ky"'):
+        load_columns(path)
+    path.write_text(text.replace('yes = ["có"', 'yes = ["không", "có"'), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r'columns.toml: \[values\]: "không" có ở cả yes và no'):
+        load_columns(path)
+
+
+# ---- `catalog check`, `make catalog`, and a run that stops before reading ----------------------------------------
+
+
+def test_the_shipped_catalogs_pass_catalog_check(monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["catalog", "check"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("schemas/columns.toml: hợp lệ — ")
+    assert (
+        "schemas/criteria-2021-2025.toml: hợp lệ — 31 chỉ tiêu, "
+        "các hạng: NTM, NTM nâng cao, NTM kiểu mẫu, năm 2021–2025" in lines
+    )
+    (criteria,) = criteria_files()
+    assert criteria.title == "Bộ tiêu chí xã NTM giai đoạn 2021–2025 (QĐ 318/QĐ-TTg, QĐ 319/QĐ-TTg)"
+
+
+def test_catalog_check_says_which_files_are_valid(schemas):
+    shutil.copy(REPO / "schemas" / "criteria-2021-2025.toml", schemas)
+    good, bad = schemas / "criteria-2026-2030.toml", schemas / "criteria-2031-2035.toml"
+    good.write_text(catalog(), encoding="utf-8")
+    bad.write_text(catalog(ind("7.1", "tile"), head='period = "2031-2035"\nyears = [2031, 2035]\n'), "utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["catalog", "check", str(good)])
+    assert result.exit_code == 0
+    assert result.output == f"{CRITERIA}: hợp lệ — 1 chỉ tiêu, các hạng: Xã NTM, năm 2026–2030\n"
+    result = runner.invoke(main, ["catalog", "check", "schemas/columns.toml", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1].startswith(CRITERIA)
+    assert result.stderr.startswith(
+        'schemas/criteria-2031-2035.toml: chỉ tiêu "7.1" ([[indicators]] thứ 2): kind "tile"'
+    )
+    overlapping = schemas / "criteria-2025-2026.toml"
+    overlapping.write_text(catalog(head='period = "p"\nyears = [2025, 2026]\n'), encoding="utf-8")
+    result = runner.invoke(main, ["catalog", "check", str(overlapping)])
+    assert result.exit_code == 1
+    assert "criteria-2025-2026.toml: years: 2025–2026 trùng với 2021–2025 của schemas/criteria-2021-2025.toml" in (
+        result.stderr
+    )
+    result = runner.invoke(main, ["catalog", "check", "schemas/khong-co.toml"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("schemas/khong-co.toml: không đọc được tệp danh mục")
+
+
+def test_catalog_check_takes_a_column_catalog(schemas, tmp_path):
+    path = schemas / "criteria-2026-2030.toml"
+    path.write_text(catalog(ind("7.1", "flag", column="co_wifi")), encoding="utf-8")
+    (tmp_path / "cot.toml").write_text((schemas / "columns.toml").read_text(encoding="utf-8") + WIFI, "utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["catalog", "check", str(path)]).exit_code == 1
+    result = runner.invoke(main, ["catalog", "check", "--columns", "cot.toml", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 chỉ tiêu" in result.output
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_catalog_checks_the_files_given():
+    listed = subprocess.run(["make", "-s", "-C", str(REPO)], capture_output=True, text=True, check=True).stdout
+    assert "make catalog" in listed
+    planned = subprocess.run(
+        ["make", "-n", "-C", str(REPO), "catalog", "FILE=x.toml"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "-m pipeline catalog check x.toml" in planned
+
+
+def test_a_faulty_catalog_stops_the_run_before_any_file_is_read(schemas, tmp_path, monkeypatch):
+    (schemas / "criteria-2026-2030.toml").write_text(catalog(ind("7.1", "flag", column="co_wifi")), "utf-8")
+    write_workbook(tmp_path / "input" / "xa.xlsx", [passing_commune()], [passing_village()])
+
+    def read_batch(*args, **kwargs):
+        raise AssertionError("read a workbook with a faulty catalog")
+
+    monkeypatch.setattr("pipeline.run.read_batch", read_batch)
+    with pytest.raises(CatalogError, match=r'^schemas/criteria-2026-2030.toml: chỉ tiêu "7.1".*column "co_wifi"'):
+        run(tmp_path / "input", tmp_path / "output", schemas=schemas)
+    assert not (tmp_path / "output").exists()
+
+
+ODD_VALUES = ([], ["co_diem_buu_chinh"], {}, {"a": 1}, 0, 2, 0.5, True, "", "x")
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_any_value_in_any_key_gives_a_catalog_error_or_loads(schemas, value):
+    keys = ["id", "tier", "kind", "label", "column", "numerator", "threshold", "threshold_by", "thresholds", "part_of"]
+    for key in keys:
+        for text in (
+            catalog(ind("7.1", "ratio", **RATIO | {key: value})),
+            catalog(
+                SMART,
+                ind("7.5.a", "village_condition", column="to_cong_nghe_so", part_of="7.5") + "\n",
+                ind("7.5.b", "village_condition", **{"column": "kenh_mang_xa_hoi", key: value}),
+            ),
+        ):
+            (schemas / "criteria-2026-2030.toml").write_text(text, encoding="utf-8")
+            try:
+                criteria_files(schemas)
+            except CatalogError as e:
+                assert str(e).startswith(f"{CRITERIA}: ") and "\n" not in str(e)
+    for key in ("period", "years", "title"):
+        (schemas / "criteria-2026-2030.toml").write_text(
+            catalog(head=HEAD.replace(f"{key} =", "_ =") + f"{key} = {toml_value(value)}\n"), encoding="utf-8"
+        )
+        try:
+            criteria_files(schemas)
+        except CatalogError as e:
+            assert str(e).startswith(f"{CRITERIA}: ")
+    columns = schemas / "columns.toml"
+    shipped = columns.read_text(encoding="utf-8")
+    for key in ("key", "sheet", "type", "label", "required", "min"):
+        entry = {"key": "so_tram", "sheet": "Xa", "label": "Trạm", "label_en": "Stations", "type": "year", "min": 1}
+        entry |= {"max": 2030, key: value}
+        columns.write_text(
+            shipped + "\n[[columns]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in entry.items()), "utf-8"
+        )
+        try:
+            load_columns(columns)
+        except CatalogError as e:
+            assert str(e).startswith("schemas/columns.toml: ")
+    columns.write_text(shipped, encoding="utf-8")
+
+
+def test_catalog_check_has_help_with_an_example():
+    group = main.commands["catalog"]
+    for command, name in ((group, "catalog"), (group.commands["check"], "catalog check")):
+        assert "Example: python -m pipeline " + name in command.help
+        assert CliRunner().invoke(main, [*name.split(), "--help"]).exit_code == 0
+    assert all(option.help for option in group.commands["check"].params if isinstance(option, click.Option))
