@@ -29,9 +29,15 @@ class Assessment:
 
 
 def assess(xa: pd.DataFrame, thon: pd.DataFrame, criteria: Criteria) -> Assessment:
-    """Assess the communes of one period (rows of `xa` whose year the criteria cover)."""
+    """Assess the communes of one period (rows of `xa` whose year the criteria cover).
+
+    Villages count for the commune *of their year*: `thon` rows are matched on
+    code and year, so a batch holding two years of a commune never pools them.
+    """
     xa = xa.reset_index(drop=True)
-    thon = thon[thon["ma_xa"].isin(xa["ma_xa"])].reset_index(drop=True)
+    xa["_k"] = _commune_key(xa)
+    thon = thon.assign(_k=_commune_key(thon))
+    thon = thon[thon["_k"].isin(xa["_k"])].reset_index(drop=True)
     ind = criteria.indicators
     village_codes = _village_conditions(thon, ind[ind["kind"] == "village_condition"])
     smart = village_codes.max(axis=1).eq(MET) if village_codes.shape[1] else pd.Series(False, index=thon.index)
@@ -45,13 +51,25 @@ def assess(xa: pd.DataFrame, thon: pd.DataFrame, criteria: Criteria) -> Assessme
             parts[key] = KINDS[row["kind"]](xa, thon, row)
     long = pd.concat(parts, names=["chi_tieu", "row"]).reset_index()
     long = long.astype({"tu_so": "Int64", "mau_so": "Int64", "gia_tri": "Float64", "nguong": "Float64"})
-    conflict = xa.index[xa["_xung_dot"].to_numpy(dtype=bool)]
-    long.loc[long["row"].isin(conflict), "code"] = NOT_ASSESSABLE
+    blocked = xa.index[xa["_chan"].to_numpy(dtype=bool)]
+    long.loc[long["row"].isin(blocked), "code"] = NOT_ASSESSABLE
     codes = long.pivot(index="row", columns="chi_tieu", values="code").reindex(columns=ind.index)
-    communes = _decide(xa, codes, criteria)
+    communes = _decide(xa, codes, criteria).drop(columns="_k")
     results = _registered_results(long, xa, communes, criteria)
     villages = thon.assign(**{f"_{k}": v.map(RESULTS) for k, v in village_codes.items()}, thon_thong_minh=smart)
-    return Assessment(communes, results, villages)
+    return Assessment(communes, results, villages.drop(columns="_k"))
+
+
+def _commune_key(rows: pd.DataFrame) -> pd.Series:
+    """A commune of a year, as one value: villages join their commune on it."""
+    return rows["ma_xa"].astype("string") + "|" + rows["nam"].astype("string")
+
+
+def _incomplete(codes: pd.Series, xa: pd.DataFrame, decided: int) -> pd.Series:
+    """Where a commune's village list may be incomplete, only a result the missing villages
+    cannot change stands (`decided`); any other becomes not assessable."""
+    open_ = xa["_thon_thieu"].to_numpy(dtype=bool) & (codes.to_numpy() != decided)
+    return pd.Series(np.where(open_, NOT_ASSESSABLE, codes), index=codes.index)
 
 
 def ratio_codes(n: pd.Series, d: pd.Series, t: Fraction | tuple, zero=NOT_ASSESSABLE) -> pd.Series:
@@ -115,19 +133,21 @@ def _all_villages(xa, thon, row) -> pd.DataFrame:
     no, not met if not met even when they all say yes, otherwise not assessable.
     """
     v = thon[row["column"]]
-    by = thon["ma_xa"]
+    by = thon["_k"]
     yes = v.eq(True).fillna(False).groupby(by).sum()
     unknown = v.isna().groupby(by).sum()
     total = v.groupby(by).size()
     t = row["threshold"]
     yes, unknown, total = (
-        s.reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index).astype("Int64") for s in (yes, unknown, total)
+        s.reindex(xa["_k"], fill_value=0).set_axis(xa.index).astype("Int64") for s in (yes, unknown, total)
     )
     low, high = ratio_codes(yes, total, t), ratio_codes(yes + unknown, total, t)
     codes = pd.Series(
         np.where(low.eq(MET) | high.eq(NOT_MET), np.where(low.eq(MET), MET, NOT_MET), NOT_ASSESSABLE), index=xa.index
     )
     codes[total.eq(0).to_numpy()] = NOT_ASSESSABLE
+    # when every village must say yes, one that says no decides it; anything else waits for the full list
+    codes = _incomplete(codes, xa, NOT_MET if t == 1 else -1)
     if isinstance(row["requires"], str):
         codes = np.maximum(codes, flag_codes(xa[row["requires"]]))
     value = (yes / total.where(total > 0)).astype("Float64")
@@ -158,13 +178,14 @@ def _village_conditions(thon: pd.DataFrame, conditions: pd.DataFrame) -> pd.Data
 
 def _any_village(codes: pd.Series, thon: pd.DataFrame, xa: pd.DataFrame, least: Fraction) -> pd.DataFrame:
     """At least `least` villages meet the condition; undecided villages may still tip it."""
-    by = thon["ma_xa"]
-    met = codes.eq(MET).groupby(by).sum().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
-    maybe = codes.eq(NOT_ASSESSABLE).groupby(by).sum().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
-    total = by.groupby(by).size().reindex(xa["ma_xa"], fill_value=0).set_axis(xa.index)
+    by = thon["_k"]
+    met = codes.eq(MET).groupby(by).sum().reindex(xa["_k"], fill_value=0).set_axis(xa.index)
+    maybe = codes.eq(NOT_ASSESSABLE).groupby(by).sum().reindex(xa["_k"], fill_value=0).set_axis(xa.index)
+    total = by.groupby(by).size().reindex(xa["_k"], fill_value=0).set_axis(xa.index)
     need = float(least)
     result = np.select([met >= need, met + maybe >= need], [MET, NOT_ASSESSABLE], NOT_MET)
     result = np.where(total.eq(0), NOT_ASSESSABLE, result)
+    result = _incomplete(pd.Series(result, index=xa.index), xa, MET)  # a missing village can only add
     return pd.DataFrame(
         {
             "tu_so": met.astype("Int64"),
@@ -185,13 +206,16 @@ def _decide(xa: pd.DataFrame, codes: pd.DataFrame, criteria: Criteria) -> pd.Dat
     highest = met_tiers.iloc[:, ::-1].idxmax(axis=1).where(met_tiers.any(axis=1))
     rows, own = np.arange(len(xa)), tiers.index.get_indexer(xa["hang_dang_ky"])
 
-    def at_registered(table: dict) -> np.ndarray:
-        return pd.DataFrame(table).to_numpy()[rows, own]
+    registered = own >= 0  # a commune with no valid tier is listed, with no result at a tier
+
+    def at_registered(table: dict) -> pd.Series:
+        picked = pd.DataFrame(table).to_numpy()[rows, own]
+        return pd.Series(picked, index=xa.index).where(registered)
 
     return xa.assign(
-        ket_qua=pd.Series(at_registered(overall), index=xa.index).map(RESULTS),
-        so_chi_tieu_dat=at_registered({t: c.eq(MET).sum(axis=1) for t, c in per_tier.items()}),
-        so_chi_tieu=at_registered({t: c.ne(NOT_APPLICABLE).sum(axis=1) for t, c in per_tier.items()}),
+        ket_qua=at_registered(overall).map(RESULTS).fillna(RESULTS[NOT_ASSESSABLE]),
+        so_chi_tieu_dat=at_registered({t: c.eq(MET).sum(axis=1) for t, c in per_tier.items()}).astype("Int64"),
+        so_chi_tieu=at_registered({t: c.ne(NOT_APPLICABLE).sum(axis=1) for t, c in per_tier.items()}).astype("Int64"),
         hang_cao_nhat_dat=highest.astype("string"),
     )
 
@@ -209,4 +233,4 @@ def _registered_results(
     own_rank = xa["hang_dang_ky"].map(criteria.tiers["rank"])
     long = long[long["tier_rank"].to_numpy() <= own_rank.to_numpy()[long["row"].to_numpy()]]
     ident = xa[["nam", "ma_xa", "ten_xa", "huyen", "hang_dang_ky"]].rename(columns={"hang_dang_ky": "hang"})
-    return ident.join(long.set_index("row")).sort_values(["ma_xa", "order"]).reset_index(drop=True)
+    return ident.join(long.set_index("row"), how="inner").sort_values(["ma_xa", "order"]).reset_index(drop=True)

@@ -54,7 +54,7 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, qu
 
     Example: python -m pipeline assess --input input --output output
     """
-    from pipeline.run import run  # imported here so that --help stays instant
+    from pipeline.run import run, undated_note  # imported here so that --help stays instant
 
     if not input_dir.is_dir():
         raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
@@ -62,13 +62,24 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, qu
         outcome = run(input_dir, output_dir, lang=lang, workers=workers, quiet=quiet)
     except (OutputError, CatalogError) as e:
         raise click.ClickException(str(e)) from e
+    if not outcome.received:
+        click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
     if not quiet:
+        from pipeline.summary import per_tier, tier_label
+
         for year, result in outcome.years.items():
-            click.echo(f"Năm {year}:")
-            communes = result.communes
-            for tier, group in communes.groupby("hang_dang_ky", sort=False):
-                met = int(group["ket_qua"].eq("dat").sum())
-                click.echo(f"  {tier}: {met}/{len(group)} xã đạt")
+            criteria = outcome.criteria[year]
+            click.echo(f"Năm {year}:" + ("" if criteria.period else " chưa có bộ chỉ tiêu, các xã chưa được đánh giá"))
+            table = per_tier(result.communes, criteria)
+            for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
+                rest = [
+                    f"{n:02d} xã {w}"
+                    for n, w in ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
+                    if n
+                ]
+                click.echo(f"  {label}: {row.ti_so} xã đạt" + "".join(f", {r}" for r in rest))
+        if len(outcome.undated):
+            click.echo(undated_note(len(outcome.undated)))
         errors = int(outcome.problems["muc_do"].eq("loi").sum())
         warnings = len(outcome.problems) - errors
         click.echo(f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipeline.assess import Assessment
 from pipeline.files import replace_atomically
+from pipeline.validate import shown_code
 
 RESULT_COLUMNS = [
     "nam",
@@ -50,7 +51,9 @@ PROBLEM_COLUMNS = ["tep", "trang", "o", "cot", "gia_tri", "mo_ta", "muc_do", "ma
 def write(result: Assessment, problems: pd.DataFrame, year: int, folder: Path) -> list[Path]:
     results = result.results[RESULT_COLUMNS].copy()
     results["gia_tri"] = results["gia_tri"].round(6)
+    results["ma_xa"] = shown_code(results["ma_xa"])
     communes = result.communes.sort_values("ma_xa")[COMMUNE_COLUMNS]
+    communes["ma_xa"] = shown_code(communes["ma_xa"])
     return [
         _write(results, folder / f"ket-qua-{year}.csv"),
         _write(communes, folder / f"xa-{year}.csv"),
@@ -64,7 +67,7 @@ def write_problems(problems: pd.DataFrame, path: Path) -> list[Path]:
 
 def write_undated(communes: pd.DataFrame, path: Path) -> list[Path]:
     """`xa-chua-ro-nam.csv`: the communes whose year is unknown, in the columns of `xa-<year>.csv`, `nam` empty."""
-    ledger = communes.reindex(columns=COMMUNE_COLUMNS).assign(nam=None)
+    ledger = communes.reindex(columns=COMMUNE_COLUMNS).assign(nam=None, ma_xa=shown_code(communes["ma_xa"]))
     return [_write(ledger.sort_values("ma_xa", na_position="last", kind="stable"), path)]
 
 

@@ -1,4 +1,9 @@
-"""One assessment run: read -> validate -> assess -> write, and the exit status."""
+"""One assessment run: read -> validate -> assess -> write, and the exit status.
+
+Every commune row received is in the outcome: per year (assessed, or listed as
+not assessable when no catalog covers its year), or among the communes whose
+year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, progress, workbook
-from pipeline.assess import Assessment, assess
-from pipeline.problems import ERROR, frame, problem
+from pipeline import catalog, csv_out, files, progress, workbook
+from pipeline.assess import NOT_ASSESSABLE, RESULTS, Assessment, assess
+from pipeline.catalog import Criteria
+from pipeline.problems import ERROR, frame
 from pipeline.read import read_batch
-from pipeline.validate import validate
+from pipeline.validate import Checked, validate
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
+UNDATED, PROBLEMS = "xa-chua-ro-nam.csv", "loi-du-lieu.csv"  # files of the run as a whole, beside the year folders
+RUN_FILES = (UNDATED, PROBLEMS)  # a run that does not write them removes the previous run's
+UNDECIDED = RESULTS[NOT_ASSESSABLE]
 
 
 @dataclass
@@ -22,13 +31,23 @@ class Outcome:
     """What a run produced, for the command line to report."""
 
     years: dict[int, Assessment] = field(default_factory=dict)
+    criteria: dict[int, Criteria] = field(default_factory=dict)
+    undated: pd.DataFrame = field(default_factory=pd.DataFrame)  # commune rows whose year is unknown
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
 
     @property
+    def received(self) -> int:
+        """Commune rows that reached the results, whatever became of them."""
+        return sum(len(a.communes) for a in self.years.values()) + len(self.undated)
+
+    @property
     def exit_code(self) -> int:
-        undecided = any(a.communes["ket_qua"].eq("khong_danh_gia_duoc").any() for a in self.years.values())
-        return EXIT_DATA_PROBLEMS if undecided or self.problems["muc_do"].eq(ERROR).any() else EXIT_OK
+        problems = self.problems["muc_do"].eq(ERROR).any()
+        if not self.received and not problems:
+            return EXIT_FAILED  # nothing to assess, and no file that failed to say why
+        undecided = any(a.communes["ket_qua"].eq(UNDECIDED).any() for a in self.years.values())
+        return EXIT_DATA_PROBLEMS if undecided or problems or len(self.undated) else EXIT_OK
 
 
 def run(
@@ -38,42 +57,99 @@ def run(
     schemas: Path = catalog.SCHEMAS,
     workers: int | None = None,
     quiet: bool = False,
+    registered: Path | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
-    `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal)."""
+    `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
+    `registered`: the list of communes that registered (CSV or workbook)."""
     processes = workers or os.cpu_count() or 1
     columns = catalog.load_columns(schemas / "columns.toml")
     periods = catalog.criteria_files(schemas)
-    batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
-    checked = validate(batch, columns, periods)
-    outcome, extra = Outcome(), []
-    for year, communes in checked.xa.groupby("nam", sort=True):
-        criteria = next((c for c in periods if c.covers(int(year))), None)
-        if criteria is None:
-            extra += [
-                problem("khong-co-bo-chi-tieu", r._tep, str(year), trang="Xa", cot="nam", ma_xa=r.ma_xa)
-                for r in communes.itertuples()
-            ]
-            continue
-        outcome.years[int(year)] = (assess(communes, checked.thon, criteria), criteria)
-    outcome.problems = pd.concat([frame(batch.problems + extra), checked.problems], ignore_index=True)
-    sources = _sources(batch.sources, checked)
-    # files to write: per year 3 CSVs, the summary and one workbook per district
-    files = sum(4 + a.communes["huyen"].nunique(dropna=False) for a, _ in outcome.years.values())
-    with progress.bar(files, "Ghi kết quả", quiet=quiet) as shown:
-        for year, (result, criteria) in outcome.years.items():
-            folder = output_dir / str(year)
-            csvs = csv_out.write(result, outcome.problems, year, folder)
-            shown.update(len(csvs))
-            books = workbook.write(
-                result, outcome.problems, sources, criteria, columns, year, folder, lang, workers=processes
-            )
-            shown.update(len(books))
-            outcome.written += csvs + books
-    outcome.years = {y: a for y, (a, _) in outcome.years.items()}
-    if not outcome.years:
-        outcome.written += csv_out.write_problems(outcome.problems, output_dir / "loi-du-lieu.csv")
+    # the lock is taken first, so a second run into the same folder stops before reading anything
+    with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:
+        batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
+        checked = validate(batch, columns, periods)
+        outcome = _assess_years(checked, periods)
+        outcome.problems = pd.concat([frame(batch.problems), checked.problems], ignore_index=True)
+        sources = _sources(batch.sources, checked)
+        note = undated_note(len(outcome.undated))
+        # files to write: per year 3 CSVs, the summary and one workbook per district
+        count = sum(4 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
+        written: list[Path] = []
+        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
+            for year, result in outcome.years.items():
+                folder = out.path(str(year))
+                csvs = csv_out.write(result, outcome.problems, year, folder)
+                shown.update(len(csvs))
+                books = workbook.write(
+                    result,
+                    outcome.problems,
+                    sources,
+                    outcome.criteria[year],
+                    columns,
+                    year,
+                    folder,
+                    lang,
+                    workers=processes,
+                    note=note,
+                )
+                shown.update(len(books))
+                written += csvs + books
+        if len(outcome.undated):
+            written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
+        if not outcome.years:
+            written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
+    outcome.written = [out.live(p) for p in written]
     return outcome
+
+
+def undated_note(count: int) -> str:
+    """The line every summary of the run carries when some commune rows have no year."""
+    return f"{count:02d} hồ sơ chưa ghi năm đánh giá, xem Lỗi dữ liệu và xa-chua-ro-nam.csv" if count else ""
+
+
+def _assess_years(checked: Checked, periods: list[Criteria]) -> Outcome:
+    """Assess each year with its period's catalog; a year no catalog covers is listed, not assessed."""
+    outcome = Outcome()
+    for year, communes in checked.xa.groupby("nam", sort=True):
+        year = int(year)
+        villages = checked.thon[checked.thon["nam"] == year]
+        criteria = next((c for c in periods if c.covers(year)), None)
+        if criteria is None:
+            criteria = _stand_in(year, periods)
+            outcome.years[year] = _unassessed(communes, villages)
+        else:
+            outcome.years[year] = assess(communes, villages, criteria)
+        outcome.criteria[year] = criteria
+    undated = checked.xa[checked.xa["nam"].isna()]
+    outcome.undated = _unassessed(undated, checked.thon.iloc[:0]).communes
+    return outcome
+
+
+def _unassessed(communes: pd.DataFrame, villages: pd.DataFrame) -> Assessment:
+    """Communes listed with no result: their year is unknown, or no catalog covers it."""
+    listed = communes.assign(
+        ket_qua=UNDECIDED,
+        so_chi_tieu_dat=pd.NA,
+        so_chi_tieu=pd.NA,
+        hang_cao_nhat_dat=pd.Series(pd.NA, index=communes.index, dtype="string"),
+    ).reset_index(drop=True)
+    results = pd.DataFrame(columns=csv_out.RESULT_COLUMNS)
+    return Assessment(listed, results, villages.assign(thon_thong_minh=False).reset_index(drop=True))
+
+
+def _stand_in(year: int, periods: list[Criteria]) -> Criteria:
+    """What the outputs of a year no catalog covers are written with: every tier known, no indicator."""
+    tiers = pd.concat([c.tiers for c in periods])
+    tiers = tiers[~tiers.index.duplicated()].assign(rank=lambda t: range(len(t)))
+    return Criteria(
+        period="",
+        years=(year, year),
+        title=f"Chưa có bộ chỉ tiêu cho năm {year}: các xã được liệt kê, chưa được đánh giá",
+        source=Path(""),
+        tiers=tiers,
+        indicators=periods[0].indicators.iloc[:0],
+    )
 
 
 def _sources(sources: pd.DataFrame, checked) -> pd.DataFrame:

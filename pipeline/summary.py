@@ -8,10 +8,22 @@ from pipeline.catalog import Criteria
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
+NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid
+NO_TIER_LABEL = {"vi": "(chưa rõ hạng đăng ký)", "en": "(tier unknown)"}
+
+
+def tier_label(keys: pd.Series, criteria: Criteria, lang: str = "vi") -> pd.Series:
+    """A tier key as officers read it; the missing tier has a label of its own."""
+    labels = criteria.tiers["label" if lang == "vi" else "label_en"]
+    return keys.map(labels).fillna(NO_TIER_LABEL[lang])
 
 
 def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Registered, met, not met and not assessable communes per group, with "15/15"."""
+    """Registered, met, not met and not assessable communes per group, with "15/15".
+
+    Every commune counts: one with no valid tier is counted under `NO_TIER`.
+    """
+    communes = communes.assign(hang_dang_ky=communes["hang_dang_ky"].fillna(NO_TIER))
     table = pd.crosstab([communes[k] for k in keys], communes["ket_qua"]).reindex(columns=OUTCOMES, fill_value=0)
     table.insert(0, "dang_ky", table.sum(axis=1))
     table["ti_so"] = table["dat"].map("{:02d}".format) + "/" + table["dang_ky"].map("{:02d}".format)
@@ -20,24 +32,33 @@ def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def per_tier(communes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     table = count_by(communes, ["hang_dang_ky"])
-    order = table["hang_dang_ky"].map(criteria.tiers["rank"])
+    order = table["hang_dang_ky"].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
     return table.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
 def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
     named = communes.assign(huyen=communes["huyen"].fillna(NO_DISTRICT[lang]))
     table = count_by(named, ["huyen", "hang_dang_ky"])
-    order = table["hang_dang_ky"].map(criteria.tiers["rank"])
+    order = table["hang_dang_ky"].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
     return table.assign(_o=order).sort_values(["huyen", "_o"]).drop(columns="_o").reset_index(drop=True)
 
 
 def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
-    """Province-wide ratios from summed numerators and denominators, never averaged percentages."""
+    """Province-wide ratios from summed numerators and denominators, never averaged percentages.
+
+    Only communes that gave both the numerator and the denominator count
+    (`so_xa`); `bo_qua` says how many were left out. With none, the share is blank.
+    """
     ind = criteria.indicators
     ratios = results[results["chi_tieu"].map(ind["kind"]).eq("ratio")]
-    sums = ratios.groupby("chi_tieu", sort=False)[["tu_so", "mau_so"]].sum(min_count=1)
+    both = ratios["tu_so"].notna() & ratios["mau_so"].notna()
+    grouped = ratios[both].groupby("chi_tieu", sort=False)[["tu_so", "mau_so"]]
+    sums = grouped.sum(min_count=1).reindex(ratios["chi_tieu"].unique())
+    sums["so_xa"] = both.groupby(ratios["chi_tieu"], sort=False).sum().astype(int)
+    sums["bo_qua"] = (~both).groupby(ratios["chi_tieu"], sort=False).sum().astype(int)
     sums["ti_le"] = (sums["tu_so"] / sums["mau_so"].where(sums["mau_so"] > 0)).astype("Float64")
-    sums["nguong"] = ind["threshold"].reindex(sums.index).map(float)
+    sums["nguong"] = ind["threshold"].reindex(sums.index).map(lambda t: None if t is None else float(t))
+    sums.index.name = "chi_tieu"
     return sums.reindex([i for i in ind.index if i in sums.index]).reset_index()
 
 
@@ -46,18 +67,31 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     label = "label" if lang == "vi" else "label_en"
     sentences = []
     for _, row in per_tier(communes, criteria).iterrows():
+        if row["hang_dang_ky"] not in criteria.tiers.index:
+            sentences.append(_NO_TIER_SENTENCE[lang].format(n=row["dang_ky"]))
+            continue
         tier = criteria.tiers.loc[row["hang_dang_ky"]]
         mine = communes[communes["hang_dang_ky"] == row["hang_dang_ky"]]
         if lang == "vi":
             all_met = " đều" if row["dat"] == row["dang_ky"] else ""
+            rest = [
+                f"{row[k]:02d} xã {w}"
+                for k, w in (("khong_dat", "không đạt"), ("khong_danh_gia_duoc", "chưa đánh giá được"))
+                if row[k]
+            ]
             sentences.append(
                 f"{row['ti_so']} xã đăng ký đạt chuẩn {tier['label']} năm {year}{all_met} đạt chuẩn "
-                "các chỉ tiêu ngành TT&TT."
+                "các chỉ tiêu ngành TT&TT" + "".join(f", {r}" for r in rest) + "."
             )
         else:
+            rest = [
+                f"{row[k]:02d} {w}"
+                for k, w in (("khong_dat", "not met"), ("khong_danh_gia_duoc", "not assessable"))
+                if row[k]
+            ]
             sentences.append(
                 f"{row['ti_so']} communes registered for the {tier['label_en']} tier in {year} meet "
-                "every ICT indicator of that tier."
+                "every ICT indicator of that tier" + "".join(f", {r}" for r in rest) + "."
             )
         for outcome, intro in (("khong_dat", _INTRO[lang][0]), ("khong_danh_gia_duoc", _INTRO[lang][1])):
             named = _named_failures(mine[mine["ket_qua"] == outcome], results, criteria, outcome, label, lang)
@@ -68,6 +102,10 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     return " ".join(sentences)
 
 
+_NO_TIER_SENTENCE = {
+    "vi": "{n:02d} hồ sơ chưa ghi đúng hạng đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",
+    "en": "{n:02d} communes gave no valid registered tier and could not be assessed (see Data problems).",
+}
 _INTRO = {
     "vi": ("Các xã chưa đạt", "Các xã chưa đủ số liệu để đánh giá", "Không có xã nào được đánh giá."),
     "en": ("Communes falling short", "Communes that could not be assessed", "No commune was assessed."),

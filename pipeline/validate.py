@@ -22,37 +22,69 @@ from pipeline.read import META, Batch
 from pipeline.safety import Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
-IDENTITY = ["ma_xa", "nam", "hang_dang_ky"]  # a commune row without these cannot be assessed
+UNKNOWN_CODE = "?"  # prefix of the stand-in key of a commune row whose code is missing or malformed
 
 
 @dataclass
 class Checked:
-    """Typed, checked frames ready to assess, and every problem found so far."""
+    """Typed, checked frames ready to assess, and every problem found so far.
 
-    xa: pd.DataFrame  # one row per commune and year; `_xung_dot` marks conflicting codes
-    thon: pd.DataFrame  # one row per village of a known commune
+    `xa` holds every non-empty row of every `Xa` sheet: a commune is never
+    dropped here, whatever is wrong with it. A row whose code is missing or
+    malformed gets a stand-in key (`UNKNOWN_CODE` + file and row) so that it
+    can still be listed; `_chan` marks a row that cannot be assessed at all
+    (its code is unknown, or another row claims the same code and year);
+    `_thon_thieu` a commune of a year whose village list may be incomplete.
+    """
+
+    xa: pd.DataFrame
+    thon: pd.DataFrame  # one row per village tied to a commune of a year (`nam`)
     problems: pd.DataFrame
 
 
 def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checked:
     tiers = pd.concat([c.tiers for c in criteria])
     xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
-    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa["ma_xa"].dropna().unique())
+    xa_hits += _period_tiers(xa, criteria)
+    xa = _blank(xa, xa_hits)
+    real = xa["ma_xa"].notna()
+    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa.loc[real, "ma_xa"].unique())
     xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
+    covered = np.logical_or.reduce([xa["nam"].between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
+    uncovered = xa[xa["nam"].notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
+    xa_hits.append(_hits(uncovered, "nam", "khong-co-bo-chi-tieu", "năm " + uncovered["nam"].astype("string")))
 
-    xa = xa.dropna(subset=IDENTITY)
-    dup = xa.duplicated(["ma_xa", "nam"], keep=False)
+    identified = real & xa["nam"].notna()
+    key = xa.loc[identified, ["ma_xa", "nam"]]
+    dup = key.duplicated(keep=False).reindex(xa.index, fill_value=False)
     places = xa["_tep"].astype("string") + " dòng " + xa["_dong"].astype("string")
     others = places[dup].groupby([xa["ma_xa"], xa["nam"]]).transform(", ".join).astype("string")
     xa_hits.append(_hits(xa[dup], "ma_xa", "trung-ma-xa", "các nơi khai báo: " + others))
-    xa["_xung_dot"] = dup
-    xa = xa.drop_duplicates(["ma_xa", "nam"])
+    xa["_chan"] = dup | ~real
+    xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
+    xa["ma_xa"] = xa["ma_xa"].fillna(UNKNOWN_CODE + xa["_tep"].astype("string") + ":" + xa["_dong"].astype("string"))
 
+    # a village whose commune cannot be told (code empty, malformed or unknown) may belong to any commune of its file
+    orphaned = set(thon.loc[thon["ma_xa"].isna(), "_tep"])
     thon = thon.dropna(subset=["ma_xa"])
-    twice = thon.dropna(subset=["ten_thon"]).duplicated(["ma_xa", "ten_thon"]).reindex(thon.index, fill_value=False)
+    thon, tied_hits, incomplete = _village_years(thon, xa)
+    thon_hits += tied_hits
+    twice = thon.dropna(subset=["ten_thon"]).duplicated(["ma_xa", "nam", "ten_thon"])
+    twice = twice.reindex(thon.index, fill_value=False)
     thon_hits.append(_hits(thon[twice], "ten_thon", "trung-ten-thon"))
     thon = thon[~twice]
+
+    refused = {p["tep"] for p in batch.problems if p.get("ma_loi") == "qua-lon" and p.get("trang") == "Thon"}
+    pairs = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
+    reasons = {
+        "có thôn chưa rõ thuộc năm nào": pairs.isin(incomplete),
+        "trang Thon của tệp không đọc được": xa["_tep"].isin(refused),
+        "tệp có thôn không rõ thuộc xã nào": xa["_tep"].isin(orphaned),
+    }
+    xa["_thon_thieu"] = np.logical_or.reduce(list(reasons.values()))
+    for reason, flagged in reasons.items():
+        xa_hits.append(_hits(xa[flagged], "ma_xa", "thon-chua-du", reason))
 
     uses = _indicators_by_column(criteria)
     problems = pd.concat(
@@ -64,7 +96,56 @@ def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checke
         ],
         ignore_index=True,
     )
-    return Checked(xa, thon, problems)
+    return Checked(xa.reset_index(drop=True), thon.reset_index(drop=True), problems)
+
+
+def shown_code(codes: pd.Series) -> pd.Series:
+    """Commune codes as people read them: the stand-in key of a row with no valid code shows as empty."""
+    return codes.where(~codes.astype("string").str.startswith(UNKNOWN_CODE).fillna(False))
+
+
+def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFrame]:
+    """A tier that exists, but not in the period of the commune's year (a 2024 commune registering a 2026 tier)."""
+    hits = []
+    for c in criteria:
+        inside = xa["nam"].between(*c.years).fillna(False).astype(bool) & xa["hang_dang_ky"].notna()
+        wrong = inside & ~xa["hang_dang_ky"].isin(c.tiers.index)
+        detail = f"giai đoạn {c.period} chỉ có: " + ", ".join(c.tiers["label"])
+        hits.append(_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", detail))
+    return hits
+
+
+def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
+    """Tie each village to a commune of a year; return the villages tied, problems, and the
+    (code, year) pairs whose village list is incomplete.
+
+    A village's year is, in this order: its own `nam` cell; the year of the
+    communes of its file, when they all have one year; the year of its
+    commune, when the batch holds that commune for one year only. A village
+    whose year still cannot be told is never pooled across years: it is a
+    problem row, and every year of its commune has an incomplete village list.
+    """
+    known = xa[xa["nam"].notna() & ~xa["ma_xa"].str.startswith(UNKNOWN_CODE)]
+
+    def single(years: pd.Series):
+        return years.iat[0] if years.nunique() == 1 else pd.NA
+
+    by_file = known.groupby("_tep")["nam"].agg(single)
+    by_code = known.groupby("ma_xa")["nam"].agg(single)
+    years = thon["nam"].fillna(thon["_tep"].map(by_file).astype("Int64"))
+    years = years.fillna(thon["ma_xa"].map(by_code).astype("Int64"))
+    codes = set(known["ma_xa"])
+    unsure = years.isna() & thon["ma_xa"].isin(codes)
+    hits = [_hits(thon[unsure], "ma_xa", "thon-chua-ro-nam", "xã này có số liệu của nhiều năm")]
+    thon = thon.assign(nam=years)
+    pairs = set(zip(known["ma_xa"], known["nam"], strict=True))
+    tied = pd.Series([p in pairs for p in zip(thon["ma_xa"], thon["nam"], strict=True)], index=thon.index, dtype=bool)
+    elsewhere = ~tied & thon["nam"].notna() & thon["ma_xa"].isin(codes)
+    where = "không có xã này trong năm " + thon.loc[elsewhere, "nam"].astype("string")
+    hits.append(_hits(thon[elsewhere], "ma_xa", "khong-co-xa", where))
+    years_of = known.groupby("ma_xa")["nam"].agg(list)
+    incomplete = {(code, year) for code in set(thon.loc[unsure, "ma_xa"]) for year in years_of[code]}
+    return thon[tied], hits, incomplete
 
 
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
@@ -210,7 +291,9 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     hits = []
     for c in criteria:
         need = c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
-        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years))
+        # a commune whose year is unknown is checked against every period that has its tier
+        in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
+        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(in_period)
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]

@@ -24,6 +24,7 @@ from pipeline.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
 from pipeline.parse import slug
+from pipeline.validate import shown_code
 
 FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
@@ -39,7 +40,8 @@ TEXT = {
         "tier_title": "KẾT QUẢ ĐÁNH GIÁ CHỈ TIÊU TT&TT — XÃ {tier} — NĂM {year}",
         "by_tier": "1. Theo hạng đăng ký",
         "by_district": "2. Theo huyện",
-        "ratios": "3. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số)",
+        "ratios": "3. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
+        "left_out": "Số xã thiếu số liệu",
         "tier": "Hạng",
         "district": "Huyện",
         "registered": "Đăng ký",
@@ -104,7 +106,8 @@ TEXT = {
         "tier_title": "ICT INDICATORS — {tier} TIER — {year}",
         "by_tier": "1. By registered tier",
         "by_district": "2. By district",
-        "ratios": "3. Ratio indicators (from summed numerators and denominators)",
+        "ratios": "3. Ratio indicators (summed numerators and denominators of the communes that gave both)",
+        "left_out": "Communes without figures",
         "tier": "Tier",
         "district": "District",
         "registered": "Registered",
@@ -178,6 +181,7 @@ def write(
     folder: Path,
     lang="vi",
     workers: int = 1,
+    note: str = "",
 ) -> list[Path]:
     """The summary workbook and one workbook per district.
 
@@ -194,18 +198,22 @@ def write(
     parts = _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now)
     summary_path = folder / f"tong-hop-{year}.xlsx"
     if workers <= 1 or len(parts) < 8:
-        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now)
+        _write_summary(
+            summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note
+        )
         return [summary_path, *(_write_district(part) for part in parts)]
     with ProcessPoolExecutor(workers) as pool:
         pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // (workers * 4)))
-        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now)
+        _write_summary(
+            summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note
+        )
         return [summary_path, *pending]
 
 
-def _write_summary(path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now) -> None:
+def _write_summary(path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note) -> None:
     with replace_atomically(path) as tmp:
         book = Book(tmp, lang, now)
-        book.overview(communes, result.results, criteria, year)
+        book.overview(communes, result.results, criteria, year, note)
         book.tier_sheets(tiers, criteria, year)
         book.villages(villages)
         book.problems(problems, criteria)
@@ -280,7 +288,10 @@ class TierTable:
         wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
         wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
         table = mine.set_index("ma_xa", drop=False)
-        shown = {"ma_xa": _display(table["ma_xa"], "text", t), "ten_xa": _display(table["ten_xa"], "text", t)}
+        shown = {
+            "ma_xa": _display(shown_code(table["ma_xa"]), "text", t),
+            "ten_xa": _display(table["ten_xa"], "text", t),
+        }
         values, outcomes = [("ma_xa", "center"), ("ten_xa", "text")], []
         for key, ind in indicators.iterrows():
             source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
@@ -326,7 +337,9 @@ class VillageTable:
         ).sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first")
         conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
         flags = [
-            c for c in villages.columns if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "thon_thong_minh")
+            c
+            for c in villages.columns
+            if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "nam", "thon_thong_minh")
         ]
         cols = [
             ("huyen", t["district"], "text"),
@@ -397,7 +410,7 @@ class Book:
 
     # -- sheets ---------------------------------------------------------------
 
-    def overview(self, communes, results, criteria: Criteria, year: int):
+    def overview(self, communes, results, criteria: Criteria, year: int, note: str = ""):
         """Paragraph, counts per tier and per district, a chart, and province-wide ratios (A4 portrait, A:G)."""
         ws = self._sheet(self.t["overview"], landscape=False)
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
@@ -405,22 +418,31 @@ class Book:
         ws.set_column(1, 6, 11)
         ws.write_string(0, 0, t["title"], self.f["title"])
         ws.write_string(1, 0, t["subtitle"].format(year=year), self.f["subtitle"])
+        if note:  # commune rows of the run that no year's summary can hold
+            ws.write_string(2, 0, note, self.f["section"])
         text = summary.paragraph(communes, results, criteria, year, self.lang)
         ws.merge_range(3, 0, 3, 6, text, self.f["paragraph"])
         ws.set_row(3, 17 * (len(text) // 95 + 2))
         tiers = summary.per_tier(communes, criteria)
-        tiers["hang_dang_ky"] = tiers["hang_dang_ky"].map(criteria.tiers[label])
+        tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
         row = self._table(ws, 5, t["by_tier"], tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
         districts = summary.per_district(communes, criteria, self.lang)
-        districts["hang_dang_ky"] = districts["hang_dang_ky"].map(criteria.tiers[label])
+        districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
         keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
         row = self._table(ws, row, t["by_district"], districts, keys, heads)
         row = self._chart(ws, communes, row)
         ratios = summary.ratio_totals(results, criteria)
         ratios["chi_tieu"] = ratios["chi_tieu"] + ". " + ratios["chi_tieu"].map(criteria.indicators[label])
-        formats = {"chi_tieu": "wrap", "tu_so": "int", "mau_so": "int", "ti_le": "pct", "nguong": "pct"}
-        keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong"]
-        heads = ["indicator", "numerator", "denominator", "share", "threshold"]
+        formats = {
+            "chi_tieu": "wrap",
+            "tu_so": "int",
+            "mau_so": "int",
+            "ti_le": "pct",
+            "nguong": "pct",
+            "bo_qua": "int",
+        }
+        keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
+        heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
         row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
         ws.print_area(0, 0, row, 6)
 

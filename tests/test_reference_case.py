@@ -17,8 +17,8 @@ def test_reproduces_the_published_outcome(sample):
     for c in communes.values():
         by_tier.setdefault(c["hang_dang_ky"], []).append(c["ket_qua"])
     assert {t: (r.count("dat"), len(r)) for t, r in by_tier.items()} == {"nang_cao": (15, 15), "kieu_mau": (2, 2)}
-    assert "nang_cao: 15/15 xã đạt" in sample.result.output
-    assert "kieu_mau: 2/2 xã đạt" in sample.result.output
+    assert "NTM nâng cao: 15/15 xã đạt" in sample.result.output
+    assert "NTM kiểu mẫu: 02/02 xã đạt" in sample.result.output
 
 
 def test_commune_rows_and_highest_tier(sample):

@@ -37,7 +37,8 @@ def test_paragraph_names_the_communes_that_fell_short(mixed):
     assert mixed.exit_code == 3
     text = book(mixed)["Tổng hợp"]["A4"].value
     assert text == (
-        "01/03 xã đăng ký đạt chuẩn NTM nâng cao năm 2024 đạt chuẩn các chỉ tiêu ngành TT&TT. "
+        "01/03 xã đăng ký đạt chuẩn NTM nâng cao năm 2024 đạt chuẩn các chỉ tiêu ngành TT&TT, "
+        "01 xã không đạt, 01 xã chưa đánh giá được. "
         "Các xã chưa đạt: xã Bình Minh (8.2.a – Tỷ lệ người trong độ tuổi lao động có thuê bao điện thoại thông minh, "
         "70,5%; 15.2.f – Tỷ lệ văn bản được xử lý trên hệ thống và ký số (trừ văn bản mật), 65,0%). "
         'Các xã chưa đủ số liệu để đánh giá: xã =HYPERLINK("x") (8.3.c – Tỷ lệ hộ gia đình thu xem được truyền hình).'
