@@ -15,6 +15,7 @@ STAMP  := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  make assess INPUT=dir OUTPUT=dir   assess another folder"
+	@echo "  make assess REGISTERED=dang-ky.csv count the communes on the registration list"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
-	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT)
+	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT) $(if $(REGISTERED),--registered $(REGISTERED))
 
 template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv: one per commune; PER=district)
 	$(BIN)/python -m pipeline template --year $(YEAR) --output $(OUTPUT) $(if $(COMMUNES),--communes $(COMMUNES) --per $(PER))

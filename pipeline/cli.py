@@ -45,8 +45,15 @@ def main():
     default=None,
     help="Số tiến trình đọc tệp song song (mặc định: số lõi CPU; 1 = không song song).",
 )
+@click.option(
+    "--registered",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Danh sách xã đăng ký (CSV hoặc bảng tính: ma_xa, ten_xa, huyen, hang_dang_ky, nam); "
+    "xã có tên nhưng chưa nộp hồ sơ vẫn được đếm.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
-def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, quiet: bool):
+def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, registered: Path | None, quiet: bool):
     """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
 
     Exit status: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
@@ -54,13 +61,14 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, qu
 
     Example: python -m pipeline assess --input input --output output
     """
-    from pipeline.run import run, undated_note  # imported here so that --help stays instant
+    from pipeline.registration import RegistrationError  # imported here so that --help stays instant
+    from pipeline.run import run, undated_note
 
     if not input_dir.is_dir():
         raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
     try:
-        outcome = run(input_dir, output_dir, lang=lang, workers=workers, quiet=quiet)
-    except (OutputError, CatalogError) as e:
+        outcome = run(input_dir, output_dir, lang=lang, workers=workers, quiet=quiet, registered=registered)
+    except (OutputError, CatalogError, RegistrationError) as e:
         raise click.ClickException(str(e)) from e
     if not outcome.received:
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, files, progress, workbook
+from pipeline import catalog, csv_out, files, progress, registration, workbook
 from pipeline.assess import NOT_ASSESSABLE, RESULTS, Assessment, assess
 from pipeline.catalog import Criteria
 from pipeline.problems import ERROR, frame
@@ -65,12 +65,16 @@ def run(
     processes = workers or os.cpu_count() or 1
     columns = catalog.load_columns(schemas / "columns.toml")
     periods = catalog.criteria_files(schemas)
+    listed = registration.load(registered, columns, periods) if registered else None
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
         checked = validate(batch, columns, periods)
+        unlisted: list[dict] = []
+        if listed is not None:
+            checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
-        outcome.problems = pd.concat([frame(batch.problems), checked.problems], ignore_index=True)
+        outcome.problems = pd.concat([frame(batch.problems + unlisted), checked.problems], ignore_index=True)
         sources = _sources(batch.sources, checked)
         note = undated_note(len(outcome.undated))
         # files to write: per year 3 CSVs, the summary and one workbook per district

@@ -21,11 +21,14 @@ def tier_label(keys: pd.Series, criteria: Criteria, lang: str = "vi") -> pd.Seri
 def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Registered, met, not met and not assessable communes per group, with "15/15".
 
-    Every commune counts: one with no valid tier is counted under `NO_TIER`.
+    Every commune counts: one with no valid tier is counted under `NO_TIER`;
+    `da_nhan` counts those whose workbook was received (all, without a registration list).
     """
     communes = communes.assign(hang_dang_ky=communes["hang_dang_ky"].fillna(NO_TIER))
     table = pd.crosstab([communes[k] for k in keys], communes["ket_qua"]).reindex(columns=OUTCOMES, fill_value=0)
     table.insert(0, "dang_ky", table.sum(axis=1))
+    received = communes["_da_nhan"] if "_da_nhan" in communes else pd.Series(True, index=communes.index)
+    table.insert(1, "da_nhan", received.astype(int).groupby([communes[k] for k in keys]).sum().reindex(table.index))
     table["ti_so"] = table["dat"].map("{:02d}".format) + "/" + table["dang_ky"].map("{:02d}".format)
     return table.reset_index()
 

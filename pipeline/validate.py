@@ -151,12 +151,12 @@ def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
     """Type one sheet's raw frame and check it against its schema; bad cells come back blank."""
     catalog = columns.of(sheet)
-    typed, hits = _typed(raw, catalog, columns, tiers)
+    typed, hits = parse_sheet(raw, catalog, columns, tiers)
     hits += _schema_hits(typed, _schema(catalog, criteria, sheet, tiers, known), catalog["label"])
     return _blank(typed, hits), hits
 
 
-def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tiers: pd.DataFrame):
+def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tiers: pd.DataFrame):
     """Parse every catalog column of a raw sheet frame; unreadable cells become hits.
 
     The columns of one type are parsed together, as one long column, so each

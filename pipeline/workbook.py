@@ -45,6 +45,7 @@ TEXT = {
         "tier": "Hạng",
         "district": "Huyện",
         "registered": "Đăng ký",
+        "received": "Đã nhận hồ sơ",
         "dat": "Đạt",
         "khong_dat": "Không đạt",
         "khong_danh_gia_duoc": "Không đánh giá được",
@@ -111,6 +112,7 @@ TEXT = {
         "tier": "Tier",
         "district": "District",
         "registered": "Registered",
+        "received": "Received",
         "dat": "Met",
         "khong_dat": "Not met",
         "khong_danh_gia_duoc": "Not assessable",
@@ -415,13 +417,13 @@ class Book:
         ws = self._sheet(self.t["overview"], landscape=False)
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
         ws.set_column(0, 0, 40)
-        ws.set_column(1, 6, 11)
+        ws.set_column(1, 7, 10)
         ws.write_string(0, 0, t["title"], self.f["title"])
         ws.write_string(1, 0, t["subtitle"].format(year=year), self.f["subtitle"])
         if note:  # commune rows of the run that no year's summary can hold
             ws.write_string(2, 0, note, self.f["section"])
         text = summary.paragraph(communes, results, criteria, year, self.lang)
-        ws.merge_range(3, 0, 3, 6, text, self.f["paragraph"])
+        ws.merge_range(3, 0, 3, 7, text, self.f["paragraph"])
         ws.set_row(3, 17 * (len(text) // 95 + 2))
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
@@ -444,7 +446,7 @@ class Book:
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
         row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
-        ws.print_area(0, 0, row, 6)
+        ws.print_area(0, 0, row, 7)
 
     def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int):
         label = "label" if self.lang == "vi" else "label_en"
@@ -697,8 +699,8 @@ class Book:
         return row + int(15 * height) + 2
 
 
-_COUNTS = ["dang_ky", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
-_COUNT_HEADS = ["registered", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
+_COUNTS = ["dang_ky", "da_nhan", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
+_COUNT_HEADS = ["registered", "received", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
 
 
 def _grouped(display: pd.DataFrame) -> pd.DataFrame:

@@ -78,8 +78,8 @@ def test_commune_with_no_tier_is_listed_and_counted(tmp_path):
     }
     assert "(chưa rõ hạng đăng ký): 00/02 xã đạt, 02 xã chưa đánh giá được" in run.result.output
     counts = {row[0]: row[1:6] for row in overview(run) if row and row[0] in ("NTM nâng cao", "(chưa rõ hạng đăng ký)")}
-    assert counts["(chưa rõ hạng đăng ký)"] == (2, 0, 0, 2, "00/02")
-    assert counts["NTM nâng cao"] == (1, 1, 0, 0, "01/01")
+    assert counts["(chưa rõ hạng đăng ký)"] == (2, 2, 0, 0, 2)  # registered, received, met, not met, undecided
+    assert counts["NTM nâng cao"] == (1, 1, 1, 0, 0)
     assert not any(key[0] == "00002" for key in run.results())  # no indicator rows for a tier nobody registered
 
 
@@ -275,3 +275,54 @@ def test_an_input_folder_with_nothing_to_assess_says_so(tmp_path):
     run = Run(tmp_path / "input", tmp_path / "output")
     assert run.exit_code == 1
     assert "Không có hồ sơ xã nào để đánh giá" in run.result.output
+
+
+# -- the registration list ---------------------------------------------------------------------------------------------
+
+
+def test_registration_list_counts_communes_that_sent_nothing(tmp_path):
+    write_workbook(
+        tmp_path / "input" / "a.xlsx",
+        [passing_commune("00001"), passing_commune("00003")],
+        villages("00001") + villages("00003"),
+    )
+    listed = tmp_path / "dang-ky.csv"
+    listed.write_text(
+        "Mã xã,Tên xã,Huyện / thị xã / thành phố,Hạng đăng ký,Năm đánh giá\n"
+        "00001,Xã 00001,huyện Thử,NTM nâng cao,2024\n"
+        "00002,Xã Vắng,huyện Thử,NTM nâng cao,2024\n",
+        encoding="utf-8",
+    )
+    run = Run(tmp_path / "input", tmp_path / "output", "--registered", str(listed))
+    assert run.exit_code == 3, run.result.output
+    got = {c: (r["ten_xa"], r["hang_dang_ky"], r["ket_qua"]) for c, r in run.communes().items()}
+    assert got == {
+        "00001": ("Xã 00001", "nang_cao", "dat"),
+        "00002": ("Xã Vắng", "nang_cao", "khong_danh_gia_duoc"),
+        "00003": ("Xã 00003", "nang_cao", "dat"),
+    }
+    assert "NTM nâng cao: 02/03 xã đạt, 01 xã chưa đánh giá được" in run.result.output
+    rows = {(f, s, c, code, sev) for f, s, c, code, sev, _ in problems(run)}
+    assert ("dang-ky.csv", "", "A3", "00002", "loi") in rows
+    assert ("a.xlsx", "Xa", "dòng 5", "00003", "canh_bao") in rows
+    by_district = [r[:8] for r in overview(run) if r and r[0] == "huyện Thử"]
+    assert by_district == [("huyện Thử", "NTM nâng cao", 3, 2, 2, 0, 1, "02/03")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ten,khac\n1,2\n", "không thấy dòng tiêu đề"),
+        ("ma_xa,ten_xa,nam\n0001x,Xã A,2024\n", "dòng 2 thiếu hoặc sai mã xã"),
+        ("ma_xa,ten_xa,nam\n00001,Xã A,2024\n00001,Xã A,2024\n", "ghi hai lần"),
+    ],
+)
+def test_a_registration_list_in_error_stops_the_run_with_one_line(tmp_path, text, message):
+    write_workbook(tmp_path / "input" / "a.xlsx", [passing_commune("00001")], villages("00001"))
+    listed = tmp_path / "dang-ky.csv"
+    listed.write_text(text, encoding="utf-8")
+    run = Run(tmp_path / "input", tmp_path / "output", "--registered", str(listed))
+    assert run.exit_code == 1
+    assert message in run.result.output
+    assert "Traceback" not in run.result.output
+    assert not (tmp_path / "output" / "2024").exists()

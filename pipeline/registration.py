@@ -1,0 +1,112 @@
+"""The registration list: the communes that registered, so that one that sent nothing is still counted.
+
+The list is the department's own file (`--registered`, `make assess REGISTERED=…`):
+a CSV or the first sheet of a workbook with `ma_xa, ten_xa, huyen, hang_dang_ky,
+nam`, headed by key or label like the commune sheet. A commune on the list with
+no workbook is in the results as not assessable (`chua-nop-ho-so`); a commune
+sent but not on the list is assessed and gets a warning (`khong-co-trong-danh-sach`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from pipeline.catalog import Columns, Criteria
+from pipeline.parse import fold
+from pipeline.problems import problem
+from pipeline.read import META
+from pipeline.validate import UNKNOWN_CODE, Checked, parse_sheet
+
+KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
+MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows
+
+
+class RegistrationError(Exception):
+    """The registration list cannot be used (a fault of the set-up, not of a commune's data)."""
+
+
+def load(path: Path, columns: Columns, periods: list[Criteria]) -> pd.DataFrame:
+    """The list as a frame (KEYS, `_tep`, `_dong`), one row per commune and year; rows without a code or a
+    year are refused with one message, since the department can fix its own list at once."""
+    rows = _rows(path)
+    catalog = columns.of("Xa").loc[KEYS]
+    names = {fold(k): k for k in KEYS} | {fold(v): k for k, v in catalog["label"].items()}
+    at = next((i for i, r in enumerate(rows[:30]) if sum(fold(str(c)) in names for c in r) >= 2), None)
+    if at is None:
+        raise RegistrationError(f"{path}: không thấy dòng tiêu đề (cần các cột {', '.join(KEYS)})")
+    header = [names.get(fold(str(c))) for c in rows[at]]
+    missing = [k for k in ("ma_xa", "nam") if k not in header]
+    if missing:
+        raise RegistrationError(f"{path}: thiếu cột {', '.join(missing)}")
+    body = [r + [""] * (len(header) - len(r)) for r in rows[at + 1 :] if any(str(c).strip() for c in r)]
+    raw = pd.DataFrame(
+        {k: [r[header.index(k)] for r in body] if k in header else [None] * len(body) for k in KEYS}, dtype=object
+    )
+    raw[META] = [path.name, "", 0]
+    raw["_dong"] = np.arange(at + 2, at + 2 + len(body))
+    typed, _ = parse_sheet(raw, catalog, columns, pd.concat([c.tiers for c in periods]))
+    bad = typed[typed["ma_xa"].isna() | ~typed["ma_xa"].str.fullmatch(r"\d{5}").fillna(False) | typed["nam"].isna()]
+    if len(bad):
+        lines = ", ".join(map(str, bad["_dong"].head(5)))
+        raise RegistrationError(f"{path}: dòng {lines} thiếu hoặc sai mã xã (5 chữ số) hay năm; hãy sửa danh sách")
+    twice = typed[typed.duplicated(["ma_xa", "nam"], keep=False)]
+    if len(twice):
+        raise RegistrationError(f"{path}: mã xã {twice['ma_xa'].iat[0]} ghi hai lần cho năm {twice['nam'].iat[0]}")
+    return typed
+
+
+def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dict]]:
+    """Add the registered communes that sent nothing, and warn of communes sent but not registered.
+
+    `_da_nhan` says whether a commune's workbook was received.
+    """
+    xa = checked.xa.assign(_da_nhan=True)
+    sent = xa[~xa["ma_xa"].str.startswith(UNKNOWN_CODE) & xa["nam"].notna()]
+    sent_keys = set(zip(sent["ma_xa"], sent["nam"], strict=True))
+    listed_keys = set(zip(listed["ma_xa"], listed["nam"], strict=True))
+    absent = listed[[k not in sent_keys for k in zip(listed["ma_xa"], listed["nam"], strict=True)]]
+    problems = [
+        problem("chua-nop-ho-so", r["_tep"], f"xã {r['ten_xa'] or r['ma_xa']}", o=f"A{r['_dong']}", ma_xa=r["ma_xa"])
+        for _, r in absent.iterrows()
+    ]
+    years = set(listed["nam"])
+    unlisted = sent[[k not in listed_keys and k[1] in years for k in zip(sent["ma_xa"], sent["nam"], strict=True)]]
+    problems += [
+        problem(
+            "khong-co-trong-danh-sach",
+            r["_tep"],
+            f"năm {r['nam']}",
+            trang="Xa",
+            o=f"dòng {r['_dong']}",
+            ma_xa=r["ma_xa"],
+        )
+        for _, r in unlisted.iterrows()
+    ]
+    missing = absent[KEYS].assign(_tep="", _dong=pd.NA, _chan=True, _thon_thieu=False, _da_nhan=False)
+    xa = pd.concat([xa, missing.astype({"nam": "Int64"})], ignore_index=True)
+    return Checked(xa, checked.thon, checked.problems), problems
+
+
+def _rows(path: Path) -> list[list]:
+    """The cells of the list, as text, from a CSV or the first sheet of a workbook."""
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise RegistrationError(f"{path}: tệp quá lớn cho một danh sách đăng ký")
+        data = path.read_bytes()
+    except OSError as e:
+        raise RegistrationError(f"Không đọc được danh sách đăng ký {path}: {e.strerror or e}") from e
+    if path.suffix.lower() in (".csv", ".txt"):
+        text = data.decode("utf-8-sig", errors="replace")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [list(r) for r in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]
+    except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each means the list is unreadable
+        raise RegistrationError(f"Không đọc được danh sách đăng ký {path}: {e}") from e
