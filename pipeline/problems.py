@@ -34,6 +34,25 @@ CODES = {
     "qua-lon": (ERROR, "Tệp vượt giới hạn kích thước an toàn"),
     "tcvn3": (WARNING, "Văn bản gõ bằng bảng mã TCVN3 (.VnTime), đã chuyển sang Unicode"),
     "cong-thuc": (ERROR, "Ô có công thức nhưng không có giá trị đã tính; hãy mở tệp bằng Excel, lưu lại rồi gửi"),
+    "tep-lam-hong-trinh-doc": (
+        ERROR,
+        "Tệp làm trình đọc bảng tính dừng đột ngột hoặc vượt giới hạn bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
+        " hoặc đề nghị xã gửi lại",
+    ),
+    "qua-thoi-gian": (
+        ERROR,
+        "Đọc tệp quá thời gian cho phép, đã dừng; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại",
+    ),
+    "thu-muc-khong-doc-duoc": (ERROR, "Không mở được thư mục; các tệp trong thư mục này chưa được đọc"),
+    "lien-ket-hong": (ERROR, "Liên kết trỏ tới tệp không còn tồn tại; hãy chép chính tệp vào thư mục"),
+    "ten-tep-khong-hop-le": (
+        WARNING,
+        "Tên tệp có ký tự không đọc được (không phải UTF-8), trong báo cáo ghi dạng \\x..; nên đổi tên tệp",
+    ),
+    "trang-trung": (ERROR, "Hai trang cùng tên (không kể dấu, hoa thường); trang sau không được đọc"),
+    "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),
+    "tieu-de-lap-khac-cot": (ERROR, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng bên dưới không được đọc"),
+    "o-loi": (ERROR, "Ô báo lỗi công thức (#DIV/0!, #N/A, #VALUE!…); hãy sửa công thức rồi gửi lại"),
 }
 
 SEVERITY = {code: severity for code, (severity, _) in CODES.items()}

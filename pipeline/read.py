@@ -4,6 +4,12 @@ Every value keeps where it came from: the frames carry the file (relative to
 the input folder), the sheet and the Excel row, and `letters` maps each column
 key to its letter in that file, so a problem can name the cell (`Xa!K7`).
 Reading only collects raw values; typing them is `parse`'s job.
+
+No file is parsed in this process. `read_batch` checks each file's size by
+`stat` (nothing is read from a file over `safety.MAX_FILE_BYTES`), then hands
+the files to long-lived worker processes (`isolate`) with their own memory and
+time limits: a file that crashes the parser, exhausts its memory or hangs costs
+one problem row for that file, and every other file is still read.
 """
 
 from __future__ import annotations
@@ -11,23 +17,26 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 
-from pipeline import safety
+from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
 from pipeline.parse import fold, is_empty
 from pipeline.problems import problem
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
-# No sheet is read past MAX_ROWS rows; the other bounds are in `safety`.
-MAX_ROWS = 20_000
+# A sheet with more rows than this (a national file of villages has about 80,000) is not read at all,
+# rather than read in part: the worker's memory limit is the real bound, this one gives a clear message.
+# The template's validations reach the same row (Excel row MAX_ROWS + 1, counting the title rows).
+MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 30
 
 META = ["_tep", "_trang", "_dong"]
@@ -69,49 +78,159 @@ def is_ignored(path: Path) -> bool:
     return name.startswith(("~$", ".", "~")) or name.endswith(("~", ".tmp", ".bak")) or system
 
 
-def discover(root: Path) -> tuple[list[Path], list[dict]]:
-    """Workbooks below root, in a stable order, and a problem for every other file."""
-    books, skipped = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root)
-        if any(is_ignored(Path(part)) for part in rel.parts):
+def shown_name(rel: Path | str) -> tuple[str, bool]:
+    """A path as the reports print it, and whether it could be printed as it is.
+
+    A name that is not UTF-8 (a Windows zip unpacked on Linux: bytes like 0xE9)
+    arrives as lone surrogates, which no CSV or workbook can hold; those bytes
+    become `\\xe9`, and so do control characters.
+    """
+    text = Path(rel).as_posix() if not isinstance(rel, str) else rel
+    raw = os.fsencode(text)
+    decoded = raw.decode("utf-8", "backslashreplace")
+    safe = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in decoded)
+    return safe, safe == text
+
+
+def discover(root: Path, exclude=()) -> tuple[list[Path], list[dict]]:
+    """Workbooks below root, in a stable order, and a problem for every other file.
+
+    A sub-folder that cannot be opened, a link to nothing and anything that is
+    not a regular file get a problem row; a file name that is not valid UTF-8
+    gets a warning and a printable form (`shown_name`). Folders in `exclude`
+    (for example the output folder when it lies inside the input folder) are
+    not entered. Symbolic links to folders are followed, each folder once.
+    """
+    root = Path(root)
+    skip = {os.path.realpath(p) for p in exclude}
+    books, files, problems = [], [], []
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in skip or real in seen:
             continue
-        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        seen.add(real)
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as e:
+            rel = shown_name(folder.relative_to(root))[0] if folder != root else ""
+            problems.append(problem("thu-muc-khong-doc-duoc", f"{rel}/" if rel else "", _os_reason(e)))
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            if is_ignored(path):
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(path)
+                    continue
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            files.append((path, regular, entry.is_symlink()))
+    for path, regular, link in sorted(files):
+        rel = path.relative_to(root)
+        tep, printable = shown_name(rel)
+        if os.path.realpath(path) in skip:
+            continue
+        if not printable:
+            problems.append(problem("ten-tep-khong-hop-le", tep))
+        if not regular:
+            code = "lien-ket-hong" if link and not path.exists() else "khong-doc-duoc"
+            problems.append(problem(code, tep, "" if code == "lien-ket-hong" else "không phải tệp thông thường"))
+        elif path.suffix.lower() in WORKBOOK_SUFFIXES:
             books.append(path)
         else:
-            skipped.append(problem("bo-qua-tep", rel.as_posix()))
-    return books, skipped
+            problems.append(problem("bo-qua-tep", tep))
+    return books, problems
 
 
-def read_batch(root: Path, columns: Columns, workers: int | None = None, progress: bool = False) -> Batch:
-    """Read every workbook below root, in parallel worker processes when there are many.
+def read_batch(
+    root: Path,
+    columns: Columns,
+    workers: int | None = None,
+    progress: bool = False,
+    exclude=(),
+    timeout: float = isolate.FILE_TIMEOUT,
+) -> Batch:
+    """Read every workbook below root (but not below the folders in `exclude`) in worker processes.
 
-    `workers` defaults to one process per core; with `workers=1`, or a handful
-    of files, everything is read in this process. Results keep discovery order
-    either way, so the batch is the same. `progress` draws a bar on a terminal.
+    `workers` defaults to one process per core; `workers=1` still reads in one
+    worker process, never in this one. Results keep discovery order, so the
+    batch is the same however many workers read it. `progress` draws a bar on
+    a terminal; `timeout` is each file's time limit in seconds.
     """
-    import functools
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
     from pipeline.progress import bar
 
-    books, problems = discover(root)
-    read_one = functools.partial(read_file, root, columns=columns)
-    workers = min(workers or os.cpu_count() or 1, len(books))
-    reads: list[FileRead] = []
+    books, problems = discover(root, exclude)
+    workers = workers or os.cpu_count() or 1
     with bar(len(books), "Đọc bảng tính", quiet=not progress) as shown:
-        if workers <= 1 or len(books) <= 8:
-            for path in books:
-                reads.append(read_one(path))
-                shown.update(1)
-        else:
-            chunk = max(1, min(64, len(books) // (workers * 8)))
-            with ProcessPoolExecutor(workers) as pool:
-                for read in pool.map(read_one, books, chunksize=chunk):
-                    reads.append(read)
-                    shown.update(1)
+        reads = read_paths(root, books, columns, workers, timeout, done=lambda: shown.update(1))
     return combine(reads, columns, problems)
+
+
+def read_file(root: Path, path: Path, columns: Columns, timeout: float = isolate.FILE_TIMEOUT) -> FileRead:
+    """Read one workbook, in a worker process; any failure becomes a problem row, never an exception."""
+    return read_paths(root, [path], columns, 1, timeout)[0]
+
+
+def read_paths(root: Path, paths: list[Path], columns: Columns, workers: int, timeout: float, done=None) -> list:
+    """FileRead of each path, in order: sizes checked here by `stat`, files parsed in workers."""
+    reads: list[FileRead | None] = [None] * len(paths)
+    tasks, where = [], []
+    for k, path in enumerate(paths):
+        tep = shown_name(Path(path).relative_to(root))[0]
+        try:
+            size = os.stat(path).st_size
+        except OSError as e:
+            reads[k] = FileRead(tep, problems=[problem("khong-doc-duoc", tep, _os_reason(e))])
+            continue
+        if size > safety.MAX_FILE_BYTES:  # not a byte is read
+            reads[k] = FileRead(tep, size=size, problems=[problem("qua-lon", tep, safety.too_big(size))])
+            continue
+        tasks.append((os.fspath(path), tep, Path(path).suffix.lower()))
+        where.append(k)
+    for k in range(len(paths)):
+        if reads[k] is not None and done:
+            done()
+
+    def finished(i: int) -> None:
+        if done:
+            done()
+
+    results = isolate.run(_read_here, columns, tasks, min(workers, max(1, len(tasks))), timeout, done=finished)
+    for k, (path, tep, _), result in zip(where, tasks, results, strict=True):
+        reads[k] = result if isinstance(result, FileRead) else _failed(path, tep, result, timeout)
+    return reads
+
+
+def _failed(path: str, tep: str, failure: isolate.Failure, timeout: float) -> FileRead:
+    """The one problem row of a file whose worker crashed, ran out of memory or out of time."""
+    out = FileRead(tep)
+    try:  # the size and checksum still go to the Sources sheet: hashing is safe, parsing was not
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(2**20):
+                digest.update(chunk)
+                out.size += len(chunk)
+        out.sha256 = digest.hexdigest()
+    except OSError:
+        pass
+    if failure.kind == "timeout":
+        out.problems.append(problem("qua-thoi-gian", tep, f"quá {timeout:g} giây"))
+    elif failure.kind == "error":
+        out.problems.append(problem("khong-doc-duoc", tep, f"lỗi khi đọc ({failure.detail})"))
+    else:
+        limit = f"vượt {isolate.WORKER_MEMORY / 2**30:g} GiB bộ nhớ" if failure.kind == "memory" else ""
+        out.problems.append(problem("tep-lam-hong-trinh-doc", tep, limit or failure.detail))
+    return out
+
+
+def _os_reason(e: OSError) -> str:
+    return e.strerror or type(e).__name__
 
 
 def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Batch:
@@ -142,61 +261,94 @@ def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Ba
     return Batch(frames["Xa"], frames["Thon"], letters, sources, problems)
 
 
-def read_file(root: Path, path: Path, columns: Columns) -> FileRead:
-    """Read one workbook; any failure becomes a problem row, never an exception."""
-    out = FileRead(tep=path.relative_to(root).as_posix())
+def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
+    """Read one workbook in this process: the workers' task. Failures are problem rows; MemoryError propagates."""
+    out = FileRead(tep=tep)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(safety.MAX_FILE_BYTES + 1)
     except OSError as e:
-        out.problems.append(problem("khong-doc-duoc", out.tep, str(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, _os_reason(e)))
         return out
     out.size, out.sha256 = len(data), hashlib.sha256(data).hexdigest()
-    look = safety.inspect(data, path.suffix.lower())
+    look = safety.inspect(data, suffix)
     if look.unsafe:
-        out.problems.append(problem("qua-lon", out.tep, look.unsafe, trang=look.sheet))
+        out.problems.append(problem("qua-lon", tep, look.unsafe, trang=look.sheet))
+        return out
+    if look.unreadable:
+        out.problems.append(problem("khong-doc-duoc", tep, look.unreadable))
         return out
     try:
-        sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)), look.formulas)
+        sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)), look, out)
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
-        out.problems.append(problem("khong-doc-duoc", out.tep, _reason(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, _reason(e)))
         return out
+    refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if "Xa" not in sheets:  # nothing in this file can be assessed: one line says so
-        out.problems.append(problem("thieu-trang", out.tep, "Xa", trang="Xa"))
+        if "Xa" not in refused:
+            out.problems.append(problem("thieu-trang", tep, "Xa", trang="Xa"))
         return out
     for sheet in SHEETS:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
-        else:
-            out.problems.append(problem("thieu-trang-thon", out.tep, sheet, trang=sheet))
+        elif sheet not in refused:
+            out.problems.append(problem("thieu-trang-thon", tep, sheet, trang=sheet))
     return out
 
 
-def _sheet_rows(book: CalamineWorkbook, formulas: dict) -> dict[str, list[list]]:
+def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) -> dict[str, list[list]]:
     """The cells of the sheets we read, matched by name ignoring case and accents.
 
-    A formula stored without its value is put back in its cell as a `Formula`,
-    so that it is reported rather than read as an empty cell.
+    Two sheets whose names fold to the same (`Xa` and `XÃ`): the first in the
+    workbook's order is read, the other is reported (`trang-trung`, an error:
+    its rows are not assessed) and not read. A sheet of more than MAX_ROWS + 1
+    rows is not read at all (`qua-lon` naming the sheet), never cut in part.
+
+    What calamine reads as an empty cell but is not is put back in its cell: a
+    formula stored without its value as a `safety.Formula`, an error value
+    (#DIV/0!, #N/A, …) as a `safety.CellError`, so that both are reported.
     """
-    names = {fold(n): n for n in book.sheet_names}
-    out = {}
-    for sheet in SHEETS:
-        if fold(sheet) not in names:
+    wanted = {fold(s): s for s in SHEETS}
+    chosen: dict[str, str] = {}
+    for name in book.sheet_names:
+        sheet = wanted.get(fold(name))
+        if sheet is None:
             continue
-        name = names[fold(sheet)]
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
-        for ref, formula in formulas.get(name, {}).items():
-            row, col = xl_cell_to_rowcol(ref)
-            if row > MAX_ROWS:
-                continue
-            rows += [[] for _ in range(row + 1 - len(rows))]
-            rows[row] += [""] * (col + 1 - len(rows[row]))
-            rows[row][col] = formula
-        if formulas.get(name):  # keep the grid rectangular after putting formulas back
-            width = max(map(len, rows), default=0)
-            for r in rows:
-                r += [""] * (width - len(r))
-        out[sheet] = rows
-    return out
+        if sheet in chosen:
+            detail = f"trang '{name}' trùng tên với trang '{chosen[sheet]}'; chỉ đọc trang '{chosen[sheet]}'"
+            out.problems.append(problem("trang-trung", out.tep, detail, trang=name))
+            continue
+        chosen[sheet] = name
+    result = {}
+    for sheet, name in chosen.items():
+        ws = book.get_sheet_by_name(name)
+        height = ws.end[0] + 1 if ws.end else 0  # rows from row 1 (`total_height` is one short)
+        if height > MAX_ROWS + 1:
+            detail = f"trang có {height:,} dòng, tối đa {MAX_ROWS + 1:,} dòng; không đọc trang này"
+            out.problems.append(problem("qua-lon", out.tep, detail, trang=sheet))
+            continue
+        rows = ws.to_python(skip_empty_area=False)
+        _put_back(rows, look.marks.get(name, []))
+        result[sheet] = rows
+    return result
+
+
+def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
+    """Write the markers into the grid: within its columns, and on rows below it up to MAX_ROWS + 1."""
+    if not marks:
+        return
+    width = max(map(len, rows), default=0)
+    height = min(MAX_ROWS + 1, max(len(rows), max(r + 1 for r, _, _, _, _ in marks)))
+    for row, col, nrows, ncols, marker in marks:
+        for r in range(row, min(row + nrows, height)):
+            if r >= len(rows):
+                rows += [[""] * width for _ in range(r + 1 - len(rows))]
+            line = rows[r]
+            line += [""] * (width - len(line))
+            for c in range(col, min(col + ncols, width)):
+                line[c] = marker
 
 
 def _reason(e: Exception) -> str:
@@ -207,15 +359,29 @@ def _reason(e: Exception) -> str:
 
 
 def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -> None:
-    """Locate the header row, map its cells to column keys, keep the cells below it."""
+    """Locate the header row, map its cells to column keys, keep the cells below it.
+
+    The header is the first row with the most catalog names among the first
+    HEADER_SEARCH_ROWS rows; when the row right below it matches as many (a row
+    of keys above a row of labels), that lower row is the header. Further down,
+    a row that matches at least half as many names (and at least two) is a
+    header repeated inside the data (two pasted blocks): it is skipped with a
+    warning (`dong-tieu-de-lap`) and the rows below it are read with the first
+    header's columns. If its columns stand in a different order, the rows from
+    it to the next repeated header are not read (`tieu-de-lap-khac-cot`, an
+    error naming them): read with either header's letters, their cells would be
+    misread or misnamed.
+    """
     keys, names, labels = _catalog_names(columns, sheet)
-    matches = [[names.get(fold(c)) if isinstance(c, str) else None for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    matches = [_match(row, names) for row in rows[:HEADER_SEARCH_ROWS]]
     hits = [sum(m is not None for m in row) for row in matches]
     if not hits or max(hits) < 2:
         detail = "trang trống" if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]) else ""
         out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
         return
-    header_at = len(hits) - 1 - hits[::-1].index(max(hits))  # keys above labels: the labels row wins
+    header_at = hits.index(max(hits))
+    if header_at + 1 < len(hits) and hits[header_at + 1] == hits[header_at]:  # keys above labels: labels win
+        header_at += 1
     position: dict[str, int] = {}
     for pos, (key, cell) in enumerate(zip(matches[header_at], rows[header_at], strict=True)):
         if key is not None and key not in position:
@@ -226,18 +392,53 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     for key in keys:
         if key not in position and labels[key][1]:
             out.problems.append(problem("thieu-cot", out.tep, labels[key][0], trang=sheet, cot=key))
-    body = rows[header_at + 1 : MAX_ROWS + 1]
+    keep = _data_rows(out, sheet, rows, header_at, max(hits), names, position)
+    body = [rows[i] for i in keep]
     cells = np.full((len(body), len(keys)), None, dtype=object)
     if body:
         grid = np.array(body, dtype=object)
         for j, key in enumerate(keys):
             if key in position:
                 cells[:, j] = grid[:, position[key]]
-    if len(rows) > MAX_ROWS:
-        out.problems.append(problem("qua-lon", out.tep, f"chỉ đọc {MAX_ROWS} dòng đầu", trang=sheet))
     out.cells[sheet] = cells
-    out.rows[sheet] = np.arange(header_at + 2, header_at + 2 + len(body))
+    out.rows[sheet] = np.asarray(keep, dtype=int) + 1
     out.letters += [{"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p)} for k, p in position.items()]
+
+
+def _match(row: list, names: dict[str, str]) -> list[str | None]:
+    return [names.get(fold(c)) if isinstance(c, str) else None for c in row]
+
+
+def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, position) -> list[int]:
+    """Indices of the rows below the header to read, leaving out repeated header rows (and reporting them)."""
+    threshold = max(2, (best + 1) // 2)
+    folded: dict[str, str | None] = {}
+
+    def name_of(cell) -> str | None:
+        if type(cell) is not str:
+            return None
+        if cell not in folded:
+            folded[cell] = names.get(fold(cell))
+        return folded[cell]
+
+    keep: list[int] = []
+    reading = True
+    for i in range(header_at + 1, len(rows)):
+        row = rows[i]
+        if sum(1 for c in row if type(c) is str and name_of(c) is not None) < threshold:
+            if reading:
+                keep.append(i)
+            continue
+        found = [(pos, name_of(c)) for pos, c in enumerate(row) if name_of(c) is not None]
+        first = xl_col_to_name(found[0][0])
+        if all(position.get(key, pos) == pos for pos, key in found):
+            out.problems.append(problem("dong-tieu-de-lap", out.tep, f"dòng {i + 1}", trang=sheet, o=f"{first}{i + 1}"))
+            reading = True
+        else:
+            detail = f"dòng {i + 1}: các cột xếp khác dòng tiêu đề {header_at + 1}; các dòng dưới nó không được đọc"
+            out.problems.append(problem("tieu-de-lap-khac-cot", out.tep, detail, trang=sheet, o=f"{first}{i + 1}"))
+            reading = False
+    return keep
 
 
 @functools.cache

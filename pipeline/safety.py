@@ -1,20 +1,29 @@
-"""Look inside an untrusted workbook before any parser sees it.
+"""Look inside an untrusted workbook before the parser sees it, and find what the parser would hide.
 
-Workbooks come from outside the department, so a file is checked as a zip
-archive first: python-calamine sets no limit of its own and builds each sheet
-as a dense grid of rows x columns, so a tiny file can ask for gigabytes. The
-bounds are all here:
+Workbooks come from outside the department. The defence against a file that
+would crash the parser, exhaust memory or hang is not here: every file is
+parsed in a worker process with its own memory and time limits (`isolate`).
+The checks here are cheap first filters, each linear in the size of the file,
+that turn the common cases into a clear message instead of a crashed worker:
 
-- MAX_FILE_BYTES: size of the file on disk.
+- MAX_FILE_BYTES: size of the file on disk (the caller checks it by `stat`
+  before anything is read).
 - MAX_UNCOMPRESSED_BYTES / MAX_COMPRESSION_RATIO: the sizes the zip declares
   (a zip bomb declares them honestly or fails to inflate past them).
-- MAX_CELLS: rows x columns of the grid a sheet would need, from the
-  addresses of its cells that hold a value (xlsx) or from repeated value
-  cells (ods). `.xls` is bounded by its format (65,536 x 256).
+- MAX_CELLS: rows x columns of the grid a sheet would need, from the cell
+  addresses of an xlsx sheet (however the attribute is quoted) or from the
+  repeated cells of an ods sheet. A spelling this misses is caught by the
+  worker's memory limit.
 - XML with a DOCTYPE is refused: workbooks never need one, entity bombs do.
 
-The same look finds formulas stored without a cached value (xlsx), which
-calamine would hand over as empty cells.
+The same look finds what python-calamine would hand over as an empty cell:
+a formula stored without its cached value (`Formula`, xlsx) and a cell whose
+value is an error such as #DIV/0! (`CellError`, xlsx and ods). A formula whose
+cached value is the empty string (`=IF(A5="","",A5)` filled down a column) is
+an empty cell, as Excel shows it.
+
+No regular expression here runs a lazy or unbounded repeat over text an
+attacker controls from more than one start position: every scan is linear.
 """
 
 from __future__ import annotations
@@ -23,39 +32,67 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 MAX_FILE_BYTES = 50 * 2**20
 MAX_UNCOMPRESSED_BYTES = 200 * 2**20
 MAX_COMPRESSION_RATIO = 200
-MAX_CELLS = 4_000_000
-ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
+MAX_CELLS = 10_000_000
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
+XML_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .xlsb sheets are binary: only the zip sizes are checked
 
-_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>')
-_CELL_BODY = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*(?<!/)>(.*?)</c>', re.S)
-_FORMULA = re.compile(rb"<f[^>]*>(.*?)</f>", re.S)
-_SHEET = re.compile(rb"<sheet\b[^>]*>")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-_REL = re.compile(rb"<Relationship\b[^>]*>")
-_ODS_ROW = re.compile(rb"<table:table-row\b([^>]*)>(.*?)</table:table-row>", re.S)
-_ODS_VALUE_CELL = re.compile(rb"<table:table-cell\b[^>]*office:value-type[^>]*>")
-_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="([0-9]+)"')
+_SLICE = 4 * 2**20  # bytes of XML scanned at a time for cell addresses
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an element may carry any namespace prefix (<x:c …>)
+# A cell's start or end tag; the attributes stop at the first < or >, so a failed match costs at most
+# the distance to the next tag and the whole scan stays linear.
+_CELL_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"c(?=[\s/>])([^<>]*)>")
+_ATTR = re.compile(rb"(?<![\w:.-])([\w:.-]+)\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')")
+_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+# a cell start tag and its address, in one match (the lazy repeat cannot pass the tag's end)
+_CELL_REF = re.compile(
+    rb"<" + _PREFIX + rb"c(?=[\s/>])[^<>]*?(?<![\w:.-])r\s*=\s*[\"']\s*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*[\"']"
+)
+_FORMULA_TAG = re.compile(rb"<" + _PREFIX + rb"f(?=[\s/>])([^<>]*)>")
+_VALUE = re.compile(rb"<" + _PREFIX + rb"v(?=[\s/>])([^<>]*)>([^<]*)")
+_END_F = re.compile(rb"</" + _PREFIX + rb"f\s*>")
+_TAG = re.compile(rb"<[^<>]*>")
+_SHEET = re.compile(rb"<" + _PREFIX + rb"sheet(?=[\s/>])([^<>]*)>")
+_REL = re.compile(rb"<" + _PREFIX + rb"Relationship(?=[\s/>])([^<>]*)>")
+# a hint that a sheet has something to mark: a formula, or an attribute valued "e" (t="e")
+_MARK_HINT = re.compile(rb"<" + _PREFIX + rb"f(?=[\s/>])|=\s*[\"']e[\"']")
+_ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^<>]*)>")
+_ODS_ERROR_HINT = re.compile(rb"value-type\s*=\s*[\"']error[\"']")
 
 
 class Formula(str):
     """A formula cell the file stores without its computed value ("=SUM(K4:K9)")."""
 
 
+class CellError(str):
+    """A cell whose (cached) value is a spreadsheet error: "#DIV/0!", "#N/A", "#VALUE!", "#REF!", …
+
+    python-calamine reads such a cell as an empty string (and .ods files store
+    the error's text in the language of the program that saved them), so the
+    reader puts this marker back in the cell.
+    """
+
+
+# (row, column, rows, columns, marker): 0-based, a block of `rows` x `columns` cells holding marker
+Mark = tuple[int, int, int, int, str]
+
+
 @dataclass
 class Inspection:
     unsafe: str = ""  # why the file must not be parsed, in Vietnamese; "" when it is safe
     sheet: str = ""  # the sheet that made it unsafe, where one did
-    formulas: dict[str, dict[str, Formula]] = field(default_factory=dict)  # sheet name -> cell -> formula
+    unreadable: str = ""  # why the file cannot be a workbook at all (damaged archive), in Vietnamese
+    marks: dict[str, list[Mark]] = field(default_factory=dict)  # sheet name -> cells to put back
 
 
 def inspect(data: bytes, suffix: str) -> Inspection:
     if len(data) > MAX_FILE_BYTES:
-        return Inspection(f"tệp {len(data) / 2**20:.0f} MiB, tối đa {MAX_FILE_BYTES // 2**20} MiB")
+        return Inspection(too_big(len(data)))
     if suffix not in ZIP_SUFFIXES:
         return Inspection()
     try:
@@ -64,77 +101,197 @@ def inspect(data: bytes, suffix: str) -> Inspection:
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(len(data), 1):
                 return Inspection(f"nội dung giải nén khai báo {total / 2**20:.0f} MiB")
+            if suffix not in XML_SUFFIXES:
+                return Inspection()
             parts = {i.filename: z.read(i) for i in infos if i.filename.endswith((".xml", ".rels"))}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError):
-        return Inspection()  # not a readable zip: calamine will say the file is unreadable
-    if any(b"<!DOCTYPE" in xml[:4096] or b"<!ENTITY" in xml[:65536] for xml in parts.values()):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+        return Inspection()  # not a zip at all: the parser says the file is unreadable, in its words
+    except (zlib.error, OSError, RuntimeError, ValueError, NotImplementedError) as e:
+        return Inspection(unreadable=f"tệp nén bị hỏng ({str(e)[:120] or type(e).__name__})")
+    if any(b"<!DOCTYPE" in xml or b"<!ENTITY" in xml for xml in parts.values()):
         return Inspection("tệp chứa khai báo DOCTYPE/ENTITY, không phải bảng tính thông thường")
     if suffix == ".ods":
-        return Inspection(_ods_extent(parts.get("content.xml", b"")))
+        return _inspect_ods(parts.get("content.xml", b""))
     sheets = _xlsx_sheets(parts)
     for name, xml in sheets.items():
-        too_big = _xlsx_extent(xml, name)
-        if too_big:
-            return Inspection(too_big, sheet=name)
-    return Inspection(formulas={name: _uncomputed(xml) for name, xml in sheets.items() if b"<f" in xml})
+        extent = _xlsx_extent(xml, name)
+        if extent:
+            return Inspection(extent, sheet=name)
+    return Inspection(marks={name: marks for name, xml in sheets.items() if (marks := _xlsx_marks(xml))})
+
+
+def too_big(size: int) -> str:
+    return f"tệp {size / 2**20:.0f} MiB, tối đa {MAX_FILE_BYTES // 2**20} MiB"
+
+
+def _attrs(tag: bytes, local: bool = True) -> dict[bytes, bytes]:
+    """Attributes of a tag, quoted either way, by name (without its namespace prefix when `local`)."""
+    return {
+        (m[1].rpartition(b":")[2] if local else m[1]): m[2] if m[2] is not None else m[3] for m in _ATTR.finditer(tag)
+    }
 
 
 def _xlsx_sheets(parts: dict[str, bytes]) -> dict[str, bytes]:
     """Sheet name -> its XML, through xl/workbook.xml and its relationships."""
     targets = {}
     for tag in _REL.findall(parts.get("xl/_rels/workbook.xml.rels", b"")):
-        attrs = dict(_ATTR.findall(tag))
+        attrs = _attrs(tag)
         target = attrs.get(b"Target", b"").decode("utf-8", "replace").lstrip("/")
         targets[attrs.get(b"Id")] = target if target.startswith("xl/") else f"xl/{target}"
     out = {}
     for tag in _SHEET.findall(parts.get("xl/workbook.xml", b"")):
-        attrs = dict(_ATTR.findall(tag))
+        attrs = _attrs(tag)
         name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-        path = targets.get(attrs.get(b"r:id"))
+        path = targets.get(attrs.get(b"id"))
         if path in parts:
             out[name] = parts[path]
     return out
 
 
 def _xlsx_extent(xml: bytes, name: str) -> str:
-    cells = _VALUE_CELL.findall(xml)
-    if not cells:
-        return ""
-    rows = max(int(r) for r in {r for _, r in cells})
-    cols = max(_column_number(c) for c in {c for c, _ in cells})
+    """The grid the sheet's farthest cell addresses would make the parser build, if over MAX_CELLS.
+
+    The addresses are collected a slice at a time (cut after a `>`, so no tag is split): the
+    scan runs in C and holds at most one slice's worth of addresses.
+    """
+    rows, far, at = 0, b"", 0
+    while at < len(xml):
+        end = xml.find(b">", at + _SLICE)
+        end = len(xml) if end < 0 else end + 1
+        refs = _CELL_REF.findall(xml, at, end)
+        if refs:
+            rows = max(rows, max(map(int, {r for _, r in refs})))
+            far = max({c.upper() for c, _ in refs} | {far}, key=lambda c: (len(c), c))
+        at = end
+    cols = _column_number(far)
     if rows * cols > MAX_CELLS:
         return f"trang {name} có ô ở dòng {rows}, cột {cols}: vượt {MAX_CELLS:,} ô"
     return ""
 
 
-def _ods_extent(xml: bytes) -> str:
-    """Repeated rows and cells that hold a value expand to real cells: count them."""
-    cells = 0
-    for attrs, body in _ODS_ROW.findall(xml):
-        tags = _ODS_VALUE_CELL.findall(body)
-        if not tags:
-            continue
-        repeat_row = int((_REPEATED.findall(attrs) or [b"1"])[0])
-        width = sum(int((_REPEATED.findall(t) or [b"1"])[0]) for t in tags)
-        cells += repeat_row * width
-        if cells > MAX_CELLS:
-            return f"trang tính khai báo hơn {MAX_CELLS:,} ô có giá trị"
-    return ""
-
-
-def _uncomputed(xml: bytes) -> dict[str, Formula]:
-    """Cells holding a formula but no cached <v> value."""
-    out = {}
-    for ref, body in _CELL_BODY.findall(xml):
-        formula = _FORMULA.search(body)
-        if formula and not re.search(rb"<v>[^<]+</v>", body):
-            text = html.unescape(formula.group(1).decode("utf-8", "replace"))
-            out[ref.decode()] = Formula(f"={text}")
+def _xlsx_marks(xml: bytes) -> list[Mark]:
+    """Cells holding a formula but no usable cached value, and cells holding an error value."""
+    if not _MARK_HINT.search(xml):
+        return []
+    xml = _without_comments(xml)
+    out: list[Mark] = []
+    start = None  # (attributes, end of the start tag) of the cell being read
+    for m in _CELL_TAG.finditer(xml):
+        if start is not None:
+            mark = _xlsx_cell(start[0], xml[start[1] : m.start()])
+            if mark:
+                out.append(mark)
+            start = None
+        if not m[1] and not m[2].rstrip().endswith(b"/"):
+            start = (m[2], m.end())
+    if start is not None:
+        mark = _xlsx_cell(start[0], xml[start[1] :])
+        if mark:
+            out.append(mark)
     return out
+
+
+def _xlsx_cell(tag: bytes, body: bytes) -> Mark | None:
+    attrs = _attrs(tag)
+    ref = _REF.fullmatch(attrs.get(b"r", b"").strip())
+    if not ref:
+        return None
+    kind = attrs.get(b"t", b"n").strip()
+    value = _VALUE.search(body)
+    cached = None if value is None or value[1].rstrip().endswith(b"/") else value[2]
+    formula = _FORMULA_TAG.search(body)
+    row, col = int(ref[2]) - 1, _column_number(ref[1]) - 1
+    if kind == b"e":
+        text = html.unescape((cached or b"").decode("utf-8", "replace")).strip()
+        return row, col, 1, 1, CellError(text or "#N/A")
+    if formula is None:
+        return None
+    if kind in (b"str", b"inlineStr") and (cached is not None or value is not None):
+        return None  # a formula whose result is text, possibly empty: calamine has it right
+    if cached is not None and cached.strip():
+        return None
+    text = b""
+    if not formula[1].rstrip().endswith(b"/"):
+        end = _END_F.search(body, formula.end())
+        text = body[formula.end() : end.start() if end else len(body)]
+    text = html.unescape(_TAG.sub(b"", text).decode("utf-8", "replace")).strip()
+    return row, col, 1, 1, Formula(f"={text}" if text else "=(công thức chép từ ô khác)")
+
+
+def _without_comments(xml: bytes) -> bytes:
+    """The XML with its comments and CDATA sections blanked out, in one pass (a comment may hide tags)."""
+    if b"<!--" not in xml and b"<![CDATA[" not in xml:
+        return xml
+    pieces, at = [], 0
+    while True:
+        comment, cdata = xml.find(b"<!--", at), xml.find(b"<![CDATA[", at)
+        starts = [s for s in (comment, cdata) if s >= 0]
+        if not starts:
+            break
+        begin = min(starts)
+        closer = b"-->" if begin == comment else b"]]>"
+        end = xml.find(closer, begin + 4)
+        pieces.append(xml[at:begin])
+        if end < 0:
+            at = len(xml)
+            break
+        at = end + len(closer)
+    pieces.append(xml[at:])
+    return b"".join(pieces)
+
+
+def _inspect_ods(xml: bytes) -> Inspection:
+    """Count the value cells repeated rows and columns expand to, and find the error cells, in one pass."""
+    xml = _without_comments(xml)
+    errors = _ODS_ERROR_HINT.search(xml) is not None
+    marks: dict[str, list[Mark]] = {}
+    sheet, cells = "", 0
+    row = col = 0
+    row_repeat = 1
+    cell = None  # (column, repeat, end of start tag) of an error cell being read
+    for m in _ODS_TAG.finditer(xml):
+        closing, name, attrs = m[1], m[2], m[3]
+        if cell is not None:
+            text = html.unescape(_TAG.sub(b"", xml[cell[2] : m.start()]).decode("utf-8", "replace")).strip()
+            marks.setdefault(sheet, []).append((row, cell[0], row_repeat, cell[1], CellError(text or "#N/A")))
+            cell = None
+        if name == b"table":
+            if not closing:
+                sheet = html.unescape(_attrs(attrs, local=False).get(b"table:name", b"").decode("utf-8", "replace"))
+                row = 0
+            continue
+        if name == b"table-row":
+            if closing:
+                row += row_repeat
+            else:
+                row_repeat, col = _repeat(attrs, b"table:number-rows-repeated"), 0
+                if attrs.rstrip().endswith(b"/"):
+                    row += row_repeat
+            continue
+        if closing:
+            continue
+        found = _attrs(attrs, local=False)
+        repeat = _repeat(attrs, b"table:number-columns-repeated", found)
+        if b"office:value-type" in found or b"table:formula" in found:
+            cells += row_repeat * repeat
+            if cells > MAX_CELLS:
+                return Inspection(f"trang tính khai báo hơn {MAX_CELLS:,} ô có giá trị", sheet=sheet)
+        if errors and any(k.endswith(b"value-type") and v.strip() == b"error" for k, v in found.items()):
+            if attrs.rstrip().endswith(b"/"):
+                marks.setdefault(sheet, []).append((row, col, row_repeat, repeat, CellError("#N/A")))
+            else:
+                cell = (col, repeat, m.end())
+        col += repeat
+    return Inspection(marks=marks)
+
+
+def _repeat(attrs: bytes, name: bytes, found: dict | None = None) -> int:
+    value = (found if found is not None else _attrs(attrs, local=False)).get(name, b"1").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 else 1
 
 
 def _column_number(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
