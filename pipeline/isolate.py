@@ -24,6 +24,7 @@ except the memory cap, which is skipped where `resource` is missing (Windows).
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import multiprocessing
 import os
 import time
@@ -70,6 +71,7 @@ def run(
     timeout: float = FILE_TIMEOUT,
     memory: int | None = WORKER_MEMORY,
     done: Callable[[int], None] | None = None,
+    start_method: str | None = None,
 ) -> list:
     """`work(shared, *task)` for every task, in at most `workers` child processes.
 
@@ -77,13 +79,14 @@ def run(
     `Failure`. `shared` is sent once to each worker (for example the column
     catalog); `done(i)` is called in this process as task i finishes, in
     whatever order they finish (for a progress bar). At least one worker is
-    always used: nothing is parsed in this process.
+    always used: nothing is parsed in this process. `start_method` picks the
+    multiprocessing start method (default: the platform's).
     """
     tasks = list(tasks)
     results: list = [None] * len(tasks)
     pending = deque(range(len(tasks)))
     pool: list[_Worker] = []
-    context = multiprocessing.get_context()
+    context = multiprocessing.get_context(start_method)
     try:
         while pending or any(w.queue for w in pool):
             pool = [w for w in pool if w.alive]
@@ -239,9 +242,13 @@ def _serve(conn, work: Callable, shared: object, memory: int | None) -> None:  #
 
 
 def _quiet_stderr() -> None:  # pragma: no cover - in the child
-    """A crashing parser writes to stderr ("memory allocation of … failed"); the report says it instead."""
+    """A crashing parser writes to stderr ("memory allocation of … failed"); the report says it instead.
+
+    Set NTM_ICT_WORKER_STDERR=1 to see what the workers write.
+    """
     if os.environ.get("NTM_ICT_WORKER_STDERR"):
         return
+    faulthandler.disable()  # inherited from the parent (pytest, python -X faulthandler): it writes to a saved stderr
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)

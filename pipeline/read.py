@@ -114,23 +114,25 @@ def discover(root: Path, exclude=()) -> tuple[list[Path], list[dict]]:
         seen.add(real)
         try:
             with os.scandir(folder) as it:
-                entries = list(it)
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
             rel = shown_name(folder.relative_to(root))[0] if folder != root else ""
             problems.append(problem("thu-muc-khong-doc-duoc", f"{rel}/" if rel else "", _os_reason(e)))
             continue
+        below = []
         for entry in entries:
             path = folder / entry.name
             if is_ignored(path):
                 continue
             try:
                 if entry.is_dir():
-                    stack.append(path)
+                    below.append(path)
                     continue
                 regular = entry.is_file()
             except OSError:
                 regular = False
             files.append((path, regular, entry.is_symlink()))
+        stack += reversed(below)  # depth first in name order: the same folder reached twice keeps its first path
     for path, regular, link in sorted(files):
         rel = path.relative_to(root)
         tep, printable = shown_name(rel)
@@ -201,7 +203,7 @@ def read_paths(root: Path, paths: list[Path], columns: Columns, workers: int, ti
         if done:
             done()
 
-    results = isolate.run(_read_here, columns, tasks, min(workers, max(1, len(tasks))), timeout, done=finished)
+    results = isolate.run(_read_here, columns, tasks, min(workers, len(tasks)), timeout, done=finished) if tasks else []
     for k, (path, tep, _), result in zip(where, tasks, results, strict=True):
         reads[k] = result if isinstance(result, FileRead) else _failed(path, tep, result, timeout)
     return reads

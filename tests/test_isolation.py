@@ -1,0 +1,239 @@
+"""Reading in isolated workers: a file that crashes, exhausts memory or hangs costs one row, never the batch.
+
+The worker pool is tested with small work functions that misbehave on purpose
+(defined here, at module level, so that a spawned worker can import them);
+`read_batch` is tested end to end with a crafted workbook that makes the parser
+abort, and `discover` with the folder oddities an input folder may hold.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import passing_commune, passing_village, write_workbook
+from test_bad_inputs import crafted_ods, good
+
+from pipeline import isolate, progress, read
+from pipeline.catalog import load_columns
+
+COLUMNS = load_columns()
+
+
+# --- work functions that misbehave on purpose -------------------------------------------------------------------------
+
+
+def echo(shared, value):
+    return shared, value, os.getpid()
+
+
+def misbehave(shared, value):
+    """Return the value, except: "kill" dies by SIGKILL, "abort" aborts, "hang" sleeps, "memory" exhausts memory."""
+    if value == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if value == "abort":
+        os.abort()
+    if value == "hang":
+        time.sleep(60)
+    if value == "memory":
+        hog = []
+        while True:  # stopped by the worker's address-space limit
+            hog.append(bytearray(64 * 2**20))
+    if value == "raise":
+        raise ValueError("hỏng")
+    return value
+
+
+def rlimit_as(shared, value):
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)[0]
+
+
+# --- the pool ---------------------------------------------------------------------------------------------------------
+
+
+def test_results_keep_task_order_and_run_in_child_processes_even_with_one_worker():
+    for workers in (1, 3):
+        results = isolate.run(echo, "chung", [(i,) for i in range(20)], workers=workers)
+        assert [r[:2] for r in results] == [("chung", i) for i in range(20)]
+        assert os.getpid() not in {r[2] for r in results}
+        assert len({r[2] for r in results}) <= workers  # long-lived workers, not one process per file
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="signals")
+@pytest.mark.parametrize("fault", ["kill", "abort"])
+def test_a_worker_killed_mid_batch_costs_only_its_file(fault):
+    tasks = [("a",), ("b",), (fault,), ("c",), (fault,), ("d",)]
+    results = isolate.run(misbehave, None, tasks, workers=2)
+    assert [r if isinstance(r, str) else r.kind for r in results] == ["a", "b", "crash", "c", "crash", "d"]
+    signal_number = signal.SIGKILL if fault == "kill" else signal.SIGABRT
+    assert results[2].detail == f"tín hiệu {int(signal_number)}"
+
+
+def test_a_file_over_its_time_is_stopped_and_the_rest_go_on():
+    started = time.monotonic()
+    results = isolate.run(misbehave, None, [("a",), ("hang",), ("b",), ("c",)], workers=1, timeout=1.0)
+    assert [r if isinstance(r, str) else r.kind for r in results] == ["a", "timeout", "b", "c"]
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.skipif(isolate.resource is None, reason="no address-space limit on this platform")
+def test_memory_is_capped_and_exhausting_it_costs_only_that_file():
+    assert isolate.run(rlimit_as, None, [(0,)], memory=2**30) == [2**30]
+    results = isolate.run(misbehave, None, [("a",), ("memory",), ("b",)], workers=1, memory=2**30)
+    assert results[0] == "a" and results[2] == "b"
+    assert isinstance(results[1], isolate.Failure) and results[1].kind in ("memory", "crash")
+
+
+def test_an_error_in_the_work_function_is_that_file_s_failure():
+    results = isolate.run(misbehave, None, [("raise",), ("b",)], workers=1)
+    assert results[0] == isolate.Failure("error", "ValueError: hỏng")
+    assert results[1] == "b"
+
+
+def test_done_is_called_once_per_task_whatever_happens():
+    seen = []
+    isolate.run(misbehave, None, [("a",), ("kill",), ("b",)], workers=2, done=seen.append)
+    assert sorted(seen) == [0, 1, 2]
+
+
+def test_workers_started_by_spawn_work_too(tmp_path):
+    """As on Windows and macOS: the worker imports what it runs, the column catalog travels pickled."""
+    good(tmp_path / "xa.xlsx", "00001")
+    task = (str(tmp_path / "xa.xlsx"), "xa.xlsx", ".xlsx")
+    results = isolate.run(misbehave, None, [("a",), ("kill",), ("b",)], workers=1, start_method="spawn")
+    assert [r if isinstance(r, str) else r.kind for r in results] == ["a", "crash", "b"]
+    [got] = isolate.run(read._read_here, COLUMNS, [task], start_method="spawn")
+    assert got.problems == [] and got.cells["Xa"].shape[0] == 1
+
+
+# --- read_batch and read_file end to end ------------------------------------------------------------------------------
+
+
+def _corpus(root: Path, bad_at: int = 3, files: int = 6) -> list[str]:
+    """Good commune files 00001…, with a crafted .ods that makes the parser abort in place of file `bad_at`."""
+    names = []
+    for i in range(1, files + 1):
+        if i == bad_at:
+            crafted_ods(root / f"f{i}-bom.ods")
+            names.append(f"f{i}-bom.ods")
+            continue
+        code = f"{i:05d}"
+        write_workbook(root / f"f{i}.xlsx", [passing_commune(code)], [passing_village(code, "thôn 1")])
+        names.append(f"f{i}.xlsx")
+    return names
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_that_makes_the_parser_abort_gets_one_row_and_every_other_file_is_read(tmp_path, workers):
+    names = _corpus(tmp_path)
+    batch = read.read_batch(tmp_path, COLUMNS, workers=workers)
+    assert list(batch.sources["tep"]) == names
+    assert list(batch.xa["ma_xa"]) == ["00001", "00002", "00004", "00005", "00006"]
+    [row] = batch.problems
+    assert (row["tep"], row["ma_loi"], row["muc_do"]) == ("f3-bom.ods", "tep-lam-hong-trinh-doc", "loi")
+    assert row.get("trang", "") == ""
+    bom = batch.sources.set_index("tep").loc["f3-bom.ods"]
+    assert bom["kich_thuoc"] == (tmp_path / "f3-bom.ods").stat().st_size and len(bom["sha256"]) == 64
+
+
+def test_the_progress_bar_advances_once_per_file(tmp_path, monkeypatch):
+    _corpus(tmp_path)
+    (tmp_path / "lon.xlsx").write_bytes(b"")
+    os.truncate(tmp_path / "lon.xlsx", read.safety.MAX_FILE_BYTES + 1)  # refused before reading: still a step
+    steps = []
+
+    class Bar:
+        def __init__(self, total, label, quiet=False):
+            steps.append(("total", total))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, n=1):
+            steps.append(n)
+
+    monkeypatch.setattr(progress, "bar", Bar)
+    read.read_batch(tmp_path, COLUMNS, workers=2, progress=True)
+    assert steps[0] == ("total", 7) and sum(steps[1:]) == 7
+
+
+def test_read_file_parses_in_a_worker_too(tmp_path):
+    crafted_ods(tmp_path / "bom.ods")
+    got = read.read_file(tmp_path, tmp_path / "bom.ods", COLUMNS)
+    assert [p["ma_loi"] for p in got.problems] == ["tep-lam-hong-trinh-doc"]
+
+
+def test_a_file_over_the_size_bound_is_not_read(tmp_path, monkeypatch):
+    path = tmp_path / "lon.xlsx"
+    with path.open("wb") as f:
+        f.truncate(5 * 2**30)
+    monkeypatch.setattr(read.isolate, "run", lambda *a, **k: pytest.fail("a worker was given the file"))
+    got = read.read_file(tmp_path, path, COLUMNS)
+    assert [(p["ma_loi"], p["mo_ta"].endswith("tệp 5120 MiB, tối đa 50 MiB")) for p in got.problems] == [
+        ("qua-lon", True)
+    ]
+    assert got.size == 5 * 2**30
+
+
+# --- discover -----------------------------------------------------------------------------------------------------
+
+
+def test_an_excluded_folder_is_not_read(tmp_path):
+    good(tmp_path / "xa.xlsx", "00001")
+    good(tmp_path / "output" / "2024" / "huyen" / "huyen-thu.xlsx", "00001")
+    (tmp_path / "output" / "loi-du-lieu.csv").write_text("tep\n")
+    books, problems = read.discover(tmp_path, exclude=[tmp_path / "output"])
+    assert books == [tmp_path / "xa.xlsx"] and problems == []
+    books, _ = read.discover(tmp_path)
+    assert len(books) == 2
+
+
+def test_an_unreadable_folder_is_a_problem_row(tmp_path, monkeypatch):
+    good(tmp_path / "huyen-a" / "xa.xlsx", "00001")
+    good(tmp_path / "huyen-b" / "xa.xlsx", "00002")
+    real = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "huyen-b":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(read.os, "scandir", scandir)
+    books, problems = read.discover(tmp_path)
+    assert books == [tmp_path / "huyen-a" / "xa.xlsx"]
+    assert [(p["tep"], p["ma_loi"], p["muc_do"]) for p in problems] == [("huyen-b/", "thu-muc-khong-doc-duoc", "loi")]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_names_that_are_not_utf8_are_printable_and_reported(tmp_path):
+    folder = os.fsencode(tmp_path)
+    good(Path(os.fsdecode(folder + b"/x\xe9.xlsx")), "00001")
+    Path(os.fsdecode(folder + b"/ghi-ch\xfa.txt")).write_text("x")
+    books, problems = read.discover(tmp_path)
+    assert len(books) == 1
+    rows = sorted((p["tep"], p["ma_loi"]) for p in problems)
+    assert rows == [
+        ("ghi-ch\\xfa.txt", "bo-qua-tep"),
+        ("ghi-ch\\xfa.txt", "ten-tep-khong-hop-le"),
+        ("x\\xe9.xlsx", "ten-tep-khong-hop-le"),
+    ]
+    batch = read.read_batch(tmp_path, COLUMNS, workers=1)
+    assert list(batch.xa["_tep"]) == ["x\\xe9.xlsx"]
+    assert all(p["tep"].encode("utf-8") for p in batch.problems)
+
+
+def test_a_link_to_a_folder_is_followed_once_and_a_loop_ends(tmp_path):
+    good(tmp_path / "huyen-a" / "xa.xlsx", "00001")
+    (tmp_path / "lien-ket").symlink_to(tmp_path / "huyen-a")
+    (tmp_path / "huyen-a" / "vong").symlink_to(tmp_path)
+    books, problems = read.discover(tmp_path)
+    assert len(books) == 1 and problems == []
