@@ -1,8 +1,8 @@
-"""Load the column and criteria catalogs of `schemas/` into frames, and check them.
+"""Load the column and criteria catalogs of `pipeline/schemas/` into frames, and check them.
 
 Everything a department may change from one period to the next (columns,
 labels, indicators, thresholds, tiers) is read from there; the code only knows
-the *kinds* of column and of indicator (`COLUMN_TYPES`, `KIND_FIELDS`).
+the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
 
 A catalog is checked as it is loaded: a fault stops the run before any workbook
 is read, with one line naming the file, the entry and the key to fix, e.g.
@@ -14,13 +14,17 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.kinds import KINDS
 from pipeline.parse import fold
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+# The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same
+# folder in an installed wheel), found through importlib.resources so that any install finds them.
+SCHEMAS = Path(str(resources.files("pipeline") / "schemas"))
 SHEETS = ("Xa", "Thon")
 
 # Column types of columns.toml (what validate.py parses each into).
@@ -37,64 +41,6 @@ CORE_COLUMNS = {
     ("Thon", "ten_thon"): "text",
 }
 
-
-@dataclass(frozen=True)
-class Form:
-    """One way of writing an indicator of a kind: the keys it needs, and the keys it may add."""
-
-    needs: tuple[str, ...]
-    may: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What an indicator kind reads from its catalog entry.
-
-    forms:     the ways of writing it; an indicator must match one of them
-    columns:   key -> (sheet, column type) for each key naming a column; type None = any type
-    threshold: "fraction" (a share, 0 to 1) or "count" (a whole number of villages, >= 1)
-    """
-
-    forms: tuple[Form, ...]
-    columns: dict[str, tuple[str, str | None]]
-    threshold: str | None = None
-
-
-# The one table of indicator kinds. assess.py computes flag, ratio, all_villages and
-# earlier_year through its KINDS dict and village_condition / smart_village itself.
-KIND_FIELDS: dict[str, Kind] = {
-    "flag": Kind(
-        forms=(Form(("column",)),),
-        columns={"column": ("Xa", "yesno")},
-    ),
-    "ratio": Kind(
-        forms=(
-            Form(("numerator", "denominator", "threshold"), ("not_applicable_when_zero",)),
-            Form(("numerator", "denominator", "threshold_by", "thresholds"), ("threshold", "not_applicable_when_zero")),
-        ),
-        columns={"numerator": ("Xa", "count"), "denominator": ("Xa", "count"), "threshold_by": ("Xa", None)},
-        threshold="fraction",
-    ),
-    "all_villages": Kind(
-        forms=(Form(("column", "threshold"), ("requires",)),),
-        columns={"column": ("Thon", "yesno"), "requires": ("Xa", "yesno")},
-        threshold="fraction",
-    ),
-    "village_condition": Kind(
-        forms=(Form(("column",), ("part_of",)), Form(("numerator", "denominator", "threshold"), ("part_of",))),
-        columns={"column": ("Thon", "yesno"), "numerator": ("Thon", "count"), "denominator": ("Thon", "count")},
-        threshold="fraction",
-    ),
-    "smart_village": Kind(
-        forms=(Form(("threshold",)),),
-        columns={},
-        threshold="count",
-    ),
-    "earlier_year": Kind(
-        forms=(Form(("column",)),),
-        columns={"column": ("Xa", "year")},
-    ),
-}
 
 # Keys that belong to some kind; a kind that does not use one of them rejects it
 # (anything else, such as a source note, is left alone).
@@ -354,8 +300,8 @@ def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Co
         if not _one_of(tier, tiers):
             fail(f"{_given('tier', tier)} không có trong [[tiers]]; các hạng: {', '.join(tiers)}")
         kind = entry.get("kind")
-        if not _one_of(kind, KIND_FIELDS):
-            fail(f"{_given('kind', kind)} không có; các loại hợp lệ: {', '.join(KIND_FIELDS)}")
+        if not _one_of(kind, KINDS):
+            fail(f"{_given('kind', kind)} không có; các loại hợp lệ: {', '.join(KINDS)}")
         _check_form(fail, entry, kind)
         _check_values(fail, entry, kind, columns)
     kinds = {e["id"]: e["kind"] for e in entries}
@@ -379,7 +325,7 @@ def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Co
 def _check_form(fail, entry: dict, kind: str) -> None:
     """The entry matches one form of its kind: every key it needs, none the kind does not use there."""
     present = {k for k in KIND_KEYS if k in entry}
-    forms = KIND_FIELDS[kind].forms
+    forms = KINDS[kind].forms
     for form in forms:
         if set(form.needs) <= present <= set(form.needs + form.may):
             return
@@ -398,7 +344,7 @@ def _check_form(fail, entry: dict, kind: str) -> None:
 
 def _check_values(fail, entry: dict, kind: str, columns: Columns) -> None:
     """Column references exist on the right sheet with the right type; thresholds are in range."""
-    spec = KIND_FIELDS[kind]
+    spec = KINDS[kind]
     for field in COLUMN_KEYS:
         if field not in entry:
             continue

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import catalog, csv_out, files, progress, registration, workbook
-from pipeline.assess import NOT_ASSESSABLE, RESULTS, Assessment, assess
+from pipeline.assess import Assessment, assess
 from pipeline.catalog import Criteria
+from pipeline.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.problems import ERROR, frame
 from pipeline.read import read_batch
 from pipeline.validate import Checked, validate

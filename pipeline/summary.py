@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.catalog import Criteria
+from pipeline.kinds import KINDS
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
@@ -53,7 +54,7 @@ def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     (`so_xa`); `bo_qua` says how many were left out. With none, the share is blank.
     """
     ind = criteria.indicators
-    ratios = results[results["chi_tieu"].map(ind["kind"]).eq("ratio")]
+    ratios = results[results["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].summed).fillna(False).astype(bool)]
     both = ratios["tu_so"].notna() & ratios["mau_so"].notna()
     grouped = ratios[both].groupby("chi_tieu", sort=False)[["tu_so", "mau_so"]]
     sums = grouped.sum(min_count=1).reindex(ratios["chi_tieu"].unique())
@@ -121,7 +122,7 @@ def _named_failures(communes, results, criteria, outcome, label, lang) -> list[s
         return []
     rows = results[results["ma_xa"].isin(communes["ma_xa"]) & results["ket_qua"].eq(outcome)]
     ind = criteria.indicators
-    shown = rows["gia_tri"].where(rows["chi_tieu"].map(ind["kind"]).isin(["ratio", "all_villages"]))
+    shown = rows["gia_tri"].where(rows["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].shown).eq("pct"))
     pct = shown.map(lambda v: "" if pd.isna(v) else f", {percent(v, lang)}")
     parts = rows["chi_tieu"] + " – " + rows["chi_tieu"].map(ind[label]) + pct
     per_commune = parts.groupby(rows["ma_xa"], sort=False).agg("; ".join)

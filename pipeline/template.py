@@ -33,6 +33,7 @@ import xlsxwriter
 from pipeline import __version__, parse
 from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, criteria_files, load_columns
 from pipeline.files import replace_atomically
+from pipeline.kinds import threshold_text
 from pipeline.problems import ERROR
 from pipeline.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
 
@@ -551,7 +552,7 @@ class Book:
                 spec.tiers.at[ind["tier"], "label"],
                 ind["label"],
                 "; ".join(used),
-                _threshold(ind),
+                threshold_text(ind["kind"], ind["threshold"]),
             ]
             ws.write_row(row, 0, values, f["cell"])
             ws.set_row(row, _height(values, widths))
@@ -575,16 +576,6 @@ def _height(values, widths) -> float:
     """Row height (points) for wrapped cells: xlsxwriter cannot autofit rows."""
     lines = [len(textwrap.wrap(str(v), max(int(w) - 2, 4))) for v, w in zip(values, widths, strict=False)]
     return 15 * max([1, *lines]) + 3
-
-
-def _threshold(ind: pd.Series) -> str:
-    t = ind["threshold"]
-    if t is None or (isinstance(t, float) and pd.isna(t)):
-        return ""
-    if ind["kind"] == "smart_village":
-        return f"≥ {t} thôn"
-    pct = f"{float(t) * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return f"≥ {pct}%"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -23,6 +23,7 @@ from pipeline import __version__, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
+from pipeline.kinds import KINDS
 from pipeline.parse import slug
 from pipeline.validate import shown_code
 
@@ -296,11 +297,9 @@ class TierTable:
         }
         values, outcomes = [("ma_xa", "center"), ("ten_xa", "text")], []
         for key, ind in indicators.iterrows():
-            source = "tu_so" if ind["kind"] in ("smart_village", "village_condition", "earlier_year") else "gia_tri"
-            fmt = {"flag": "flag", "ratio": "pct", "all_villages": "pct", "earlier_year": "year"}.get(
-                ind["kind"], "int"
-            )
-            shown[f"v_{key}"] = _display(wide[(source, key)].reindex(table.index), fmt, t)
+            kind = KINDS[ind["kind"]]
+            fmt = kind.shown
+            shown[f"v_{key}"] = _display(wide[(kind.figure, key)].reindex(table.index), fmt, t)
             shown[f"r_{key}"] = _display(wide[("ket_qua", key)].reindex(table.index), "result", t)
             values.append((f"v_{key}", fmt))
             outcomes.append(f"r_{key}")

@@ -12,8 +12,8 @@ from conftest import REPO, passing_commune, passing_village, read_csv, write_wor
 
 from pipeline.catalog import (
     COLUMN_KEYS,
-    KIND_FIELDS,
     KIND_KEYS,
+    KINDS,
     CatalogError,
     criteria_files,
     load_columns,
@@ -88,7 +88,7 @@ def test_shipped_catalog_matches_criteria_md():
 
 def test_a_new_period_is_a_new_catalog_file(tmp_path):
     schemas = tmp_path / "schemas"
-    shutil.copytree(REPO / "schemas", schemas)
+    shutil.copytree(REPO / "pipeline" / "schemas", schemas)
     (schemas / "criteria-2026-2030.toml").write_text(NEW_PERIOD, encoding="utf-8")
     with (schemas / "columns.toml").open("a", encoding="utf-8") as f:
         f.write(GROUP_COLUMN)
@@ -383,7 +383,7 @@ def schemas(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "schemas"
     folder.mkdir()
-    shutil.copy(REPO / "schemas" / "columns.toml", folder)
+    shutil.copy(REPO / "pipeline" / "schemas" / "columns.toml", folder)
     return folder
 
 
@@ -411,15 +411,12 @@ def test_every_kind_written_right_loads(schemas):
     )
     (schemas / "criteria-2026-2030.toml").write_text(text, encoding="utf-8")
     (criteria,) = criteria_files(schemas)
-    assert set(criteria.indicators["kind"]) == set(KIND_FIELDS)
+    assert set(criteria.indicators["kind"]) == set(KINDS)
     assert criteria.indicators.at["7.1", "thresholds"] == {"miền núi": Fraction(3, 5)}
 
 
-def test_kind_fields_names_the_kinds_assess_computes():
-    from pipeline.assess import KINDS
-
-    assert set(KINDS) | {"village_condition", "smart_village"} == set(KIND_FIELDS)
-    for kind in KIND_FIELDS.values():
+def test_every_kind_declares_its_keys_and_columns():
+    for kind in KINDS.values():
         for form in kind.forms:
             assert set(form.needs + form.may) <= set(KIND_KEYS)
             assert set(form.needs + form.may) & set(COLUMN_KEYS) <= set(kind.columns)
@@ -430,7 +427,9 @@ def test_the_column_catalog_may_be_given(tmp_path):
     path = tmp_path / "criteria-2026-2030.toml"
     path.write_text(catalog(ind("7.1", "flag", column="co_wifi")), encoding="utf-8")
     columns = tmp_path / "cot.toml"
-    columns.write_text((REPO / "schemas" / "columns.toml").read_text(encoding="utf-8") + WIFI, encoding="utf-8")
+    columns.write_text(
+        (REPO / "pipeline" / "schemas" / "columns.toml").read_text(encoding="utf-8") + WIFI, encoding="utf-8"
+    )
     assert len(load_criteria(path, columns).indicators) == 2
     assert len(load_criteria(path, load_columns(columns)).indicators) == 2
     with pytest.raises(CatalogError, match='column "co_wifi" không có'):
@@ -530,9 +529,9 @@ def test_the_shipped_catalogs_pass_catalog_check(monkeypatch):
     result = CliRunner().invoke(main, ["catalog", "check"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("schemas/columns.toml: hợp lệ — ")
+    assert lines[0].startswith("pipeline/schemas/columns.toml: hợp lệ — ")
     assert (
-        "schemas/criteria-2021-2025.toml: hợp lệ — 31 chỉ tiêu, "
+        "pipeline/schemas/criteria-2021-2025.toml: hợp lệ — 31 chỉ tiêu, "
         "các hạng: NTM, NTM nâng cao, NTM kiểu mẫu, năm 2021–2025" in lines
     )
     (criteria,) = criteria_files()
@@ -540,7 +539,7 @@ def test_the_shipped_catalogs_pass_catalog_check(monkeypatch):
 
 
 def test_catalog_check_says_which_files_are_valid(schemas):
-    shutil.copy(REPO / "schemas" / "criteria-2021-2025.toml", schemas)
+    shutil.copy(REPO / "pipeline" / "schemas" / "criteria-2021-2025.toml", schemas)
     good, bad = schemas / "criteria-2026-2030.toml", schemas / "criteria-2031-2035.toml"
     good.write_text(catalog(), encoding="utf-8")
     bad.write_text(catalog(ind("7.1", "tile"), head='period = "2031-2035"\nyears = [2031, 2035]\n'), "utf-8")
