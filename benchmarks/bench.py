@@ -78,7 +78,7 @@ FLAGS = (
 
 def _columns() -> dict[str, list[tuple[str, str, str]]]:
     """(key, Vietnamese label, type) of each sheet, from the column catalog."""
-    with (ROOT / "schemas" / "columns.toml").open("rb") as f:
+    with (ROOT / "pipeline" / "schemas" / "columns.toml").open("rb") as f:
         data = tomllib.load(f)
     out: dict[str, list[tuple[str, str, str]]] = {"Xa": [], "Thon": []}
     for c in data["columns"]:

@@ -136,7 +136,7 @@ def test_a_year_no_catalog_covers_is_listed_not_a_crash(tmp_path):
 def test_a_tier_of_another_period_is_a_problem_row(tmp_path):
     """A 2024 commune registering a tier only the 2026–2030 catalog has: listed, not assessable, one problem."""
     schemas = tmp_path / "schemas"
-    shutil.copytree(REPO / "schemas", schemas)
+    shutil.copytree(REPO / "pipeline" / "schemas", schemas)
     (schemas / "criteria-2026-2030.toml").write_text(
         'period = "2026-2030"\nyears = [2026, 2030]\ntitle = "Thử"\n'
         '[[tiers]]\nkey = "hien_dai"\nlabel = "NTM hiện đại"\nlabel_en = "Modern"\nsheet = "NTM hiện đại"\n'
