@@ -86,6 +86,7 @@ class Criteria:
     source: Path
     tiers: pd.DataFrame  # index: tier key; columns label, label_en, sheet, rank
     indicators: pd.DataFrame  # index: id; one row per indicator, in catalog order
+    overlays: tuple[str, ...] = ()  # the province files applied on top of the national set, as cited
 
     def covers(self, year: int) -> bool:
         return self.years[0] <= year <= self.years[1]
@@ -103,6 +104,10 @@ def load_columns(path: Path = SCHEMAS / "columns.toml") -> Columns:
     path = Path(path)
     data = _load_toml(path)
     _check_columns(path, data)
+    return _columns_from(path, data)
+
+
+def _columns_from(path: Path, data: dict) -> Columns:
     table = pd.DataFrame(data["columns"])
     for field, default in (("required", False), ("help", ""), ("unit", "")):
         table[field] = table.get(field, pd.Series(dtype=object)).fillna(default)
@@ -173,6 +178,10 @@ def load_criteria(path: Path, columns: Columns | Path | None = None) -> Criteria
     columns = _columns_for(path.parent, columns)
     data = _load_toml(path)
     _check_criteria(path, data, columns)
+    return _build_criteria(path, data)
+
+
+def _build_criteria(path: Path, data: dict, overlays: tuple[str, ...] = ()) -> Criteria:
     tiers = pd.DataFrame(data["tiers"]).set_index("key")
     tiers["rank"] = range(len(tiers))
     ind = pd.DataFrame(data["indicators"]).set_index("id")
@@ -198,6 +207,7 @@ def load_criteria(path: Path, columns: Columns | Path | None = None) -> Criteria
         source=path,
         tiers=tiers,
         indicators=ind,
+        overlays=overlays,
     )
 
 
@@ -381,6 +391,81 @@ def _check_threshold(fail, field: str, value, scale: str | None) -> None:
         fail(f"{field} = {_show(value)}: cần số thôn tối thiểu, số nguyên từ 1 trở lên")
     if scale == "fraction" and not (number and 0 <= value <= 1):
         fail(f"{field} = {_show(value)}: cần tỷ lệ từ 0 đến 1 (80 % viết 0.8)")
+
+
+# ---- tinh-*.toml: a province's own indicators ---------------------------------------------------------------------
+
+
+def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
+    """The column catalog and every period of a catalog folder, with its province files applied.
+
+    A province file (`tinh-*.toml`) adds indicators to one period, or tightens
+    a threshold, without editing the national file; it may add the columns its
+    indicators read. Its `title` and `source` are named in the outputs.
+    """
+    folder = Path(folder)
+    base_path = folder / "columns.toml" if (folder / "columns.toml").is_file() else SCHEMAS / "columns.toml"
+    base = _load_toml(base_path)
+    provinces = [(p, _load_toml(p)) for p in sorted(folder.glob("tinh-*.toml"))]
+    entries = list(base.get("columns", []))
+    for path, data in provinces:
+        added = data.get("columns", [])
+        if not isinstance(added, list):
+            _failer(path, "[[columns]]")("cần viết mỗi cột thêm thành một mục [[columns]]")
+        _check_columns(path, {"columns": entries + added, "values": base.get("values", {})})
+        entries += added
+    columns = _columns_from(base_path, {"columns": entries, "values": base.get("values", {})})
+    periods = criteria_files(folder, columns)
+    for path, data in provinces:
+        _check_province(path, data, periods)
+    return columns, [
+        _with_provinces(c, [(p, d) for p, d in provinces if d["period"] == c.period], columns) for c in periods
+    ]
+
+
+def _check_province(path: Path, data: dict, periods: list[Criteria]) -> None:
+    for field in ("province", "title", "source", "period"):
+        _need_text(_failer(path, field), data, field)
+    if data["period"] not in {c.period for c in periods}:
+        known = ", ".join(c.period for c in periods)
+        _failer(path, "period")(f'"{data["period"]}" không phải giai đoạn nào trong thư mục danh mục ({known})')
+    if not data.get("indicators") and not data.get("tighten"):
+        _failer(path, "[[indicators]]")("tệp của tỉnh cần ít nhất một mục [[indicators]] hoặc [[tighten]]")
+
+
+def _with_provinces(c: Criteria, provinces: list[tuple[Path, dict]], columns: Columns) -> Criteria:
+    """The period's catalog with each province file's indicators added and thresholds tightened, checked."""
+    if not provinces:
+        return c
+    data = _load_toml(c.source)
+    entries = list(data["indicators"])
+    for path, province in provinces:
+        added = province.get("indicators", [])
+        if not isinstance(added, list):
+            _failer(path, "[[indicators]]")("cần viết mỗi chỉ tiêu thêm thành một mục [[indicators]]")
+        _check_indicators(
+            path, {"indicators": entries + added}, {t["key"]: n for n, t in enumerate(data["tiers"], 1)}, columns
+        )
+        for entry in added:  # after the last indicator of its tier, so that tables keep tier order
+            last = max((i for i, e in enumerate(entries) if e["tier"] == entry["tier"]), default=len(entries) - 1)
+            entries.insert(last + 1, entry)
+        for n, change in enumerate(province.get("tighten", []), 1):
+            fail = _failer(path, _entry("ngưỡng", change.get("id"), "tighten", n))
+            target = next((e for e in entries if e["id"] == change.get("id")), None)
+            if target is None:
+                fail(f"id {_show(change.get('id'))} không phải chỉ tiêu của giai đoạn {c.period}")
+            if "threshold" not in target or "threshold" not in change:
+                fail("chỉ đổi được threshold của chỉ tiêu có ngưỡng; cần threshold = …")
+            _check_threshold(fail, "threshold", change["threshold"], KINDS[target["kind"]].threshold)
+            if change["threshold"] < target["threshold"]:
+                national = target["threshold"]
+                fail(
+                    f"threshold = {change['threshold']} thấp hơn ngưỡng quốc gia {national}; tỉnh chỉ được nâng ngưỡng"
+                )
+            entries[entries.index(target)] = target | {"threshold": change["threshold"]}
+    merged = data | {"indicators": entries}
+    cited = tuple(f"{p['title']} ({p['source']})" for _, p in provinces)
+    return _build_criteria(c.source, merged, overlays=c.overlays + cited)
 
 
 # ---- checking files a department writes --------------------------------------------------------------------------

@@ -64,8 +64,7 @@ def run(
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook)."""
     processes = workers or os.cpu_count() or 1
-    columns = catalog.load_columns(schemas / "columns.toml")
-    periods = catalog.criteria_files(schemas)
+    columns, periods = catalog.load_catalogs(schemas)
     listed = registration.load(registered, columns, periods) if registered else None
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:

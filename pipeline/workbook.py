@@ -91,6 +91,7 @@ TEXT = {
         "catalog": "Bộ chỉ tiêu",
         "period": "Giai đoạn",
         "catalog_file": "Tệp danh mục",
+        "province_rules": "Chỉ tiêu bổ sung của tỉnh",
         "tool": "Phiên bản công cụ",
         "run_at": "Thời điểm chạy",
         "chart": "Kết quả theo huyện",
@@ -158,6 +159,7 @@ TEXT = {
         "catalog": "Criteria",
         "period": "Period",
         "catalog_file": "Catalog file",
+        "province_rules": "Province additions",
         "tool": "Tool version",
         "run_at": "Run at",
         "chart": "Results by district",
@@ -452,7 +454,7 @@ class Book:
         for tier, info in criteria.tiers.iterrows():
             ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"])
             ws.write_string(0, 0, self.t["tier_title"].format(tier=info[label].upper(), year=year), self.f["title"])
-            ws.write_string(1, 0, criteria.title, self.f["subtitle"])
+            ws.write_string(1, 0, "; ".join([criteria.title, *criteria.overlays]), self.f["subtitle"])
             self._tier_table(ws, tables[tier])
 
     def villages(self, table: VillageTable):
@@ -520,6 +522,7 @@ class Book:
             (t["catalog"], criteria.title),
             (t["period"], criteria.period),
             (t["catalog_file"], criteria.source.name),
+            *((t["province_rules"], text) for text in criteria.overlays),
             (t["tool"], f"ntm-ict {__version__}"),
             (t["run_at"], now.isoformat(sep=" ")),
         ]
