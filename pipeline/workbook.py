@@ -39,9 +39,9 @@ TEXT = {
         "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
         "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
         "tier_title": "KẾT QUẢ ĐÁNH GIÁ CHỈ TIÊU TT&TT — XÃ {tier} — NĂM {year}",
-        "by_tier": "1. Theo hạng đăng ký",
-        "by_district": "2. Theo huyện",
-        "ratios": "3. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
+        "by_tier": "Theo hạng đăng ký",
+        "by_district": "Theo huyện",
+        "ratios": "Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
         "left_out": "Số xã thiếu số liệu",
         "tier": "Hạng",
         "district": "Huyện",
@@ -107,9 +107,9 @@ TEXT = {
         "title": "APPRAISAL OF THE ICT INDICATORS OF NEW-RURAL COMMUNES",
         "subtitle": "Communes registered for recognition — {year}",
         "tier_title": "ICT INDICATORS — {tier} TIER — {year}",
-        "by_tier": "1. By registered tier",
-        "by_district": "2. By district",
-        "ratios": "3. Ratio indicators (summed numerators and denominators of the communes that gave both)",
+        "by_tier": "By registered tier",
+        "by_district": "By district",
+        "ratios": "Ratio indicators (summed numerators and denominators of the communes that gave both)",
         "left_out": "Communes without figures",
         "tier": "Tier",
         "district": "District",
@@ -242,12 +242,11 @@ class _District:
 
 def _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now) -> list[_District]:
     """Cut every table by district in one pass each."""
-    no_district = summary.NO_DISTRICT[lang]
     tier_parts = {t: dict(tuple(table.laid.groupby("_huyen", sort=False))) for t, table in tiers.items()}
     village_parts = dict(tuple(villages.laid.groupby("_huyen", sort=False)))
     empty = {t: table.laid.iloc[:0] for t, table in tiers.items()}
     out = []
-    for name, part in communes.groupby(communes["huyen"].fillna(no_district), sort=True):
+    for name, part in communes.dropna(subset=["huyen"]).groupby("huyen", sort=True):  # no file for "no district"
         mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(set(part["_tep"]))]
         out.append(
             _District(
@@ -317,7 +316,7 @@ class TierTable:
             values.append((key, fmt))
         display = pd.DataFrame(shown, index=table.index, dtype=object)
         display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
-        return cls(indicators, values, outcomes, _grouped(display))
+        return cls(indicators, values, outcomes, _grouped(display, headings=communes["huyen"].notna().any()))
 
 
 @dataclass
@@ -428,12 +427,15 @@ class Book:
         ws.set_row(3, 17 * (len(text) // 95 + 2))
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
-        row = self._table(ws, 5, t["by_tier"], tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
-        districts = summary.per_district(communes, criteria, self.lang)
-        districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
-        keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
-        row = self._table(ws, row, t["by_district"], districts, keys, heads)
-        row = self._chart(ws, communes, row)
+        sections = iter(range(1, 4))
+        title = f"{next(sections)}. {t['by_tier']}"
+        row = self._table(ws, 5, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
+        if communes["huyen"].notna().any():  # no district table for a batch with no district level
+            districts = summary.per_district(communes, criteria, self.lang)
+            districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
+            keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
+            row = self._table(ws, row, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
+            row = self._chart(ws, communes, row)
         ratios = summary.ratio_totals(results, criteria)
         ratios["chi_tieu"] = ratios["chi_tieu"] + ". " + ratios["chi_tieu"].map(criteria.indicators[label])
         formats = {
@@ -446,7 +448,7 @@ class Book:
         }
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
-        row = self._table(ws, row, t["ratios"], ratios, keys, heads, formats)
+        row = self._table(ws, row, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
         ws.print_area(0, 0, row, 7)
 
     def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int):
@@ -705,13 +707,14 @@ _COUNTS = ["dang_ky", "da_nhan", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_
 _COUNT_HEADS = ["registered", "received", "dat", "khong_dat", "khong_danh_gia_duoc", "ratio"]
 
 
-def _grouped(display: pd.DataFrame) -> pd.DataFrame:
+def _grouped(display: pd.DataFrame, headings: bool = True) -> pd.DataFrame:
     """Rows under a heading row per district (`_heading`); `_stt` numbers rows within each district.
 
     `display` is already in district order, so each district's rows are contiguous.
+    A batch with no district at all (communes after the 2025 reform) gets no headings.
     """
     district = display["_huyen"]
-    first = ~district.duplicated()
+    first = ~district.duplicated() & headings
     rows = display.assign(
         _heading=False, _order=np.arange(len(display)), _stt=display.groupby("_huyen", sort=False).cumcount() + 1
     )

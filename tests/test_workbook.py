@@ -181,3 +181,23 @@ def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
     # overview, three tier sheets (the empty basic tier included), problems, sources: one page each;
     # the villages sheet (124 villages, landscape) takes three
     assert pages == 9
+
+
+def test_a_batch_with_no_district_gets_every_output_without_district_headings_or_files(tmp_path):
+    """After July 2025 communes have no district: the summary groups by province alone."""
+    xa = [passing_commune(c, huyen=None) for c in ("00001", "00002")]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, [passing_village(c, smart=False) for c in ("00001", "00002")])
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 0, run.result.output
+    assert not (tmp_path / "output" / "2024" / "huyen").exists()
+    wb = book(run)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert not any("huyện" in str(c).lower() and "không có" in str(c).lower() for c in cells)
+    overview = [r[0] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r[0]]
+    assert (
+        "1. Theo hạng đăng ký" in overview
+        and "2. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)" in overview
+    )
+    assert not any(str(c).endswith("Theo huyện") for c in overview)
+    rows = [r[:3] for r in wb["NTM nâng cao"].iter_rows(min_row=6, values_only=True)]
+    assert rows[:2] == [(1, "00001", "Xã 00001"), (2, "00002", "Xã 00002")]
