@@ -22,10 +22,12 @@ import errno
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 else:
     import fcntl
@@ -139,7 +141,7 @@ class OutputFolder:
 
     def path(self, relative: str | os.PathLike) -> Path:
         """Where to write `root/<relative>` during the run (inside staging); its parent folder exists."""
-        if not self._active:
+        if not self._active or self.staging is None:
             raise RuntimeError("OutputFolder.path() outside its `with` block")
         rel = Path(relative)
         if rel.is_absolute() or ".." in rel.parts or not rel.parts:
@@ -157,12 +159,12 @@ class OutputFolder:
         except ValueError:
             return Path(path)
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> Literal[False]:
         try:
             if kind is None:
                 self._commit()
         finally:
-            if self._active:
+            if self._active and self.staging is not None:
                 shutil.rmtree(self.staging, ignore_errors=True)  # what a kill leaves is removed by the next run
                 self._active = False
             self._release()
@@ -280,7 +282,7 @@ class _Lock:
         os.close(self.fd)
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 
     def _lock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
