@@ -203,7 +203,7 @@ class Spec:
             message.append(f"Đơn vị: {row['unit']}")
         if self.indicators(key):
             message.append(f"Chỉ tiêu: {self.indicators(key)}")
-        out = {
+        out: dict[str, object] = {
             "validate": "any",
             "input_title": _clip(label, 32),
             "input_message": _clip("\n".join(dict.fromkeys(message)), 255),
