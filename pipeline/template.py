@@ -1,7 +1,7 @@
 """The blank template communes fill in, built from the catalogs that validate it.
 
 Every column, label, bound, unit, help text and indicator comes from
-`schemas/columns.toml` and `schemas/criteria-*.toml`; this module only knows the
+`pipeline/schemas/columns.toml` and `pipeline/schemas/criteria-*.toml`; this module only knows the
 *kinds* of column (ma, text, year, count, yesno, tier) and how to lay them out.
 
 Layout of the sheets `Xa` and `Thon`: a title in row 1, a note in row 2, the
@@ -31,7 +31,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline import __version__, parse
-from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, criteria_files, load_columns
+from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
 from pipeline.problems import ERROR
@@ -78,9 +78,9 @@ def generate(
     schemas: Path = SCHEMAS,
 ) -> Made:
     """The blank template, or one pre-filled copy per commune (or district) of `communes`."""
-    columns = load_columns(schemas / "columns.toml")
-    criteria, made = _criteria(year, schemas)
+    columns, periods = load_catalogs(schemas)
     _check_year(year, columns)
+    criteria, made = _criteria(year, periods), Made()
     spec = Spec(year, columns, criteria)
     if communes is None:
         path = output_dir / f"mau-nhap-lieu-{year}.xlsx"
@@ -89,7 +89,7 @@ def generate(
         return made
     if per not in PER:
         raise TemplateError(f"--per phải là một trong {', '.join(PER)}")
-    xa, thon, notes = load_communes(communes, columns, criteria_files(schemas))
+    xa, thon, notes = load_communes(communes, columns, periods)
     made.notes += notes
     if xa.empty:
         raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
@@ -109,20 +109,16 @@ def generate(
     return made
 
 
-def _criteria(year: int, schemas: Path) -> tuple[Criteria, Made]:
-    """The period covering the year, else the latest one (with a note saying so)."""
-    periods = criteria_files(schemas)
-    if not periods:
-        raise CatalogError(f"Không có bộ chỉ tiêu nào (criteria-*.toml) trong {schemas}")
+def _criteria(year: int, periods: list[Criteria]) -> Criteria:
+    """The period covering the year; a template for a year no catalog covers is refused, never guessed."""
     found = next((c for c in periods if c.covers(year)), None)
-    made = Made()
     if found is None:
-        found = max(periods, key=lambda c: c.years[1])
-        made.notes.append(
-            f"chưa có bộ chỉ tiêu cho năm {year} (schemas/criteria-*.toml); biểu dùng hạng và chỉ tiêu "
-            f"của giai đoạn {found.period}. Bảng tính năm {year} sẽ không đánh giá được cho đến khi có bộ chỉ tiêu."
+        known = ", ".join(f"{c.period} ({c.years[0]}–{c.years[1]})" for c in periods) or "không có"
+        raise TemplateError(
+            f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp criteria-*.toml "
+            "của giai đoạn đó vào thư mục danh mục (xem README, mục Danh mục) rồi tạo lại biểu"
         )
-    return found, made
+    return found
 
 
 def _check_year(year: int, columns: Columns) -> None:
@@ -131,7 +127,7 @@ def _check_year(year: int, columns: Columns) -> None:
         if not int(row["min"]) <= year <= int(row["max"]):
             raise TemplateError(
                 f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột «{row['label']}» "
-                "(schemas/columns.toml)"
+                "(pipeline/schemas/columns.toml)"
             )
 
 
@@ -258,7 +254,7 @@ def _roles(columns: Columns) -> dict[str, str | None]:
         "thon_code": first(thon, "ma"),
     }
     if roles["code"] is None:
-        raise CatalogError("schemas/columns.toml: trang Xa không có cột kiểu ma")
+        raise CatalogError("pipeline/schemas/columns.toml: trang Xa không có cột kiểu ma")
     return roles
 
 

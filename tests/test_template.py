@@ -272,9 +272,12 @@ def test_year_outside_the_catalog_is_refused(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_year_without_criteria_still_writes_with_a_note(tmp_path):
+def test_year_without_criteria_is_refused_with_what_to_add(tmp_path):
+    """A template for 2026 with no 2026–2030 catalog would carry the previous period's tiers: refused."""
     years = COLUMNS.of("Xa").loc[lambda t: (t["type"] == "year") & t["required"]].iloc[0]
     uncovered = next(y for y in range(int(years["min"]), int(years["max"]) + 1) if criteria_for(y) is None)
-    result = make(tmp_path, year=uncovered)
-    assert "chưa có bộ chỉ tiêu" in result.output
-    assert (tmp_path / "out" / f"mau-nhap-lieu-{uncovered}.xlsx").is_file()
+    result = CliRunner().invoke(main, ["template", "--year", str(uncovered), "--output", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"Chưa có bộ chỉ tiêu cho năm {uncovered}" in result.output
+    assert "criteria-*.toml" in result.output
+    assert not (tmp_path / "out" / f"mau-nhap-lieu-{uncovered}.xlsx").exists()
