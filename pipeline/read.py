@@ -408,7 +408,10 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
 
 
 def _match(row: list, names: dict[str, str]) -> list[str | None]:
-    return [names.get(fold(c)) if isinstance(c, str) else None for c in row]
+    return [names.get(_fold(c)) if isinstance(c, str) else None for c in row]
+
+
+_fold = functools.lru_cache(maxsize=2**16)(fold)  # headers repeat from file to file
 
 
 def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, position) -> list[int]:
@@ -420,7 +423,7 @@ def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best
         if type(cell) is not str:
             return None
         if cell not in folded:
-            folded[cell] = names.get(fold(cell))
+            folded[cell] = names.get(_fold(cell))
         return folded[cell]
 
     keep: list[int] = []

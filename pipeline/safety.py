@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ _TAG = re.compile(rb"<[^<>]*>")
 _SHEET = re.compile(rb"<" + _PREFIX + rb"sheet(?=[\s/>])([^<>]*)>")
 _REL = re.compile(rb"<" + _PREFIX + rb"Relationship(?=[\s/>])([^<>]*)>")
 # a hint that a sheet has something to mark: a formula, or an attribute valued "e" (t="e")
-_MARK_HINT = re.compile(rb"<" + _PREFIX + rb"f(?=[\s/>])|=\s*[\"']e[\"']")
+_FORMULA_HINT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_ERROR_HINT = re.compile(rb"=\s*[\"']e[\"']")
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^<>]*)>")
 _ODS_ERROR_HINT = re.compile(rb"value-type\s*=\s*[\"']error[\"']")
 
@@ -93,6 +95,8 @@ class Inspection:
 def inspect(data: bytes, suffix: str) -> Inspection:
     if len(data) > MAX_FILE_BYTES:
         return Inspection(too_big(len(data)))
+    if suffix == ".xls":
+        return Inspection(marks=_xls_marks(data))
     if suffix not in ZIP_SUFFIXES:
         return Inspection()
     try:
@@ -171,7 +175,7 @@ def _xlsx_extent(xml: bytes, name: str) -> str:
 
 def _xlsx_marks(xml: bytes) -> list[Mark]:
     """Cells holding a formula but no usable cached value, and cells holding an error value."""
-    if not _MARK_HINT.search(xml):
+    if not _FORMULA_HINT.search(xml) and not _ERROR_HINT.search(xml):
         return []
     xml = _without_comments(xml)
     out: list[Mark] = []
@@ -288,6 +292,118 @@ def _inspect_ods(xml: bytes) -> Inspection:
 def _repeat(attrs: bytes, name: bytes, found: dict | None = None) -> int:
     value = (found if found is not None else _attrs(attrs, local=False)).get(name, b"1").strip()
     return int(value) if value.isdigit() and len(value) <= 9 else 1
+
+
+# --- .xls: an OLE2 (compound file) container holding a BIFF8 "Workbook" stream --------------------------------------
+
+_XLS_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+def _xls_marks(data: bytes) -> dict[str, list[Mark]]:
+    """Cells of an .xls whose value is an error (a BOOLERR record, or a FORMULA record's cached error).
+
+    A damaged container or stream gives no marks: the parser then says what it
+    makes of the file. Every loop is bounded by the size of the file.
+    """
+    try:
+        stream = _cfb_stream(data, "workbook")
+    except (ValueError, IndexError, KeyError, struct.error):
+        return {}
+    if stream is None:
+        return {}
+    sheets: dict[int, str] = {}  # offset of the sheet's BOF record -> name
+    out: dict[str, list[Mark]] = {}
+    sheet = None
+    at = 0
+    while at + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, at)
+        body = stream[at + 4 : at + 4 + size]
+        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where a sheet starts, and its name
+            count, high = body[6], body[7] & 1
+            raw = body[8 : 8 + count * (2 if high else 1)]
+            sheets[struct.unpack_from("<I", body)[0]] = raw.decode("utf-16-le" if high else "latin-1", "replace")
+        elif kind == 0x0809:  # BOF: a sheet's records follow, up to its EOF
+            sheet = sheets.get(at)
+        elif kind == 0x000A:
+            sheet = None
+        elif sheet is not None and kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR holding an error
+            row, col = struct.unpack_from("<HH", body)
+            out.setdefault(sheet, []).append((row, col, 1, 1, CellError(_XLS_ERRORS.get(body[6], "#N/A"))))
+        elif sheet is not None and kind == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+            row, col = struct.unpack_from("<HH", body)  # FORMULA whose cached result is an error
+            out.setdefault(sheet, []).append((row, col, 1, 1, CellError(_XLS_ERRORS.get(body[8], "#N/A"))))
+        at += 4 + size
+    return out
+
+
+def _cfb_stream(data: bytes, name: str) -> bytes | None:
+    """The stream `name` (case-insensitive) of a compound file, or None; ValueError when the container is damaged."""
+    if data[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return None
+    sector = 1 << struct.unpack_from("<H", data, 30)[0]
+    mini = 1 << struct.unpack_from("<H", data, 32)[0]
+    if sector not in (512, 4096) or mini != 64:
+        raise ValueError("sector size")
+    fat_sectors, first_dir = struct.unpack_from("<II", data, 44)
+    cutoff, first_minifat, minifat_count, first_difat, difat_count = struct.unpack_from("<IIIII", data, 56)
+    total = (len(data) - 512) // sector + 1
+
+    def at(n: int) -> int:
+        if n >= total:
+            raise ValueError("sector out of the file")
+        return 512 + n * sector
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    n, seen = first_difat, 0
+    while n not in (_FREE, _END_OF_CHAIN) and seen <= difat_count:
+        entries = struct.unpack_from(f"<{sector // 4}I", data, at(n))
+        difat += entries[:-1]
+        n, seen = entries[-1], seen + 1
+    fat: list[int] = []
+    for n in difat[: min(fat_sectors, total)]:
+        fat += struct.unpack_from(f"<{sector // 4}I", data, at(n))
+
+    def chain(start: int, table: list[int]) -> list[int]:
+        out, n = [], start
+        while n not in (_FREE, _END_OF_CHAIN):
+            if n >= len(table) or len(out) > len(table):
+                raise ValueError("broken chain")
+            out.append(n)
+            n = table[n]
+        return out
+
+    def read(start: int) -> bytes:
+        return b"".join(data[at(n) : at(n) + sector] for n in chain(start, fat))
+
+    directory = read(first_dir)
+    root_start, found = None, None
+    for k in range(0, len(directory) - 127, 128):
+        entry = directory[k : k + 128]
+        length, kind = struct.unpack_from("<HB", entry, 64)
+        start, size = struct.unpack_from("<II", entry, 116)
+        if kind == 5:
+            root_start = start
+        elif kind == 2 and entry[: max(0, length - 2)].decode("utf-16-le", "replace").lower() == name:
+            found = (start, size)
+    if found is None:
+        return None
+    start, size = found
+    if size >= cutoff:
+        return read(start)[:size]
+    minifat: list[int] = []
+    for n in chain(first_minifat, fat)[:minifat_count]:
+        minifat += struct.unpack_from(f"<{sector // 4}I", data, at(n))
+    ministream = read(root_start) if root_start is not None else b""
+    return b"".join(ministream[n * mini : (n + 1) * mini] for n in chain(start, minifat))[:size]
 
 
 def _column_number(letters: bytes) -> int:

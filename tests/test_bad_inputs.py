@@ -579,6 +579,19 @@ def build_error_cell_ods(d: Path):
     sheet_xml_edit(d / "hai-xa.ods", "content.xml", lambda x: x.replace(typed, error, 1))
 
 
+def build_error_cell_xls(d: Path):
+    """hai-xa.xls with H5 (00003's smartphone count, a LABELSST record) turned into a BOOLERR record holding #DIV/0!.
+
+    The record keeps its length (10 bytes; BOOLERR needs 8), so the file's container is unchanged.
+    """
+    good(d / "xa.xlsx", "00001")
+    data = bytearray((FIXTURES / "hai-xa.xls").read_bytes())
+    at = data.index(b"\xfd\x00\x0a\x00\x04\x00\x07\x00")  # LABELSST, 10 bytes, row 4 (Excel 5), column 7 (H)
+    data[at : at + 2] = b"\x05\x02"  # BOOLERR
+    data[at + 10 : at + 12] = b"\x07\x01"  # error code 0x07 (#DIV/0!), flag: an error, not a boolean
+    (d / "hai-xa.xls").write_bytes(bytes(data))
+
+
 def build_sheets_folding_alike(d: Path):
     sheets = both_sheets("00001")
     sheets["XÃ"] = table([passing_commune("00009")], sheet="XÃ")
@@ -965,6 +978,15 @@ CASES = [
         build_error_cell_ods,
         problems=[("hai-xa.ods", "Xa", "H5", ERROR_CELL)],
         rows=[dict(tep="hai-xa.ods", o="H5", gia_tri="#DIV/0!", muc_do="loi", ma_xa="00003")],
+        communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
+        indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "error-value-in-xls",
+        build_error_cell_xls,
+        problems=[("hai-xa.xls", "Xa", "H5", ERROR_CELL)],
+        rows=[dict(tep="hai-xa.xls", o="H5", gia_tri="#DIV/0!", muc_do="loi", ma_xa="00003")],
         communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
         indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
         exit_code=3,

@@ -237,3 +237,49 @@ def test_a_link_to_a_folder_is_followed_once_and_a_loop_ends(tmp_path):
     (tmp_path / "huyen-a" / "vong").symlink_to(tmp_path)
     books, problems = read.discover(tmp_path)
     assert len(books) == 1 and problems == []
+
+
+# --- the pre-checks stay cheap ------------------------------------------------------------------------------------
+
+
+ADVERSARIAL = {
+    "cells-never-closed": b'<c r="A1"><f>1' * 40_000,
+    "tags-never-closed": b"<c r='A1' " * 40_000,
+    "one-long-attribute-name": b"<c " + b"a" * 400_000 + b">",
+    "quotes-never-closed": b'<c r="' + b'a=" ' * 100_000 + b">",
+    "comments-never-closed": b"<!--<c r='A1'><f>" * 30_000,
+    "ods-rows-never-closed": (
+        b'<table:table-row table:number-rows-repeated="9"><table:table-cell calcext:value-type="error">' * 20_000
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_the_scans_are_linear_on_adversarial_xml(name):
+    """About 400 KB each: a scan that restarts a lazy repeat at every tag would take minutes."""
+    xml = b"<worksheet><sheetData>" + ADVERSARIAL[name] + b"</sheetData></worksheet>"
+    started = time.monotonic()
+    read.safety._xlsx_extent(xml, "Xa")
+    read.safety._xlsx_marks(xml)
+    read.safety._inspect_ods(xml)
+    assert time.monotonic() - started < 5
+
+
+def test_what_the_scan_marks_in_an_xlsx_sheet():
+    formula, error = read.safety.Formula, read.safety.CellError
+    xml = (
+        b'<c r="A1" t="str"><f>IF(B1="","",B1)</f><v></v></c>'  # empty text result: an empty cell
+        b'<c r="A2"><f>1+1</f><v>2</v></c>'  # cached value
+        b"<c r='A3'><f>4000+4500</f><v /></c>"  # no cached value (openpyxl), single quotes
+        b'<c r="A4"><f t="shared" si="0"/></c>'  # filled-down copy of a shared formula, no value
+        b'<c r="A5" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        b'<x:c r="A6" t="e"><x:v>#N/A</x:v></x:c>'  # a namespace prefix
+        b'<c r="A7" t="s"><v>3</v></c>'
+    )
+    marks = read.safety._xlsx_marks(xml)
+    assert [(r, c, type(m), str(m)) for r, c, _, _, m in marks] == [
+        (2, 0, formula, "=4000+4500"),
+        (3, 0, formula, "=(công thức chép từ ô khác)"),
+        (4, 0, error, "#DIV/0!"),
+        (5, 0, error, "#N/A"),
+    ]
