@@ -11,6 +11,8 @@ is read, with one line naming the file, the entry and the key to fix, e.g.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -62,6 +64,30 @@ class CatalogError(Exception):
     """A catalog file is missing or inconsistent (a fault of the set-up, not of the data)."""
 
 
+# How sure a catalog is of a tier or an indicator (`certainty`): verified against a national text,
+# as a province practises it (for example the Hà Nam department's 2024 appraisal), or not verified.
+CERTAINTY = {
+    "van-ban-quoc-gia": "đã đối chiếu văn bản quốc gia",
+    "thuc-tien-tinh": "theo thực tiễn thẩm định của tỉnh",
+    "chua-kiem-chung": "chưa kiểm chứng",
+}
+UNVERIFIED = "chua-kiem-chung"  # what an entry that says nothing about its source is
+
+# A document number as texts cite it: 318/QĐ-TTg, 51/2025/QĐ-TTg, 30/2020/NĐ-CP.
+DOCUMENT_NUMBER = re.compile(r"\b\d+/(?:\d{4}/)?[A-ZĐ][\wĐđ&]*(?:-[\wĐđ&]+)+")
+
+
+@dataclass(frozen=True)
+class LegalBasis:
+    """A legal text the outputs may cite ("Căn cứ Quyết định số 318/QĐ-TTg ngày 08/3/2022 của ...")."""
+
+    number: str  # "318/QĐ-TTg"
+    kind: str = "Quyết định"
+    date: dt.date | None = None
+    issuer: str = ""  # "Thủ tướng Chính phủ"
+    title: str = ""  # the abstract: "ban hành Bộ tiêu chí quốc gia về xã nông thôn mới ..."
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity: per-sheet lookups are cached on it
 class Columns:
     """The column catalog: one row per (sheet, key), plus the yes/no spellings."""
@@ -86,6 +112,7 @@ class Criteria:
     source: Path
     tiers: pd.DataFrame  # index: tier key; columns label, label_en, sheet, rank
     indicators: pd.DataFrame  # index: id; one row per indicator, in catalog order
+    legal_bases: tuple[LegalBasis, ...] = ()  # [[legal_bases]]: the only texts the outputs cite
     overlays: tuple[str, ...] = ()  # the province files applied on top of the national set, as cited
 
     def covers(self, year: int) -> bool:
@@ -95,6 +122,14 @@ class Criteria:
         """Indicators assessed at a tier: its own and those of every lower tier."""
         rank = self.tiers.at[tier, "rank"]
         return self.indicators[self.indicators["tier_rank"] <= rank]
+
+    def bases_of(self, tiers) -> tuple[LegalBasis, ...]:
+        """The legal bases cited by these tiers and every tier below them (`basis`), in catalog order;
+        every legal basis of the period when none of them cites one."""
+        known = [t for t in tiers if t in self.tiers.index]
+        top = max((self.tiers.at[t, "rank"] for t in known), default=-1)
+        cited = {n for basis in self.tiers.loc[self.tiers["rank"] <= top, "basis"] for n in basis}
+        return tuple(b for b in self.legal_bases if b.number in cited) if cited else self.legal_bases
 
 
 # ---- columns.toml ------------------------------------------------------------------------------------------------
@@ -184,6 +219,8 @@ def load_criteria(path: Path, columns: Columns | Path | None = None) -> Criteria
 def _build_criteria(path: Path, data: dict, overlays: tuple[str, ...] = ()) -> Criteria:
     tiers = pd.DataFrame(data["tiers"]).set_index("key")
     tiers["rank"] = range(len(tiers))
+    tiers = _provenance(tiers)
+    tiers["basis"] = [tuple(b) if isinstance(b, list) else () for b in tiers.get("basis", [None] * len(tiers))]
     ind = pd.DataFrame(data["indicators"]).set_index("id")
     for field in ("column", "numerator", "denominator", "requires", "part_of", "threshold_by", "thresholds"):
         if field not in ind:
@@ -194,6 +231,7 @@ def _build_criteria(path: Path, data: dict, overlays: tuple[str, ...] = ()) -> C
     ]
     flag = ind.get("not_applicable_when_zero", pd.Series(False, index=ind.index))
     ind["not_applicable_when_zero"] = flag.fillna(False).astype(bool)
+    ind = _provenance(ind)
     ind["tier_rank"] = ind["tier"].map(tiers["rank"])
     ind["columns"] = [
         tuple(c for c in row if isinstance(c, str))
@@ -207,6 +245,7 @@ def _build_criteria(path: Path, data: dict, overlays: tuple[str, ...] = ()) -> C
         source=path,
         tiers=tiers,
         indicators=ind,
+        legal_bases=_legal_bases(data),
         overlays=overlays,
     )
 
@@ -259,8 +298,10 @@ def _check_criteria(path: Path, data: dict, columns: Columns) -> None:
         fail(f"{_show(years)}: năm đầu lớn hơn năm cuối")
     if "title" in data and not (isinstance(data["title"], str) and data["title"].strip()):
         _failer(path, "title")("cần một dòng chữ, ví dụ tên và số quyết định của bộ tiêu chí")
+    numbers = _check_legal_bases(path, data)
     tiers = _check_tiers(path, data)
     _check_indicators(path, data, tiers, columns)
+    _check_citations(path, data, numbers)
 
 
 def _check_tiers(path: Path, data: dict) -> dict[str, int]:
@@ -314,6 +355,7 @@ def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Co
             fail(f"{_given('kind', kind)} không có; các loại hợp lệ: {', '.join(KINDS)}")
         _check_form(fail, entry, kind)
         _check_values(fail, entry, kind, columns)
+        _check_source(fail, entry)
     kinds = {e["id"]: e["kind"] for e in entries}
     for n, entry in enumerate(entries, 1):
         if "part_of" not in entry:
@@ -466,6 +508,80 @@ def _with_provinces(c: Criteria, provinces: list[tuple[Path, dict]], columns: Co
     merged = data | {"indicators": entries}
     cited = tuple(f"{p['title']} ({p['source']})" for _, p in provinces)
     return _build_criteria(c.source, merged, overlays=c.overlays + cited)
+
+
+# ---- provenance: legal bases, source and certainty of each tier and indicator -----------------------------------
+
+
+def _provenance(table: pd.DataFrame) -> pd.DataFrame:
+    """`source` (text, "" when not given) and `certainty` (`UNVERIFIED` when not given) for each row."""
+    source = table["source"] if "source" in table else pd.Series(None, index=table.index, dtype=object)
+    certainty = table["certainty"] if "certainty" in table else pd.Series(None, index=table.index, dtype=object)
+    return table.assign(source=source.fillna("").astype(str), certainty=certainty.fillna(UNVERIFIED).astype(str))
+
+
+def _legal_bases(data: dict) -> tuple[LegalBasis, ...]:
+    return tuple(
+        LegalBasis(
+            number=e["number"].strip(),
+            kind=e.get("kind", "Quyết định"),
+            date=e.get("date"),
+            issuer=e.get("issuer", ""),
+            title=e.get("title", ""),
+        )
+        for e in data.get("legal_bases", [])
+    )
+
+
+def _check_legal_bases(path: Path, data: dict) -> set[str]:
+    """[[legal_bases]]: each has a number, no two the same; kind, issuer and title are text, date a TOML date."""
+    entries = data.get("legal_bases", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        _failer(path, "[[legal_bases]]")("cần viết mỗi văn bản thành một mục [[legal_bases]] với number, date, ...")
+    numbers: dict[str, int] = {}
+    for n, entry in enumerate(entries, 1):
+        number = entry.get("number")
+        fail = _failer(path, _entry("văn bản", number, "legal_bases", n))
+        if number is None:
+            fail('thiếu number; mỗi văn bản cần số của nó, ví dụ number = "318/QĐ-TTg"')
+        if not isinstance(number, str) or not DOCUMENT_NUMBER.fullmatch(number.strip()):
+            fail(f'number {_show(number)}: cần số văn bản trong ngoặc kép, ví dụ number = "318/QĐ-TTg"')
+        if number.strip() in numbers:
+            fail(f"number trùng với [[legal_bases]] thứ {numbers[number.strip()]}; mỗi văn bản một mục")
+        numbers[number.strip()] = n
+        for field in ("kind", "issuer", "title"):
+            if field in entry:
+                _need_text(fail, entry, field)
+        date = entry.get("date")
+        if date is not None and (isinstance(date, dt.datetime) or not isinstance(date, dt.date)):
+            fail(f"date = {_show(date)}: cần ngày ban hành dạng năm-tháng-ngày, không ngoặc kép, ví dụ 2022-03-08")
+    return set(numbers)
+
+
+def _check_source(fail, entry: dict) -> None:
+    """`source` is text and `certainty` one of `CERTAINTY`, when given."""
+    if "source" in entry:
+        _need_text(fail, entry, "source")
+    if "certainty" in entry and not _one_of(entry["certainty"], CERTAINTY):
+        fail(f"{_given('certainty', entry['certainty'])} không có; các mức hợp lệ: {', '.join(CERTAINTY)}")
+
+
+def _check_citations(path: Path, data: dict, numbers: set[str]) -> None:
+    """A tier's `basis` names [[legal_bases]] of the file; no `source` cites a number the file does not hold."""
+    for table, what, key in (("tiers", "hạng", "key"), ("indicators", "chỉ tiêu", "id")):
+        for n, entry in enumerate(data[table], 1):
+            fail = _failer(path, _entry(what, entry.get(key), table, n))
+            _check_source(fail, entry)
+            if "basis" in entry:
+                basis = entry["basis"]
+                if table != "tiers" or not isinstance(basis, list) or not all(isinstance(b, str) for b in basis):
+                    fail('basis cần danh sách số văn bản của [[legal_bases]], ví dụ basis = ["318/QĐ-TTg"]')
+                for number in basis:
+                    if number.strip() not in numbers:
+                        fail(f'basis "{number}" không có trong [[legal_bases]]; hãy thêm văn bản hoặc sửa số')
+            for number in DOCUMENT_NUMBER.findall(entry.get("source", "")):
+                if number not in numbers:
+                    fail(f'source nêu "{number}" nhưng [[legal_bases]] không có văn bản này; hãy thêm hoặc bỏ số')
 
 
 # ---- checking files a department writes --------------------------------------------------------------------------
