@@ -105,9 +105,8 @@ def inspect(data: bytes, suffix: str) -> Inspection:
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(len(data), 1):
                 return Inspection(f"nội dung giải nén khai báo {total / 2**20:.0f} MiB")
-            if suffix not in XML_SUFFIXES:
-                return Inspection()
-            parts = {i.filename: z.read(i) for i in infos if i.filename.endswith((".xml", ".rels"))}
+            wanted = (".xml", ".rels") if suffix in XML_SUFFIXES else (".rels", ".bin")
+            parts = {i.filename: z.read(i) for i in infos if i.filename.endswith(wanted)}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         return Inspection()  # not a zip at all: the parser says the file is unreadable, in its words
     except (zlib.error, OSError, RuntimeError, ValueError, NotImplementedError) as e:
@@ -116,6 +115,8 @@ def inspect(data: bytes, suffix: str) -> Inspection:
         return Inspection("tệp chứa khai báo DOCTYPE/ENTITY, không phải bảng tính thông thường")
     if suffix == ".ods":
         return _inspect_ods(parts.get("content.xml", b""))
+    if suffix == ".xlsb":
+        return Inspection(marks=_xlsb_marks(parts))
     sheets = _xlsx_sheets(parts)
     for name, xml in sheets.items():
         extent = _xlsx_extent(xml, name)
@@ -292,6 +293,67 @@ def _inspect_ods(xml: bytes) -> Inspection:
 def _repeat(attrs: bytes, name: bytes, found: dict | None = None) -> int:
     value = (found if found is not None else _attrs(attrs, local=False)).get(name, b"1").strip()
     return int(value) if value.isdigit() and len(value) <= 9 else 1
+
+
+# --- .xlsb: a zip of binary record streams (MS-XLSB) -----------------------------------------------------------------
+
+
+def _records(data: bytes):
+    """(type, payload) of each record of a BIFF12 stream; stops at the first truncated record."""
+    at = 0
+    while at < len(data):
+        kind = size = 0
+        for target, width in ((0, 2), (1, 4)):
+            value = shift = 0
+            for _ in range(width):
+                if at >= len(data):
+                    return
+                byte = data[at]
+                at += 1
+                value |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80:
+                    break
+            if target == 0:
+                kind = value
+            else:
+                size = value
+        yield kind, data[at : at + size]
+        at += size
+
+
+def _wide(data: bytes, at: int) -> tuple[str, int]:
+    """An XLWideString at `at`: the text and the offset after it."""
+    count = struct.unpack_from("<I", data, at)[0]
+    end = at + 4 + 2 * count
+    return data[at + 4 : end].decode("utf-16-le", "replace"), end
+
+
+def _xlsb_marks(parts: dict[str, bytes]) -> dict[str, list[Mark]]:
+    """Cells of an .xlsb sheet whose value is an error (BrtCellError, BrtFmlaError): calamine reads them as empty."""
+    targets = {}
+    for tag in _REL.findall(parts.get("xl/_rels/workbook.bin.rels", b"")):
+        attrs = _attrs(tag)
+        targets[attrs.get(b"Id", b"").decode("utf-8", "replace")] = attrs.get(b"Target", b"").decode("utf-8", "replace")
+    out: dict[str, list[Mark]] = {}
+    try:
+        for kind, body in _records(parts.get("xl/workbook.bin", b"")):
+            if kind != 0x009C:  # BrtBundleSh: state, tab id, relationship id, name
+                continue
+            rel, after = _wide(body, 8)
+            name = _wide(body, after)[0]
+            sheet = parts.get("xl/" + targets.get(rel, "").lstrip("/").removeprefix("xl/"), b"")
+            row = 0
+            for cell_kind, cell in _records(sheet):
+                if cell_kind == 0x0000 and len(cell) >= 4:  # BrtRowHdr
+                    row = struct.unpack_from("<I", cell)[0]
+                elif cell_kind in (0x0003, 0x000B) and len(cell) >= 9:
+                    col = struct.unpack_from("<I", cell)[0]
+                    error = CellError(_XLS_ERRORS.get(cell[8], "#N/A"))
+                    out.setdefault(name, []).append((row, col, 1, 1, error))
+    except struct.error:
+        return out
+    return out
 
 
 # --- .xls: an OLE2 (compound file) container holding a BIFF8 "Workbook" stream --------------------------------------

@@ -23,6 +23,7 @@ import random
 import re
 import resource
 import shutil
+import struct
 import subprocess
 import sys
 import unicodedata
@@ -592,6 +593,80 @@ def build_error_cell_xls(d: Path):
     (d / "hai-xa.xls").write_bytes(bytes(data))
 
 
+class BinaryError(int):
+    """An error value for write_xlsb, by its code: 0x07 #DIV/0!, 0x2A #N/A."""
+
+
+def _record(kind: int, payload: bytes = b"") -> bytes:
+    """One BIFF12 record: type and size as 7-bit variable-length integers, then the payload."""
+    out = bytearray()
+    for n in (kind, len(payload)):
+        while True:
+            out.append((n & 0x7F) | (0x80 if n >> 7 else 0))
+            n >>= 7
+            if not n:
+                break
+    return bytes(out) + payload
+
+
+def _wide(text: str) -> bytes:
+    data = text.encode("utf-16-le")
+    return struct.pack("<I", len(data) // 2) + data
+
+
+def write_xlsb(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A minimal Excel binary workbook (MS-XLSB): text, numbers and BinaryError cells; no styles, no shared strings.
+
+    No program here writes .xlsb (LibreOffice reads it only), so the records are written by hand.
+    """
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006"
+    rels, book, parts = [], _record(0x83) + _record(0x8F), {}
+    for i, (name, rows) in enumerate(sheets.items(), start=1):
+        rels.append(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.bin"/>')
+        book += _record(0x9C, struct.pack("<II", 0, i) + _wide(f"rId{i}") + _wide(name))  # BrtBundleSh
+        width = max((len(r) for r in rows), default=1)
+        body = _record(0x81) + _record(0x94, struct.pack("<IIII", 0, max(len(rows) - 1, 0), 0, width - 1))
+        body += _record(0x91)  # BrtBeginSheetData
+        for r, row in enumerate(rows):
+            body += _record(0x00, struct.pack("<IIHBBB", r, 0, 300, 0, 0, 0))  # BrtRowHdr
+            for c, value in enumerate(row):
+                if isinstance(value, BinaryError):
+                    body += _record(0x03, struct.pack("<IIB", c, 0, value))  # BrtCellError
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    body += _record(0x05, struct.pack("<IId", c, 0, float(value)))  # BrtCellReal
+                elif value is not None:
+                    body += _record(0x06, struct.pack("<II", c, 0) + _wide(str(value)))  # BrtCellSt
+        parts[f"xl/worksheets/sheet{i}.bin"] = body + _record(0x92) + _record(0x82)
+    book += _record(0x90) + _record(0x84)
+    binary = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+    types = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{pkg}/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        f'<Default Extension="bin" ContentType="{binary}"/></Types>'
+    )
+    head = f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr(
+            "_rels/.rels",
+            f'{head}<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.bin"/></Relationships>',
+        )
+        z.writestr("xl/workbook.bin", book)
+        z.writestr("xl/_rels/workbook.bin.rels", head + "".join(rels) + "</Relationships>")
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def build_xlsb(d: Path):
+    """Two communes in an .xlsb: 00002 passing, 00003 with #N/A as its smartphone count (H5)."""
+    good(d / "xa.xlsx", "00001")
+    rows = [passing_commune("00002"), passing_commune("00003", dan_so_lao_dong_smartphone=BinaryError(0x2A))]
+    sheets = {"Xa": table(rows, keys=XA_KEYS), "Thon": table(villages("00002") + villages("00003"), sheet="Thon")}
+    write_xlsb(d / "hai-xa.xlsb", sheets)
+
+
 def build_sheets_folding_alike(d: Path):
     sheets = both_sheets("00001")
     sheets["XÃ"] = table([passing_commune("00009")], sheet="XÃ")
@@ -987,6 +1062,15 @@ CASES = [
         build_error_cell_xls,
         problems=[("hai-xa.xls", "Xa", "H5", ERROR_CELL)],
         rows=[dict(tep="hai-xa.xls", o="H5", gia_tri="#DIV/0!", muc_do="loi", ma_xa="00003")],
+        communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
+        indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "xlsb",
+        build_xlsb,
+        problems=[("hai-xa.xlsb", "Xa", "H5", ERROR_CELL)],
+        rows=[dict(tep="hai-xa.xlsb", o="H5", gia_tri="#N/A", muc_do="loi", ma_xa="00003")],
         communes={"00001": "dat", "00002": "dat", "00003": "khong_danh_gia_duoc"},
         indicators={("00003", "8.2.a"): "khong_danh_gia_duoc", ("00003", "15.2.k"): "dat"},
         exit_code=3,
