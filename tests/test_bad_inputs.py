@@ -814,7 +814,8 @@ CASES = [
     bad_cell_case("count-percentage", "dan_so_lao_dong_smartphone", "80%", "sai-kieu", "15.2.k", "8.2.a"),
     bad_cell_case("count-decimal-comma", "so_ho_xem_truyen_hinh", "1.234,5", "sai-kieu", "8.3.d", "8.3.c"),
     bad_cell_case("count-fraction", "can_bo_boi_duong", 12.5, "sai-kieu", "15.2.f", "15.2.j"),
-    bad_cell_case("count-negative", "tthc_truc_tuyen", -5, "ngoai-khoang", "15.2.g", "15.2.e"),
+    # loi-du-lieu.csv writes a value starting with "-" as '-5, so a spreadsheet keeps it as text (csv_out.neutralise)
+    bad_cell_case("count-negative", "tthc_truc_tuyen", -5, "ngoai-khoang", "15.2.g", "15.2.e", found="'-5"),
     Case(
         "numeric-commune-code",
         build_numeric_code,
