@@ -8,19 +8,21 @@ YEAR   ?= $(shell date +%Y)
 COMMUNES ?=
 PER    ?= commune
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help assess template test bench lint format clean
+.PHONY: help assess template test bench lint typecheck format lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  make assess INPUT=dir OUTPUT=dir   assess another folder"
 	@echo "  make assess REGISTERED=dang-ky.csv count the communes on the registration list"
 
-$(STAMP): pyproject.toml
+# Installs the tested set: every dependency at the version pinned in requirements.lock.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
@@ -39,9 +41,20 @@ lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check pipeline tests scripts benchmarks
 	$(BIN)/ruff format --check pipeline tests scripts benchmarks
 
+typecheck: $(STAMP) ## mypy on pipeline/ (settings in pyproject.toml)
+	$(BIN)/mypy
+
 format: $(STAMP) ## ruff fix and format
 	$(BIN)/ruff check --fix pipeline tests scripts benchmarks
 	$(BIN)/ruff format pipeline tests scripts benchmarks
+
+# Newest releases allowed by pyproject.toml, resolved in a throwaway venv. Then `make test`
+# (which reinstalls from the new lock) and commit requirements.lock with what it needed.
+lock: ## re-resolve the dependencies into requirements.lock (then make test, and commit it)
+	tmp=$$(mktemp -d) && $(PYTHON) -m venv $$tmp \
+	  && $$tmp/bin/python -m pip install --quiet '.[dev]' \
+	  && { sed -n '/^#/p' $(LOCK); $$tmp/bin/python -m pip freeze --exclude ntm-ict-assess; } > $(LOCK).new \
+	  && mv $(LOCK).new $(LOCK); status=$$?; rm -rf $$tmp $(LOCK).new; exit $$status
 
 clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
@@ -49,5 +62,5 @@ clean: ## remove the virtual environment and generated output
 
 .PHONY: catalog
 FILE ?=
-catalog: $(STAMP) ## check catalog files (FILE="schemas/criteria-2026-2030.toml"; default every file of schemas/)
+catalog: $(STAMP) ## check catalog files (FILE="pipeline/schemas/criteria-2026-2030.toml"; default every file of pipeline/schemas/)
 	$(BIN)/python -m pipeline catalog check $(FILE)
