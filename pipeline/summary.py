@@ -40,11 +40,25 @@ def per_tier(communes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     return table.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
+def with_total(table: pd.DataFrame, label_column: str, label: str) -> pd.DataFrame:
+    """A count table (from `count_by`) ending with its total row."""
+    counts = ["dang_ky", "da_nhan", *OUTCOMES]
+    total = {label_column: label} | {c: int(table[c].sum()) for c in counts}
+    total["ti_so"] = f"{total['dat']:02d}/{total['dang_ky']:02d}"
+    return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def district_order(communes: pd.DataFrame) -> pd.Series:
+    """Per commune, its district's place in the official order: the smallest commune code of the district
+    (codes follow the administrative order). Communes with no district come last."""
+    return communes.groupby("huyen")["ma_xa"].transform("min").fillna("~")
+
+
 def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
-    named = communes.assign(huyen=communes["huyen"].fillna(NO_DISTRICT[lang]))
-    table = count_by(named, ["huyen", "hang_dang_ky"])
+    named = communes.assign(huyen=communes["huyen"].fillna(NO_DISTRICT[lang]), _d=district_order(communes))
+    table = count_by(named, ["_d", "huyen", "hang_dang_ky"])
     order = table["hang_dang_ky"].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
-    return table.assign(_o=order).sort_values(["huyen", "_o"]).drop(columns="_o").reset_index(drop=True)
+    return table.assign(_o=order).sort_values(["_d", "_o"]).drop(columns=["_o", "_d"]).reset_index(drop=True)
 
 
 def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from pipeline import __version__, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
-from pipeline.kinds import KINDS
+from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import slug
 from pipeline.validate import shown_code
 
@@ -38,7 +38,7 @@ TEXT = {
         "sources": "Nguồn",
         "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
         "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
-        "tier_title": "KẾT QUẢ ĐÁNH GIÁ CHỈ TIÊU TT&TT — XÃ {tier} — NĂM {year}",
+        "tier_title": "KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU THÔNG TIN VÀ TRUYỀN THÔNG — XÃ ĐĂNG KÝ {tier} — NĂM {year}",
         "by_tier": "Theo hạng đăng ký",
         "by_district": "Theo huyện",
         "ratios": "Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
@@ -46,10 +46,11 @@ TEXT = {
         "tier": "Hạng",
         "district": "Huyện",
         "registered": "Đăng ký",
+        "total": "Tổng cộng",
         "received": "Đã nhận hồ sơ",
         "dat": "Đạt",
         "khong_dat": "Không đạt",
-        "khong_danh_gia_duoc": "Không đánh giá được",
+        "khong_danh_gia_duoc": "Chưa đánh giá được",
         "khong_ap_dung": "Không áp dụng",
         "ratio": "Kết quả",
         "no": "STT",
@@ -97,7 +98,11 @@ TEXT = {
         "chart": "Kết quả theo huyện",
         "none": "Không có lỗi dữ liệu.",
         "footer": "&LNgày chạy: {date}&RTrang &P/&N",
-        "no_commune": "Không có xã nào đăng ký hạng này.",
+        "legend": "Ký hiệu kết quả: Đ = đạt; KĐ = không đạt; ? = chưa đánh giá được; – = không áp dụng "
+        "(màu nền chỉ để nhìn nhanh, bản in đen trắng đọc theo ký hiệu).",
+        "legend_short": "Đ đạt · KĐ không đạt · ? chưa đánh giá được · – không áp dụng",
+        "symbols": {"dat": "Đ", "khong_dat": "KĐ", "khong_danh_gia_duoc": "?", "khong_ap_dung": "–"},
+        "total_met": "Số xã đạt",
     },
     "en": {
         "overview": "Overview",
@@ -114,6 +119,7 @@ TEXT = {
         "tier": "Tier",
         "district": "District",
         "registered": "Registered",
+        "total": "Total",
         "received": "Received",
         "dat": "Met",
         "khong_dat": "Not met",
@@ -165,7 +171,11 @@ TEXT = {
         "chart": "Results by district",
         "none": "No data problems.",
         "footer": "&LRun date: {date}&RPage &P of &N",
-        "no_commune": "No commune registered for this tier.",
+        "legend": "Result symbols: M = met; NM = not met; ? = not assessable; – = not applicable "
+        "(colours are only a visual aid; a grey-scale print reads the symbols).",
+        "legend_short": "M met · NM not met · ? not assessable · – not applicable",
+        "symbols": {"dat": "M", "khong_dat": "NM", "khong_danh_gia_duoc": "?", "khong_ap_dung": "–"},
+        "total_met": "Communes met",
     },
 }
 RESULT_COLOURS = {
@@ -231,6 +241,7 @@ class _District:
     """One district's share of the tables: what its workbook needs, and no more."""
 
     path: Path
+    name: str
     tiers: dict
     villages: VillageTable
     problems: pd.DataFrame
@@ -251,6 +262,7 @@ def _districts(communes, tiers, villages, problems, criteria, year, folder, lang
         out.append(
             _District(
                 path=folder / "huyen" / f"{slug(name)}.xlsx",
+                name=name,
                 tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
                 villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),
                 problems=mine,
@@ -266,7 +278,7 @@ def _districts(communes, tiers, villages, problems, criteria, year, folder, lang
 def _write_district(d: _District) -> Path:
     with replace_atomically(d.path) as tmp:
         book = Book(tmp, d.lang, d.now)
-        book.tier_sheets(d.tiers, d.criteria, d.year)
+        book.tier_sheets(d.tiers, d.criteria, d.year, place=d.name)
         book.villages(d.villages)
         book.problems(d.problems, d.criteria)
         book.close()
@@ -275,11 +287,15 @@ def _write_district(d: _District) -> Path:
 
 @dataclass
 class TierTable:
-    """One tier's rows, display-ready: values, results and totals laid out under district headings."""
+    """One tier's rows, display-ready: per indicator its value and result symbol, under district headings.
+
+    `pages` splits the indicators into printed pages by criterion (8, 15, KM …),
+    at most PAGE_INDICATORS a page, so that a sheet prints at full size with
+    the commune columns repeated on each page rather than shrunk to fit.
+    """
 
     indicators: pd.DataFrame
-    values: list[tuple[str, str]]  # (column of `laid`, format) for columns B.. of the printed part
-    outcomes: list[str]  # columns of `laid` for the result block
+    pages: list[list[str]]
     laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
 
     @classmethod
@@ -295,28 +311,41 @@ class TierTable:
         shown = {
             "ma_xa": _display(shown_code(table["ma_xa"]), "text", t),
             "ten_xa": _display(table["ten_xa"], "text", t),
+            "ket_qua": _display(table["ket_qua"], "result", t),
+            "so_dat": _display(
+                table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str), "text", t
+            ),
         }
-        values, outcomes = [("ma_xa", "center"), ("ten_xa", "text")], []
         for key, ind in indicators.iterrows():
             kind = KINDS[ind["kind"]]
-            fmt = kind.shown
-            shown[f"v_{key}"] = _display(wide[(kind.figure, key)].reindex(table.index), fmt, t)
-            shown[f"r_{key}"] = _display(wide[("ket_qua", key)].reindex(table.index), "result", t)
-            values.append((f"v_{key}", fmt))
-            outcomes.append(f"r_{key}")
-        met = table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str)
-        totals = {
-            "so_dat": (met, "center"),
-            "ket_qua": (table["ket_qua"], "result"),
-            "hang_cao": (table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text"),
-            "thieu": (summary.shortfalls(results, lang).reindex(table.index), "wrap"),
-        }
-        for key, (column, fmt) in totals.items():
-            shown[key] = _display(column, fmt, t)
-            values.append((key, fmt))
+            shown[f"v_{key}"] = _display(wide[(kind.figure, key)].reindex(table.index), kind.shown, t)
+            shown[f"s_{key}"] = _display(wide[("ket_qua", key)].reindex(table.index), "symbol", t)
+        shown["hang_cao"] = _display(table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text", t)
+        shown["thieu"] = _display(summary.shortfalls(results, lang).reindex(table.index), "wrap", t)
         display = pd.DataFrame(shown, index=table.index, dtype=object)
         display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
-        return cls(indicators, values, outcomes, _grouped(display, headings=communes["huyen"].notna().any()))
+        laid = _grouped(display, headings=communes["huyen"].notna().any())
+        return cls(indicators, _pages(list(indicators.index)), laid)
+
+
+# Indicators on one A4 landscape page at full size beside the repeated commune columns, and the widths of an
+# indicator's value and symbol columns. LibreOffice prints a width unit wider than Excel (about 0.11 in): the
+# page is budgeted for it (about 99 units across A4 landscape).
+PAGE_INDICATORS = 6
+INDICATOR_WIDTH = (6, 3.5)
+
+
+def _pages(ids: list[str]) -> list[list[str]]:
+    """Indicators grouped by criterion (the id up to its first dot), each group cut into nearly equal pages."""
+    groups: dict[str, list[str]] = {}
+    for key in ids:
+        groups.setdefault(key.split(".")[0], []).append(key)
+    pages = []
+    for group in groups.values():
+        count = -(-len(group) // PAGE_INDICATORS)
+        size = -(-len(group) // count)
+        pages += [group[i : i + size] for i in range(0, len(group), size)]
+    return pages
 
 
 @dataclass
@@ -336,7 +365,8 @@ class VillageTable:
             huyen=villages["ma_xa"].map(ident["huyen"]),
             ten_xa=villages["ma_xa"].map(ident["ten_xa"]),
             _rank=villages["ma_xa"].map(ident["hang_dang_ky"].map(criteria.tiers["rank"])),
-        ).sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first")
+            _d=villages["ma_xa"].map(pd.Series(summary.district_order(communes).to_numpy(), index=communes["ma_xa"])),
+        ).sort_values(["_d", "ma_xa"], kind="stable")  # villages in the order the commune gave them
         conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
         flags = [
             c
@@ -366,6 +396,8 @@ def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
         values = values.map({True: t["yes"], False: t["no_"]})
     elif kind == "result":
         values = values.map({r: t[r] for r in RESULT_COLOURS})
+    elif kind == "symbol":
+        values = values.map(t["symbols"])
     return values.astype(object).where(values.notna(), None).to_numpy()
 
 
@@ -393,6 +425,10 @@ class Book:
             "head": self.wb.add_format(
                 border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": "#DDEBF7"}
             ),
+            "head_small": self.wb.add_format(
+                border | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": "#DDEBF7"}
+            ),
+            "wrap_center": self.wb.add_format(border | {"text_wrap": True, "align": "center"}),
             "text": self.wb.add_format(border),
             "wrap": self.wb.add_format(border | {"text_wrap": True}),
             "center": self.wb.add_format(border | {"align": "center"}),
@@ -429,21 +465,27 @@ class Book:
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
         sections = iter(range(1, 4))
         title = f"{next(sections)}. {t['by_tier']}"
+        tiers = summary.with_total(tiers, "hang_dang_ky", t["total"])
         row = self._table(ws, 5, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
         if communes["huyen"].notna().any():  # no district table for a batch with no district level
             districts = summary.per_district(communes, criteria, self.lang)
             districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
+            districts = summary.with_total(districts, "huyen", t["total"]).fillna({"hang_dang_ky": ""})
             keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
             row = self._table(ws, row, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
             row = self._chart(ws, communes, row)
         ratios = summary.ratio_totals(results, criteria)
+        ratios["nguong"] = [
+            threshold_text(criteria.indicators.at[i, "kind"], criteria.indicators.at[i, "threshold"])
+            for i in ratios["chi_tieu"]
+        ]
         ratios["chi_tieu"] = ratios["chi_tieu"] + ". " + ratios["chi_tieu"].map(criteria.indicators[label])
         formats = {
             "chi_tieu": "wrap",
             "tu_so": "int",
             "mau_so": "int",
             "ti_le": "pct",
-            "nguong": "pct",
+            "nguong": "center",
             "bo_qua": "int",
         }
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
@@ -451,13 +493,25 @@ class Book:
         row = self._table(ws, row, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
         ws.print_area(0, 0, row, 7)
 
-    def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int):
+    def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, place: str = ""):
+        """One sheet per tier that has communes (a tier nobody registered for has none)."""
         label = "label" if self.lang == "vi" else "label_en"
         for tier, info in criteria.tiers.iterrows():
-            ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"])
-            ws.write_string(0, 0, self.t["tier_title"].format(tier=info[label].upper(), year=year), self.f["title"])
+            table = tables[tier]
+            if table.laid.empty:
+                continue
+            ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"], fit=False)
+            title = self.t["tier_title"].format(tier=info[label].upper(), year=year) + (
+                f" — {place.upper()}" if place else ""
+            )
+            ws.write_string(0, 0, title, self.f["title"])
             ws.write_string(1, 0, "; ".join([criteria.title, *criteria.overlays]), self.f["subtitle"])
-            self._tier_table(ws, tables[tier])
+            ws.write_string(2, 0, self.t["legend"], self.f["subtitle"])
+            # printed, the sheet splits into pages: each page carries the title and the legend in its header
+            header = f'&L&"{FONT},Bold"&11{_header_text(title)}\n&"{FONT},Italic"&9{self.t["legend_short"]}'
+            ws.set_header(header, {"margin": 0.3})
+            ws.set_margins(left=0.4, right=0.4, top=0.95, bottom=0.6)
+            self._tier_table(ws, table)
 
     def villages(self, table: VillageTable):
         ws, laid = self._sheet(self.t["villages"]), table.laid
@@ -553,75 +607,101 @@ class Book:
 
     # -- pieces ---------------------------------------------------------------
 
-    def _sheet(self, name: str, landscape: bool = True):
+    def _sheet(self, name: str, landscape: bool = True, fit: bool = True):
+        """A4 with the footer; `fit`: shrink to one page wide (a wide table splits into pages instead)."""
         ws = self.wb.add_worksheet(_sheet_name(name))
         ws.set_paper(9)  # A4
         if landscape:
             ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        if fit:
+            ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
         return ws
 
     def _tier_table(self, ws, table: TierTable):
-        """One row per commune, grouped by district.
+        """One row per commune, grouped by district, ending with a total row.
 
-        The printed part is narrow enough for A4: one column per indicator with
-        its value, coloured by its result. The result texts follow in a block to
-        the right (same order, outside the print area) for filtering and for
-        the colours' formulas.
+        Each indicator has two columns: its value and a result symbol (Đ, KĐ, ?, –)
+        that reads the same in grey-scale as in colour. The sheet prints at
+        full size, one page per group of indicators (`TierTable.pages`), with
+        the commune columns and the header rows repeated on every page.
         """
-        t, laid = self.t, table.laid
+        t, laid, ind = self.t, table.laid, table.indicators
         label = "label" if self.lang == "vi" else "label_en"
-        top, n = HEADER_ROW, len(table.indicators)
-        first_value, tail = 3, ["met_count", "overall", "highest", "shortfalls"]
-        first_result = first_value + n + len(tail) + 1  # one empty column between the blocks
-        for c, key in enumerate(["no", "code", "commune"]):
-            ws.merge_range(top, c, top + 1, c, t[key], self.f["head"])
-        for i, (key, ind) in enumerate(table.indicators.iterrows()):
-            ws.write_string(top, first_value + i, key, self.f["head"])
-            ws.write_string(top + 1, first_value + i, ind[label], self.f["vertical"])
-            ws.write_string(top, first_result + i, key, self.f["head"])
-            ws.write_string(top + 1, first_result + i, t["result"], self.f["head"])
-        for i, head in enumerate(tail):
-            ws.merge_range(top, first_value + n + i, top + 1, first_value + n + i, t[head], self.f["head"])
-        last_print, last_col = first_value + n + len(tail) - 1, first_result + n - 1
-        ws.set_row(top + 1, 190)
-        ws.set_column(0, 0, 4)
-        ws.set_column(1, 1, 6.5)
-        ws.set_column(2, 2, 13)
-        ws.set_column(first_value, first_value + n - 1, 6.3)
-        ws.set_column(first_value + n, first_value + n + 2, 9)
-        ws.set_column(last_print, last_print, 24)
-        ws.set_column(first_result, last_col, 11)
+        top = HEADER_ROW
+        fixed = [("_stt", "no", 3.5, "center"), ("ma_xa", "code", 6, "center"), ("ten_xa", "commune", 12, "text")]
+        fixed += [("ket_qua", "overall", 8.5, "wrap_center"), ("so_dat", "met_count", 5.5, "center")]
+        tail = [("hang_cao", "highest", 9, "wrap"), ("thieu", "shortfalls", 26, "wrap")]
+        for c, (_, head, width, _) in enumerate(fixed):
+            ws.merge_range(top, c, top + 1, c, t[head], self.f["head"])
+            ws.set_column(c, c, width)
+        col, breaks, value_cols = len(fixed), [], {}
+        for page in table.pages:
+            if col > len(fixed):
+                breaks.append(col)
+            for key in page:
+                head = "\n".join(filter(None, [key, threshold_text(ind.at[key, "kind"], ind.at[key, "threshold"])]))
+                ws.merge_range(top, col, top, col + 1, head, self.f["head"])
+                ws.merge_range(top + 1, col, top + 1, col + 1, ind.at[key, label], self.f["head_small"])
+                ws.set_column(col, col, INDICATOR_WIDTH[0])
+                ws.set_column(col + 1, col + 1, INDICATOR_WIDTH[1])
+                value_cols[key] = col
+                col += 2
+        last_page = table.pages[-1] if table.pages else []
+        if table.pages and sum(w for *_, w, _ in tail) + sum(INDICATOR_WIDTH) * (len(last_page) - PAGE_INDICATORS) > 0:
+            breaks.append(col)  # the shortfalls take a page of their own unless the last page has room
+        first_tail = col
+        for c, (_, head, width, _) in enumerate(tail, start=col):
+            ws.merge_range(top, c, top + 1, c, t[head], self.f["head"])
+            ws.set_column(c, c, width)
+        last_col = first_tail + len(tail) - 1
+        ws.set_row(top, 27)  # the indicator id and its threshold, on two lines
+        longest = max((len(str(w)) for w in ind[label]), default=10)
+        ws.set_row(top + 1, 12 * -(-longest // 10) + 4)
         row = top + 2
-        if laid.empty:
-            ws.write_string(row, 0, t["no_commune"], self.f["subtitle"])
-            row += 1
-        ws.write_column(row, 0, laid["_stt"].to_numpy(), self.f["center"])
-        for j, (key, fmt) in enumerate(table.values, start=1):
-            ws.write_column(row, j, laid[key].to_numpy(), self._format(fmt))
-        for j, key in enumerate(table.outcomes, start=first_result):
-            ws.write_column(row, j, laid[key].to_numpy(), self.f["center"])
-        for at in np.flatnonzero(laid["_heading"].to_numpy(dtype=bool)):
-            ws.merge_range(row + at, 0, row + at, last_print, laid["_huyen"].iat[at], self.f["group"])
-        row += len(laid)
-        ws.print_area(0, 0, max(row - 1, top + 1), last_print)
-        self._finish_table(ws, top, top + 1, row - top - 2, last_col, widths=False)
-        last = row - 1
-        self._colour_results(ws, top + 2, last, first_result, last_col)
-        self._colour_results(ws, top + 2, last, first_value + n + 1, first_value + n + 1)
-        if last >= top + 2:  # each value takes the colour of its result, n columns to the right
-            offset = first_result - first_value
-            ref = xl_rowcol_to_cell(top + 2, first_value + offset, row_abs=False, col_abs=False)
-            for key, fmt in self.colours.items():
-                ws.conditional_format(
-                    top + 2,
-                    first_value,
-                    last,
-                    first_value + n - 1,
-                    {"type": "formula", "criteria": f'={ref}="{t[key]}"', "format": fmt},
-                )
+        for c, (key, _, _, fmt) in enumerate(fixed):
+            ws.write_column(row, c, laid[key].to_numpy(), self.f[fmt])
+        for key, c in value_cols.items():
+            kind = KINDS[ind.at[key, "kind"]]
+            ws.write_column(row, c, laid[f"v_{key}"].to_numpy(), self._format(kind.shown))
+            ws.write_column(row, c + 1, laid[f"s_{key}"].to_numpy(), self.f["center"])
+        for c, (key, _, _, fmt) in enumerate(tail, start=first_tail):
+            ws.write_column(row, c, laid[key].to_numpy(), self.f[fmt])
+        headings = laid["_heading"].to_numpy(dtype=bool)
+        for at in np.flatnonzero(headings):
+            ws.merge_range(row + at, 0, row + at, len(fixed) - 1, laid["_huyen"].iat[at], self.f["group"])
+            ws.write_row(row + at, len(fixed), [None] * (last_col - len(fixed) + 1), self.f["group"])
+        last = row + len(laid) - 1
+        communes = laid[~headings]
+        total = last + 1
+        ws.merge_range(total, 0, total, 2, t["total_met"], self.f["head"])
+        ws.write_string(total, 3, f"{(communes['ket_qua'] == t['dat']).sum():02d}/{len(communes):02d}", self.f["head"])
+        ws.write_blank(total, 4, None, self.f["head"])
+        for key, c in value_cols.items():
+            ws.write_number(total, c, int((communes[f"s_{key}"] == t["symbols"]["dat"]).sum()), self.f["head"])
+            ws.write_blank(total, c + 1, None, self.f["head"])
+        for c in range(first_tail, last_col + 1):
+            ws.write_blank(total, c, None, self.f["head"])
+        ws.print_area(top, 0, total, last_col)
+        ws.set_v_pagebreaks(breaks)
+        ws.repeat_columns(0, len(fixed) - 1)
+        ws.repeat_rows(top, top + 1)
+        ws.freeze_panes(top + 2, len(fixed))
+        ws.autofilter(top + 1, 0, max(last, top + 2), last_col)
+        if last < row:
+            return
+        symbols = [xl_rowcol_to_cell(row, c + 1) + ":" + xl_rowcol_to_cell(last, c + 1) for c in value_cols.values()]
+        values = [xl_rowcol_to_cell(row, c) + ":" + xl_rowcol_to_cell(last, c) for c in value_cols.values()]
+        right = xl_rowcol_to_cell(row, next(iter(value_cols.values()), 0) + 1, row_abs=False, col_abs=False)
+        for key, fmt in self.colours.items():
+            symbol = t["symbols"][key]
+            rule = {"type": "cell", "criteria": "==", "value": f'"{symbol}"', "format": fmt}
+            if symbols:
+                ws.conditional_format(row, 0, row, 0, rule | {"multi_range": " ".join(symbols)})
+                formula = {"type": "formula", "criteria": f'={right}="{symbol}"', "format": fmt}
+                ws.conditional_format(row, 0, row, 0, formula | {"multi_range": " ".join(values)})
+        self._colour_results(ws, row, last, 3, 3)
 
     def _format(self, kind: str):
         return self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
@@ -673,7 +753,8 @@ class Book:
         The chart's figures sit in hidden columns K:N of the overview, outside the print area.
         """
         no_district = summary.NO_DISTRICT[self.lang]
-        data = summary.count_by(communes.assign(huyen=communes["huyen"].fillna(no_district)), ["huyen"])
+        named = communes.assign(huyen=communes["huyen"].fillna(no_district), _d=summary.district_order(communes))
+        data = summary.count_by(named, ["_d", "huyen"])
         hidden = 10
         ws.write_row(row, hidden, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
         ws.write_column(row + 1, hidden, data["huyen"].tolist(), self.f["text"])
@@ -727,7 +808,14 @@ def _grouped(display: pd.DataFrame, headings: bool = True) -> pd.DataFrame:
 
 
 def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
-    return communes.sort_values(["huyen", "ten_xa", "ma_xa"], na_position="first").reset_index(drop=True)
+    """Districts, and communes within them, in the order of their codes."""
+    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", "ma_xa"], kind="stable")
+    return ordered.drop(columns="_d").reset_index(drop=True)
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: "&" starts a control code there, so it is doubled."""
+    return text.replace("&", "&&")
 
 
 def _sheet_name(name: str) -> str:

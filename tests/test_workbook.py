@@ -8,6 +8,7 @@ import subprocess
 import openpyxl
 import pytest
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
+from openpyxl.utils import get_column_letter
 
 
 def villages(ma_xa, n=3):
@@ -48,29 +49,48 @@ def test_paragraph_names_the_communes_that_fell_short(mixed):
 def test_overview_counts_per_tier_and_district(mixed):
     ws = book(mixed)["Tổng hợp"]
     rows = [tuple(c.value for c in r[:8]) for r in ws.iter_rows(min_row=6, max_row=14)]
-    assert ("Hạng", "Đăng ký", "Đã nhận hồ sơ", "Đạt", "Không đạt", "Không đánh giá được", "Kết quả", None) in rows
+    assert ("Hạng", "Đăng ký", "Đã nhận hồ sơ", "Đạt", "Không đạt", "Chưa đánh giá được", "Kết quả", None) in rows
     assert ("NTM nâng cao", 3, 3, 1, 1, 1, "01/03", None) in rows
     assert ("huyện Hai", "NTM nâng cao", 1, 1, 0, 0, 1, "00/01") in rows
     assert ("huyện Một", "NTM nâng cao", 2, 2, 1, 1, 0, "01/02") in rows
     assert len(ws._charts) == 1
 
 
-def test_tier_sheet_values_formats_and_result_colours(mixed):
+def tier_columns(ws) -> dict[str, int]:
+    """Header texts of row 4 (first line: "8.2.a", "Kết quả chung", …) -> 0-based column."""
+    return {str(c.value).split("\n")[0]: i for i, c in enumerate(ws[4]) if c.value}
+
+
+def test_tier_sheet_values_symbols_and_colours(mixed):
     ws = book(mixed)["NTM nâng cao"]
-    ids = [c.value for c in ws[4]]
+    heads = tier_columns(ws)
+    assert ws.cell(4, heads["8.2.a"] + 1).value == "8.2.a\n≥ 80%"
     rows = {r[1].value: r for r in ws.iter_rows(min_row=6) if r[1].value}
     binh_minh = rows["00002"]
-    value = ids.index("8.2.a")
-    result = len(ids) - 1 - ids[::-1].index("8.2.a")
+    value = heads["8.2.a"]
     assert (binh_minh[value].value, binh_minh[value].number_format) == (0.705, "0.0%")
-    assert binh_minh[result].value == "Không đạt"
-    assert binh_minh[ids.index("Kết quả chung")].value == "Không đạt"
-    assert binh_minh[ids.index("Chỉ tiêu chưa đạt / chưa đánh giá được")].value == "Không đạt: 8.2.a, 15.2.f."
-    assert rows["00003"][ids.index("Kết quả chung")].value == "Không đánh giá được"
-    # rows 6-10: two district rows and three communes; D:AB the 25 values, AD the overall result, AH:BF the results
-    ranges = {str(r.sqref): [rule.type for rule in r.rules] for r in ws.conditional_formatting}
-    assert ranges == {"D6:AB10": ["expression"] * 4, "AD6:AD10": ["cellIs"] * 4, "AH6:BF10": ["cellIs"] * 4}
-    assert ids[value] == ids[result] == "8.2.a" and openpyxl.utils.get_column_letter(result + 1) == "AP"
+    assert binh_minh[value + 1].value == "KĐ"  # the result symbol beside each value
+    assert rows["00001"][value + 1].value == "Đ"
+    assert binh_minh[heads["Kết quả chung"]].value == "Không đạt"
+    assert binh_minh[heads["Chỉ tiêu chưa đạt / chưa đánh giá được"]].value == "Không đạt: 8.2.a, 15.2.f."
+    assert rows["00003"][heads["Kết quả chung"]].value == "Chưa đánh giá được"
+    assert rows["00003"][heads["8.3.c"] + 1].value == "?"
+    assert rows["00003"][heads["15.2.l"] + 1].value == "Đ"
+    # the total row counts the communes meeting each indicator
+    total = next(r for r in ws.iter_rows(min_row=6) if r[0].value == "Số xã đạt")
+    assert (total[heads["Kết quả chung"]].value, total[value].value, total[heads["8.1"]].value) == ("01/03", 2, 3)
+    # symbols coloured by their text, values by the symbol to their right, the overall result by its word
+    rules = {str(r.sqref): sorted(rule.type for rule in r.rules) for r in ws.conditional_formatting}
+    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Hạng cao nhất đạt"]]
+    assert len(indicators) == 25
+
+    def ranges(offset: int) -> str:
+        return " ".join(f"{get_column_letter(c + offset)}6:{get_column_letter(c + offset)}10" for c in indicators)
+
+    assert rules[ranges(2)] == ["cellIs"] * 4
+    assert rules[ranges(1)] == ["expression"] * 4
+    assert rules["D6:D10"] == ["cellIs"] * 4
+    assert len(rules) == 3
 
 
 def test_text_from_cells_stays_text(mixed):
@@ -81,19 +101,31 @@ def test_text_from_cells_stays_text(mixed):
 
 def test_print_settings_on_every_sheet(mixed):
     wb = book(mixed)
+    assert wb.sheetnames == ["Tổng hợp", "NTM nâng cao", "Thôn", "Lỗi dữ liệu", "Nguồn"]  # no sheet for an empty tier
     for ws in wb.worksheets:
         assert ws.page_setup.paperSize == 9, ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
         assert "Trang &P/&N" in ws.oddFooter.right.text, ws.title
         assert ws.oddFooter.left.text.startswith("Ngày chạy: "), ws.title
+        if ws.title != "NTM nâng cao":
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
     assert wb["Tổng hợp"].page_setup.orientation == "portrait"
     tier = wb["NTM nâng cao"]
+    # printed at full size, split into pages by criterion, the commune columns and header rows on every page
+    assert not (tier.sheet_properties.pageSetUpPr and tier.sheet_properties.pageSetUpPr.fitToPage)
     assert tier.page_setup.orientation == "landscape"
-    assert tier.print_title_rows == "$4:$5"
-    assert tier.freeze_panes == "A6"
+    assert (tier.print_title_rows, tier.print_title_cols) == ("$4:$5", "$A:$E")
+    heads = tier_columns(tier)
+    pages = [b.id for b in tier.col_breaks.brk]
+    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Hạng cao nhất đạt")]
+    assert tier.freeze_panes == "F6"
     assert tier.auto_filter.ref.startswith("A5:")
-    assert tier.print_area == "'NTM nâng cao'!$A$1:$AF$10"
+    assert (
+        tier.print_area
+        == f"'NTM nâng cao'!$A$4:${get_column_letter(heads['Chỉ tiêu chưa đạt / chưa đánh giá được'] + 1)}$11"
+    )
+    assert "XÃ ĐĂNG KÝ NTM NÂNG CAO — NĂM 2024" in tier.oddHeader.left.text
+    assert "Đ đạt · KĐ không đạt" in tier.oddHeader.left.text
 
 
 def test_problems_sheet_and_sources(mixed):
@@ -109,7 +141,8 @@ def test_problems_sheet_and_sources(mixed):
 
 def test_district_workbook_holds_only_its_district(mixed):
     wb = book(mixed, "huyen/huyen-mot.xlsx")
-    assert wb.sheetnames == ["NTM", "NTM nâng cao", "NTM kiểu mẫu", "Thôn", "Lỗi dữ liệu"]
+    assert wb.sheetnames == ["NTM nâng cao", "Thôn", "Lỗi dữ liệu"]
+    assert wb["NTM nâng cao"].oddHeader.left.text.split("\n")[0].endswith("— HUYỆN MỘT")
     codes = [r[1].value for r in wb["NTM nâng cao"].iter_rows(min_row=6) if r[1].value]
     assert codes == ["00001", "00002"]
     villages = {r[2] for r in wb["Thôn"].iter_rows(min_row=5, values_only=True)}
@@ -147,16 +180,19 @@ def test_locked_summary_gives_a_clear_message(tmp_path, monkeypatch):
 def test_english_option(tmp_path):
     run = Run(REPO / "input", tmp_path / "out", "--lang", "en")
     wb = book(run)
-    assert wb.sheetnames == ["Overview", "New-rural", "Advanced", "Model", "Villages", "Data problems", "Sources"]
+    assert wb.sheetnames == ["Overview", "Advanced", "Model", "Villages", "Data problems", "Sources"]
     assert wb["Overview"]["A4"].value.startswith("15/15 communes registered for the Advanced tier in 2024 meet")
     ws = wb["Advanced"]
-    ids = [c.value for c in ws[4]]
+    heads = tier_columns(ws)
     row = next(r for r in ws.iter_rows(min_row=6) if r[1].value)
-    assert row[ids.index("Overall")].value == "Met"
+    assert (row[heads["Overall"]].value, row[heads["8.2.a"] + 1].value) == ("Met", "M")
     assert wb["Villages"]["F4"].value == "Phone and Internet service"
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; CI installs it")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice) and poppler-utils are not installed; CI installs them",
+)
 def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
     run = Run(REPO / "input", tmp_path / "out")
     summary = run.output / "2024" / "tong-hop-2024.xlsx"
@@ -178,9 +214,16 @@ def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
     pdf = tmp_path / "tong-hop-2024.pdf"
     assert done.returncode == 0 and pdf.exists(), done.stderr
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    # overview, three tier sheets (the empty basic tier included), problems, sources: one page each;
-    # the villages sheet (124 villages, landscape) takes three
-    assert pages == 9
+    # overview 1; advanced tier 5 pages of indicators and 1 of shortfalls; model tier 6 + 1 (KM on its own page);
+    # villages (124, landscape) 3; problems 1; sources 1
+    assert pages == 19
+    # the advanced-tier sheet as printed: text at least 8 pt high, and a result symbol for every indicator
+    boxes = subprocess.run(["pdftotext", "-f", "2", "-l", "7", "-bbox", str(pdf), "-"], capture_output=True, text=True)
+    words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', boxes.stdout)
+    heights = sorted(float(b) - float(a) for a, b, _ in words)
+    assert heights[len(heights) // 2] >= 8
+    symbols = sum(w in ("Đ", "KĐ", "?", "–") for *_, w in words)
+    assert symbols == 15 * 25 + 6 * 4  # 15 communes x 25 indicators, and the legend in each of the 6 page headers
 
 
 def test_a_batch_with_no_district_gets_every_output_without_district_headings_or_files(tmp_path):
