@@ -426,11 +426,15 @@ def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best
             folded[cell] = names.get(_fold(cell))
         return folded[cell]
 
+    # A header row has names in most of the header's columns: a row is looked at whole only when one of a few
+    # probe columns holds a name. The probes avoid free-text columns (every village name would be folded).
+    probes = [pos for key, pos in position.items() if not key.startswith(("ten_", "huyen"))][:3] or [0]
     keep: list[int] = []
     reading = True
     for i in range(header_at + 1, len(rows)):
         row = rows[i]
-        if sum(1 for c in row if type(c) is str and name_of(c) is not None) < threshold:
+        probed = any(name_of(row[pos]) is not None for pos in probes if pos < len(row))
+        if not probed or sum(1 for c in row if type(c) is str and name_of(c) is not None) < threshold:
             if reading:
                 keep.append(i)
             continue

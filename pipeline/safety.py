@@ -50,10 +50,8 @@ _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an element may carry any namespace prefi
 _CELL_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"c(?=[\s/>])([^<>]*)>")
 _ATTR = re.compile(rb"(?<![\w:.-])([\w:.-]+)\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')")
 _REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-# a cell start tag and its address, in one match (the lazy repeat cannot pass the tag's end)
-_CELL_REF = re.compile(
-    rb"<" + _PREFIX + rb"c(?=[\s/>])[^<>]*?(?<![\w:.-])r\s*=\s*[\"']\s*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*[\"']"
-)
+# a cell's address attribute, quoted either way: in a sheet only <c> has an attribute `r` holding letters and digits
+_CELL_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*[\"']")
 _FORMULA_TAG = re.compile(rb"<" + _PREFIX + rb"f(?=[\s/>])([^<>]*)>")
 _VALUE = re.compile(rb"<" + _PREFIX + rb"v(?=[\s/>])([^<>]*)>([^<]*)")
 _END_F = re.compile(rb"</" + _PREFIX + rb"f\s*>")
