@@ -34,6 +34,15 @@ CODES = {
     "qua-lon": (ERROR, "Tệp vượt giới hạn kích thước an toàn"),
     "tcvn3": (WARNING, "Văn bản gõ bằng bảng mã TCVN3 (.VnTime), đã chuyển sang Unicode"),
     "cong-thuc": (ERROR, "Ô có công thức nhưng không có giá trị đã tính; hãy mở tệp bằng Excel, lưu lại rồi gửi"),
+    "hang-khac-giai-doan": (ERROR, "Hạng đăng ký không có trong bộ chỉ tiêu của năm đánh giá"),
+    "thon-chua-ro-nam": (ERROR, "Không rõ thôn thuộc năm đánh giá nào; hãy ghi cột Năm đánh giá trong trang Thon"),
+    "chua-nop-ho-so": (ERROR, "Xã có trong danh sách đăng ký nhưng chưa nộp hồ sơ"),
+    "khong-co-trong-danh-sach": (WARNING, "Xã gửi hồ sơ nhưng không có trong danh sách đăng ký"),
+    "thon-chua-du": (
+        WARNING,
+        "Danh sách thôn của xã có thể chưa đủ; các chỉ tiêu cấp thôn chưa đánh giá được"
+        " cho đến khi sửa lỗi ở trang Thon",
+    ),
     "tep-lam-hong-trinh-doc": (
         ERROR,
         "Tệp làm trình đọc bảng tính dừng đột ngột hoặc vượt giới hạn bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
@@ -56,7 +65,20 @@ CODES = {
 }
 
 SEVERITY = {code: severity for code, (severity, _) in CODES.items()}
-COLUMNS = ["tep", "trang", "o", "cot", "gia_tri", "mo_ta", "muc_do", "ma_xa", "ma_loi", "chi_tieu"]
+COLUMNS = [
+    "tep",
+    "trang",
+    "o",
+    "cot",
+    "gia_tri",
+    "mo_ta",
+    "muc_do",
+    "ma_xa",
+    "ma_loi",
+    "chi_tieu",
+    "ten_xa",
+    "ten_thon",
+]
 
 
 def problem(code: str, tep: str, detail: str = "", **fields) -> dict:

@@ -6,11 +6,10 @@ import pandas as pd
 
 from pipeline.catalog import Criteria
 from pipeline.kinds import KINDS
+from pipeline.words import INTRO, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
-NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
 NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid
-NO_TIER_LABEL = {"vi": "(chưa rõ hạng đăng ký)", "en": "(tier unknown)"}
 
 
 def tier_label(keys: pd.Series, criteria: Criteria, lang: str = "vi") -> pd.Series:
@@ -86,7 +85,7 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     sentences = []
     for _, row in per_tier(communes, criteria).iterrows():
         if row["hang_dang_ky"] not in criteria.tiers.index:
-            sentences.append(_NO_TIER_SENTENCE[lang].format(n=row["dang_ky"]))
+            sentences.append(NO_TIER_SENTENCE[lang].format(n=row["dang_ky"]))
             continue
         tier = criteria.tiers.loc[row["hang_dang_ky"]]
         mine = communes[communes["hang_dang_ky"] == row["hang_dang_ky"]]
@@ -111,23 +110,13 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
                 f"{row['ti_so']} communes registered for the {tier['label_en']} tier in {year} meet "
                 "every ICT indicator of that tier" + "".join(f", {r}" for r in rest) + "."
             )
-        for outcome, intro in (("khong_dat", _INTRO[lang][0]), ("khong_danh_gia_duoc", _INTRO[lang][1])):
+        for outcome, intro in (("khong_dat", INTRO[lang][0]), ("khong_danh_gia_duoc", INTRO[lang][1])):
             named = _named_failures(mine[mine["ket_qua"] == outcome], results, criteria, outcome, label, lang)
             if named:
                 sentences.append(f"{intro}: {'; '.join(named)}.")
     if not sentences:
-        return _INTRO[lang][2]
+        return INTRO[lang][2]
     return " ".join(sentences)
-
-
-_NO_TIER_SENTENCE = {
-    "vi": "{n:02d} hồ sơ chưa ghi đúng hạng đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",
-    "en": "{n:02d} communes gave no valid registered tier and could not be assessed (see Data problems).",
-}
-_INTRO = {
-    "vi": ("Các xã chưa đạt", "Các xã chưa đủ số liệu để đánh giá", "Không có xã nào được đánh giá."),
-    "en": ("Communes falling short", "Communes that could not be assessed", "No commune was assessed."),
-}
 
 
 def _named_failures(communes, results, criteria, outcome, label, lang) -> list[str]:

@@ -321,7 +321,17 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
     hits, found = hits[keep].reset_index(drop=True), found[keep].reset_index(drop=True)
     if hits.empty:
         return frame([])
-    meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa"]].reset_index(drop=True)
+    name = "ten_xa" if sheet == "Xa" else "ten_thon"
+    meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa", name]].reset_index(drop=True)
+    code = parse.parse_code(meta["ma_xa"])[0]
+    if sheet == "Xa":
+        communes, villages = parse.parse_text(meta[name])[0], pd.Series(pd.NA, index=meta.index, dtype="string")
+    else:  # the commune's name, from any Xa row of the batch with the village's code
+        names = pd.Series(
+            parse.parse_text(batch.xa["ten_xa"])[0].to_numpy(), index=parse.parse_code(batch.xa["ma_xa"])[0]
+        )
+        names = names[~names.index.duplicated() & names.index.notna()]
+        communes, villages = code.map(names).astype("string"), parse.parse_text(meta[name])[0]
     letters = batch.letters[batch.letters["trang"] == sheet].set_index(["tep", "cot"])["chu"]
     chu = pd.Series(letters.reindex(list(zip(meta["_tep"], hits["cot"], strict=True))).to_numpy())
     out = pd.DataFrame(
@@ -331,9 +341,11 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
             "o": chu + meta["_dong"].astype("string"),
             "cot": hits["cot"],
             "gia_tri": _shown(found),
-            "ma_xa": parse.parse_code(meta["ma_xa"])[0],
+            "ma_xa": code,
             "ma_loi": hits["ma_loi"],
             "chi_tieu": hits["cot"].map(uses),
+            "ten_xa": communes,
+            "ten_thon": villages,
         }
     )
     label = hits["cot"].map(labels)

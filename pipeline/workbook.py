@@ -26,158 +26,11 @@ from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import slug
 from pipeline.validate import shown_code
+from pipeline.words import ABBREVIATIONS, TEXT
 
 FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
 
-TEXT = {
-    "vi": {
-        "overview": "Tổng hợp",
-        "villages": "Thôn",
-        "problems": "Lỗi dữ liệu",
-        "sources": "Nguồn",
-        "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
-        "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
-        "tier_title": "KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU THÔNG TIN VÀ TRUYỀN THÔNG — XÃ ĐĂNG KÝ {tier} — NĂM {year}",
-        "by_tier": "Theo hạng đăng ký",
-        "by_district": "Theo huyện",
-        "ratios": "Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
-        "left_out": "Số xã thiếu số liệu",
-        "tier": "Hạng",
-        "district": "Huyện",
-        "registered": "Đăng ký",
-        "total": "Tổng cộng",
-        "received": "Đã nhận hồ sơ",
-        "dat": "Đạt",
-        "khong_dat": "Không đạt",
-        "khong_danh_gia_duoc": "Chưa đánh giá được",
-        "khong_ap_dung": "Không áp dụng",
-        "ratio": "Kết quả",
-        "no": "STT",
-        "code": "Mã xã",
-        "commune": "Tên xã",
-        "village": "Tên thôn",
-        "value": "Giá trị",
-        "result": "Kết quả",
-        "met_count": "Số chỉ tiêu đạt",
-        "overall": "Kết quả chung",
-        "highest": "Hạng cao nhất đạt",
-        "shortfalls": "Chỉ tiêu chưa đạt / chưa đánh giá được",
-        "indicator": "Chỉ tiêu",
-        "wording": "Nội dung",
-        "numerator": "Tử số",
-        "denominator": "Mẫu số",
-        "share": "Tỷ lệ",
-        "threshold": "Ngưỡng",
-        "yes": "Có",
-        "no_": "Không",
-        "smart": "Thôn thông minh",
-        "file": "Tệp",
-        "sheet": "Trang",
-        "cell": "Ô",
-        "column": "Cột",
-        "found": "Giá trị",
-        "description": "Mô tả",
-        "severity": "Mức độ",
-        "affects": "Chỉ tiêu bị ảnh hưởng",
-        "problem_code": "Mã lỗi",
-        "loi": "Lỗi",
-        "canh_bao": "Cảnh báo",
-        "size": "Kích thước (byte)",
-        "rows_xa": "Dòng Xa đọc",
-        "kept_xa": "Dòng Xa nhận",
-        "rows_thon": "Dòng Thôn đọc",
-        "kept_thon": "Dòng Thôn nhận",
-        "rejected": "Dòng bị loại (xem Lỗi dữ liệu)",
-        "catalog": "Bộ chỉ tiêu",
-        "period": "Giai đoạn",
-        "catalog_file": "Tệp danh mục",
-        "province_rules": "Chỉ tiêu bổ sung của tỉnh",
-        "tool": "Phiên bản công cụ",
-        "run_at": "Thời điểm chạy",
-        "chart": "Kết quả theo huyện",
-        "none": "Không có lỗi dữ liệu.",
-        "footer": "&LNgày chạy: {date}&RTrang &P/&N",
-        "legend": "Ký hiệu kết quả: Đ = đạt; KĐ = không đạt; ? = chưa đánh giá được; – = không áp dụng "
-        "(màu nền chỉ để nhìn nhanh, bản in đen trắng đọc theo ký hiệu).",
-        "legend_short": "Đ đạt · KĐ không đạt · ? chưa đánh giá được · – không áp dụng",
-        "symbols": {"dat": "Đ", "khong_dat": "KĐ", "khong_danh_gia_duoc": "?", "khong_ap_dung": "–"},
-        "total_met": "Số xã đạt",
-    },
-    "en": {
-        "overview": "Overview",
-        "villages": "Villages",
-        "problems": "Data problems",
-        "sources": "Sources",
-        "title": "APPRAISAL OF THE ICT INDICATORS OF NEW-RURAL COMMUNES",
-        "subtitle": "Communes registered for recognition — {year}",
-        "tier_title": "ICT INDICATORS — {tier} TIER — {year}",
-        "by_tier": "By registered tier",
-        "by_district": "By district",
-        "ratios": "Ratio indicators (summed numerators and denominators of the communes that gave both)",
-        "left_out": "Communes without figures",
-        "tier": "Tier",
-        "district": "District",
-        "registered": "Registered",
-        "total": "Total",
-        "received": "Received",
-        "dat": "Met",
-        "khong_dat": "Not met",
-        "khong_danh_gia_duoc": "Not assessable",
-        "khong_ap_dung": "Not applicable",
-        "ratio": "Result",
-        "no": "No.",
-        "code": "Code",
-        "commune": "Commune",
-        "village": "Village",
-        "value": "Value",
-        "result": "Result",
-        "met_count": "Indicators met",
-        "overall": "Overall",
-        "highest": "Highest tier met",
-        "shortfalls": "Indicators not met / not assessable",
-        "indicator": "Indicator",
-        "wording": "Wording",
-        "numerator": "Numerator",
-        "denominator": "Denominator",
-        "share": "Share",
-        "threshold": "Threshold",
-        "yes": "Yes",
-        "no_": "No",
-        "smart": "Smart village",
-        "file": "File",
-        "sheet": "Sheet",
-        "cell": "Cell",
-        "column": "Column",
-        "found": "Value found",
-        "description": "Description",
-        "severity": "Severity",
-        "affects": "Indicators affected",
-        "problem_code": "Code",
-        "loi": "Error",
-        "canh_bao": "Warning",
-        "size": "Size (bytes)",
-        "rows_xa": "Xa rows read",
-        "kept_xa": "Xa rows accepted",
-        "rows_thon": "Thon rows read",
-        "kept_thon": "Thon rows accepted",
-        "rejected": "Rows rejected (see Data problems)",
-        "catalog": "Criteria",
-        "period": "Period",
-        "catalog_file": "Catalog file",
-        "province_rules": "Province additions",
-        "tool": "Tool version",
-        "run_at": "Run at",
-        "chart": "Results by district",
-        "none": "No data problems.",
-        "footer": "&LRun date: {date}&RPage &P of &N",
-        "legend": "Result symbols: M = met; NM = not met; ? = not assessable; – = not applicable "
-        "(colours are only a visual aid; a grey-scale print reads the symbols).",
-        "legend_short": "M met · NM not met · ? not assessable · – not applicable",
-        "symbols": {"dat": "M", "khong_dat": "NM", "khong_danh_gia_duoc": "?", "khong_ap_dung": "–"},
-        "total_met": "Communes met",
-    },
-}
 RESULT_COLOURS = {
     "dat": "#C6EFCE",
     "khong_dat": "#FFC7CE",
@@ -210,29 +63,38 @@ def write(
     communes = _ordered(result.communes)
     tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
     villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
-    parts = _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now)
+    labels = dict(zip(columns.table["key"], columns.table["label" if lang == "vi" else "label_en"], strict=True))
+    shared = _Shared(criteria, year, lang, now, labels)
+    parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
     if workers <= 1 or len(parts) < 8:
-        _write_summary(
-            summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note
-        )
+        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
         return [summary_path, *(_write_district(part) for part in parts)]
     with ProcessPoolExecutor(workers) as pool:
         pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // (workers * 4)))
-        _write_summary(
-            summary_path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note
-        )
+        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
         return [summary_path, *pending]
 
 
-def _write_summary(path, communes, result, tiers, villages, problems, sources, criteria, year, lang, now, note) -> None:
+@dataclass
+class _Shared:
+    """What every workbook of a year shares: its catalog, year, language, time and column labels."""
+
+    criteria: Criteria
+    year: int
+    lang: str
+    now: dt.datetime
+    labels: dict[str, str]
+
+
+def _write_summary(path, communes, result, tiers, villages, problems, sources, shared: _Shared, note: str) -> None:
     with replace_atomically(path) as tmp:
-        book = Book(tmp, lang, now)
-        book.overview(communes, result.results, criteria, year, note)
-        book.tier_sheets(tiers, criteria, year)
-        book.villages(villages)
-        book.problems(problems, criteria)
-        book.sources(sources, criteria, now)
+        book = Book(tmp, shared.lang, shared.now)
+        book.overview(communes, result.results, shared.criteria, shared.year, note)
+        book.tier_sheets(tiers, shared.criteria, shared.year)
+        book.villages(villages, shared.year)
+        book.problems(problems, shared.labels, shared.year)
+        book.sources(sources, shared.criteria, shared.now)
         book.close()
 
 
@@ -245,13 +107,10 @@ class _District:
     tiers: dict
     villages: VillageTable
     problems: pd.DataFrame
-    criteria: Criteria
-    year: int
-    lang: str
-    now: dt.datetime
+    shared: _Shared
 
 
-def _districts(communes, tiers, villages, problems, criteria, year, folder, lang, now) -> list[_District]:
+def _districts(communes, tiers, villages, problems, folder: Path, shared: _Shared) -> list[_District]:
     """Cut every table by district in one pass each."""
     tier_parts = {t: dict(tuple(table.laid.groupby("_huyen", sort=False))) for t, table in tiers.items()}
     village_parts = dict(tuple(villages.laid.groupby("_huyen", sort=False)))
@@ -266,21 +125,19 @@ def _districts(communes, tiers, villages, problems, criteria, year, folder, lang
                 tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
                 villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),
                 problems=mine,
-                criteria=criteria,
-                year=year,
-                lang=lang,
-                now=now,
+                shared=shared,
             )
         )
     return out
 
 
 def _write_district(d: _District) -> Path:
+    shared = d.shared
     with replace_atomically(d.path) as tmp:
-        book = Book(tmp, d.lang, d.now)
-        book.tier_sheets(d.tiers, d.criteria, d.year, place=d.name)
-        book.villages(d.villages)
-        book.problems(d.problems, d.criteria)
+        book = Book(tmp, shared.lang, shared.now)
+        book.tier_sheets(d.tiers, shared.criteria, shared.year, place=d.name)
+        book.villages(d.villages, shared.year, place=d.name)
+        book.problems(d.problems, shared.labels, shared.year, place=d.name)
         book.close()
     return d.path
 
@@ -437,6 +294,7 @@ class Book:
             "pct": self.wb.add_format(border | {"num_format": "0.0%"}),
             "group": self.wb.add_format(border | {"bold": True, "bg_color": "#F2F2F2"}),
             "paragraph": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "font_size": 12}),
+            "note": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9}),
         }
         self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in RESULT_COLOURS.items()}
 
@@ -491,6 +349,8 @@ class Book:
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
         row = self._table(ws, row, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
+        ws.merge_range(row, 0, row, 7, f"{t['abbreviations']}: {ABBREVIATIONS[self.lang]}", self.f["note"])
+        ws.set_row(row, 30)
         ws.print_area(0, 0, row, 7)
 
     def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, place: str = ""):
@@ -513,8 +373,10 @@ class Book:
             ws.set_margins(left=0.4, right=0.4, top=0.95, bottom=0.6)
             self._tier_table(ws, table)
 
-    def villages(self, table: VillageTable):
+    def villages(self, table: VillageTable, year: int, place: str = ""):
         ws, laid = self._sheet(self.t["villages"]), table.laid
+        title = self.t["village_title"].format(year=year) + (f" — {place.upper()}" if place else "")
+        ws.write_string(0, 0, title, self.f["title"])
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
         for i, fmt in enumerate(table.formats, start=1):
             ws.write_column(HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
@@ -524,18 +386,24 @@ class Book:
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
         self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads))
 
-    def problems(self, problems, criteria: Criteria):
+    def problems(self, problems, labels: dict[str, str], year: int, place: str = ""):
+        """Every problem, naming the commune and the village and the column as the template labels it."""
         ws = self._sheet(self.t["problems"])
         t = self.t
         if problems.empty:
             ws.write_string(0, 0, t["none"], self.f["section"])
             return
-        table = problems.assign(muc_do=problems["muc_do"].map({"loi": t["loi"], "canh_bao": t["canh_bao"]}))
+        table = problems.assign(
+            muc_do=problems["muc_do"].map({"loi": t["loi"], "canh_bao": t["canh_bao"]}),
+            cot=problems["cot"].map(lambda key: labels.get(key, key)),
+        )
         cols = [
             ("tep", "file", "text"),
             ("trang", "sheet", "center"),
             ("o", "cell", "center"),
-            ("cot", "column", "text"),
+            ("ten_xa", "commune_name", "text"),
+            ("ten_thon", "village_name", "text"),
+            ("cot", "column", "wrap"),
             ("gia_tri", "found", "text"),
             ("mo_ta", "description", "wrap"),
             ("muc_do", "severity", "center"),
@@ -543,32 +411,19 @@ class Book:
             ("chi_tieu", "affects", "text"),
             ("ma_loi", "problem_code", "text"),
         ]
-        ws.write_string(0, 0, t["problems"].upper(), self.f["title"])
+        title = f"{t['problems'].upper()} — {t['year'].format(year=year)}" + (f" — {place.upper()}" if place else "")
+        ws.write_string(0, 0, title, self.f["title"])
         self._write_header_row(ws, HEADER_ROW, [t["no"], *[t[h] for _, h, _ in cols]])
         self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
-        ws.set_column(6, 6, 60)
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
+        ws.set_column(6, 6, 22)
+        ws.set_column(8, 8, 60)
+        severity = 1 + next(i for i, c in enumerate(cols) if c[0] == "muc_do")
         last = HEADER_ROW + len(table)
-        ws.conditional_format(
-            HEADER_ROW + 1,
-            7,
-            last,
-            7,
-            {"type": "cell", "criteria": "==", "value": f'"{t["loi"]}"', "format": self.colours["khong_dat"]},
-        )
-        ws.conditional_format(
-            HEADER_ROW + 1,
-            7,
-            last,
-            7,
-            {
-                "type": "cell",
-                "criteria": "==",
-                "value": f'"{t["canh_bao"]}"',
-                "format": self.colours["khong_danh_gia_duoc"],
-            },
-        )
+        for word, colour in (("loi", "khong_dat"), ("canh_bao", "khong_danh_gia_duoc")):
+            rule = {"type": "cell", "criteria": "==", "value": f'"{t[word]}"', "format": self.colours[colour]}
+            ws.conditional_format(HEADER_ROW + 1, severity, last, severity, rule)
 
     def sources(self, sources, criteria: Criteria, now: dt.datetime):
         ws = self._sheet(self.t["sources"])

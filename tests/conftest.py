@@ -132,5 +132,9 @@ def summary_problems(run: Run, year: int = 2024) -> list[tuple[str, str, str, st
     import openpyxl
 
     ws = openpyxl.load_workbook(run.output / str(year) / f"tong-hop-{year}.xlsx", read_only=True)["Lỗi dữ liệu"]
-    rows = list(ws.iter_rows(min_row=5, values_only=True))
-    return [(r[1], r[2] or "", r[3] or "", r[10]) for r in rows if r[0] is not None]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    if not rows:
+        return []
+    at = {head: i for i, head in enumerate(rows[0])}
+    found = [r for r in rows[1:] if r[0] is not None]
+    return [(r[at["Tệp"]], r[at["Trang"]] or "", r[at["Ô"]] or "", r[at["Mã lỗi"]]) for r in found]

@@ -49,7 +49,7 @@ def test_paragraph_names_the_communes_that_fell_short(mixed):
 def test_overview_counts_per_tier_and_district(mixed):
     ws = book(mixed)["Tổng hợp"]
     rows = [tuple(c.value for c in r[:8]) for r in ws.iter_rows(min_row=6, max_row=14)]
-    assert ("Hạng", "Đăng ký", "Đã nhận hồ sơ", "Đạt", "Không đạt", "Chưa đánh giá được", "Kết quả", None) in rows
+    assert ("Mức đạt chuẩn", "Đăng ký", "Đã nhận hồ sơ", "Đạt", "Không đạt", "Chưa đánh giá được", "Kết quả", None) in rows
     assert ("NTM nâng cao", 3, 3, 1, 1, 1, "01/03", None) in rows
     assert ("huyện Hai", "NTM nâng cao", 1, 1, 0, 0, 1, "00/01") in rows
     assert ("huyện Một", "NTM nâng cao", 2, 2, 1, 1, 0, "01/02") in rows
@@ -81,7 +81,7 @@ def test_tier_sheet_values_symbols_and_colours(mixed):
     assert (total[heads["Kết quả chung"]].value, total[value].value, total[heads["8.1"]].value) == ("01/03", 2, 3)
     # symbols coloured by their text, values by the symbol to their right, the overall result by its word
     rules = {str(r.sqref): sorted(rule.type for rule in r.rules) for r in ws.conditional_formatting}
-    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Hạng cao nhất đạt"]]
+    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Mức đạt chuẩn cao nhất"]]
     assert len(indicators) == 25
 
     def ranges(offset: int) -> str:
@@ -105,7 +105,7 @@ def test_print_settings_on_every_sheet(mixed):
     for ws in wb.worksheets:
         assert ws.page_setup.paperSize == 9, ws.title
         assert "Trang &P/&N" in ws.oddFooter.right.text, ws.title
-        assert ws.oddFooter.left.text.startswith("Ngày chạy: "), ws.title
+        assert ws.oddFooter.left.text.startswith("Ngày lập: "), ws.title
         if ws.title != "NTM nâng cao":
             assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
             assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
@@ -117,7 +117,7 @@ def test_print_settings_on_every_sheet(mixed):
     assert (tier.print_title_rows, tier.print_title_cols) == ("$4:$5", "$A:$E")
     heads = tier_columns(tier)
     pages = [b.id for b in tier.col_breaks.brk]
-    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Hạng cao nhất đạt")]
+    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Mức đạt chuẩn cao nhất")]
     assert tier.freeze_panes == "F6"
     assert tier.auto_filter.ref.startswith("A5:")
     assert (
@@ -238,7 +238,7 @@ def test_a_batch_with_no_district_gets_every_output_without_district_headings_or
     assert not any("huyện" in str(c).lower() and "không có" in str(c).lower() for c in cells)
     overview = [r[0] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r[0]]
     assert (
-        "1. Theo hạng đăng ký" in overview
+        "1. Theo mức đạt chuẩn đăng ký" in overview
         and "2. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)" in overview
     )
     assert not any(str(c).endswith("Theo huyện") for c in overview)
