@@ -6,7 +6,7 @@ the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
 
 A catalog is checked as it is loaded: a fault stops the run before any workbook
 is read, with one line naming the file, the entry and the key to fix, e.g.
-`schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
+`pipeline/schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
 """
 
 from __future__ import annotations
