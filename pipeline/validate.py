@@ -19,7 +19,7 @@ from pipeline import parse
 from pipeline.catalog import Columns, Criteria
 from pipeline.problems import ERROR, SEVERITY, describe, frame
 from pipeline.read import META, Batch
-from pipeline.safety import Formula
+from pipeline.safety import CellError, Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 UNKNOWN_CODE = "?"  # prefix of the stand-in key of a commune row whose code is missing or malformed
@@ -185,19 +185,35 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         for j, key in enumerate(keys):
             typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(DTYPES[kind])
         where = _cells(raw.index, keys)
-        formula = flat.map(type, na_action="ignore").eq(Formula).to_numpy()
+        types = flat.map(type, na_action="ignore")
+        formula, error = types.eq(Formula).to_numpy(), types.eq(CellError).to_numpy()
         hits.append(where[formula].assign(ma_loi="cong-thuc", chi_tiet=""))
-        hits.append(
-            where[bad.to_numpy(dtype=bool) & ~formula].assign(
-                ma_loi="sai-kieu", chi_tiet=f"cần {expected.get(kind, '')}"
-            )
-        )
+        hits.append(where[error].assign(ma_loi="o-loi", chi_tiet=("ô lỗi " + flat[error].astype(str)).to_numpy()))
+        wrong = bad.to_numpy(dtype=bool) & ~formula & ~error
+        detail = pd.Series(f"cần {expected.get(kind, '')}", index=flat.index)
+        if kind == "count":  # a share typed where a count is asked: say so, in the column's unit
+            units = pd.Series(np.repeat(catalog.loc[keys, "unit"].replace("", "lượng").to_numpy(), n), index=flat.index)
+            share = _typed_share(flat)
+            detail = detail.where(share.isna(), share + " — hãy nhập số " + units + ", không nhập tỷ lệ")
+        hits.append(where[wrong].assign(ma_loi="sai-kieu", chi_tiet=detail[wrong].to_numpy()))
         if kind == "text":
             legacy = parse.is_tcvn3(parse.strings(flat)).to_numpy()
             hits.append(
                 where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành «" + value[legacy] + "»").to_numpy())
             )
     return typed, hits
+
+
+def _typed_share(raw: pd.Series) -> pd.Series:
+    """How a percentage or a fraction typed in a count cell reads ("85%"); NA for anything else.
+
+    Excel stores 85% as 0.85: a number strictly between 0 and 1 in a count is that slip.
+    """
+    numbers = pd.to_numeric(raw.where(raw.map(type, na_action="ignore").isin([int, float])), errors="coerce")
+    fraction = numbers.where((numbers > 0) & (numbers < 1))
+    as_percent = (fraction * 100).round(1).map(lambda v: f"{v:g}%".replace(".", ","), na_action="ignore")
+    typed = parse.strings(raw).str.strip()
+    return typed.where(typed.str.endswith("%").fillna(False)).fillna(as_percent.astype("string"))
 
 
 def _cells(index: pd.Index, keys: list[str]) -> pd.DataFrame:

@@ -1,0 +1,74 @@
+"""What a clerk reads about a problem: the commune and village by name, the column by its label, the likely slip."""
+
+from __future__ import annotations
+
+import openpyxl
+import xlsxwriter
+from conftest import Run, passing_commune, passing_village, read_csv, write_workbook
+
+
+def problem_rows(run: Run) -> list[dict]:
+    ws = openpyxl.load_workbook(run.output / "2024" / "tong-hop-2024.xlsx", read_only=True)["Lỗi dữ liệu"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] is not None]
+
+
+def test_a_percentage_typed_where_a_count_is_asked_is_explained(tmp_path):
+    """The clerk typed 85% (Excel keeps 0.85) and "80%" as text in people counts."""
+    path = tmp_path / "input" / "a.xlsx"
+    xa = [passing_commune("00001", ten_xa="Xã An Phú"), passing_commune("00002", dan_so_lao_dong_smartphone="80%")]
+    write_workbook(path, xa, [passing_village("00001", smart=False), passing_village("00002", smart=False)])
+    wb = openpyxl.load_workbook(path)
+    column = [c.value for c in wb["Xa"][3]].index("dan_so_lao_dong_smartphone") + 1
+    wb["Xa"].cell(4, column).value = 0.85
+    wb["Xa"].cell(4, column).number_format = "0%"
+    wb.save(path)
+    run = Run(tmp_path / "input", tmp_path / "output")
+    rows = {r["ma_xa"]: r for r in read_csv(run.output / "2024" / "loi-du-lieu.csv")}
+    assert rows["00001"]["mo_ta"].endswith("85% — hãy nhập số người, không nhập tỷ lệ")
+    assert rows["00002"]["mo_ta"].endswith("80% — hãy nhập số người, không nhập tỷ lệ")
+    sheet = {r["Mã xã"]: r for r in problem_rows(run)}
+    label = "Số người trong độ tuổi lao động dùng điện thoại thông minh"
+    assert (sheet["00001"]["Tên xã"], sheet["00001"]["Cột"]) == ("Xã An Phú", label)
+
+
+def test_a_village_problem_names_the_village_and_its_commune(tmp_path):
+    write_workbook(
+        tmp_path / "input" / "a.xlsx",
+        [passing_commune("00001", ten_xa="Xã An Phú")],
+        [passing_village("00001", "thôn Đông", smart=False, co_loa_hoat_dong="hỏng")],
+    )
+    run = Run(tmp_path / "input", tmp_path / "output")
+    (row,) = problem_rows(run)
+    assert (row["Trang"], row["Tên xã"], row["Tên thôn"], row["Cột"]) == (
+        "Thon",
+        "Xã An Phú",
+        "thôn Đông",
+        "Hệ thống loa hoạt động thường xuyên",
+    )
+
+
+def test_an_error_cell_is_reported_as_what_it_is(tmp_path):
+    """#DIV/0! in a count is 'ô lỗi #DIV/0!', not an empty cell."""
+    path = tmp_path / "input" / "a.xlsx"
+    keys = list(passing_commune())
+    path.parent.mkdir(parents=True)
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Xa")
+    ws.write_row(0, 0, keys)
+    for j, key in enumerate(keys):
+        value = passing_commune()[key]
+        if key == "tong_so_ho":
+            ws.write_formula(1, j, "=1/0", None, "#DIV/0!")
+        elif value is not None:
+            ws.write(1, j, value)
+    thon = wb.add_worksheet("Thon")
+    village = passing_village(smart=False)
+    thon.write_row(0, 0, list(village))
+    thon.write_row(1, 0, list(village.values()))
+    wb.close()
+    run = Run(tmp_path / "input", tmp_path / "output")
+    (row,) = [r for r in read_csv(run.output / "2024" / "loi-du-lieu.csv") if r["cot"] == "tong_so_ho"]
+    assert (row["o"], row["muc_do"]) == (f"{chr(65 + keys.index('tong_so_ho'))}2", "loi")
+    assert "ô lỗi #DIV/0!" in row["mo_ta"]
+    assert not row["mo_ta"].startswith("Ô để trống")
