@@ -61,6 +61,7 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, re
 
     Example: python -m pipeline assess --input input --output output
     """
+    from pipeline.problems import problem_kinds
     from pipeline.registration import RegistrationError  # imported here so that --help stays instant
     from pipeline.run import run, undated_note
 
@@ -90,7 +91,11 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, re
             click.echo(undated_note(len(outcome.undated)))
         errors = int(outcome.problems["muc_do"].eq("loi").sum())
         warnings = len(outcome.problems) - errors
-        click.echo(f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}")
+        click.echo(
+            f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
+        )
+        for line in problem_kinds(outcome.problems):
+            click.echo(f"  {line}")
         for path in outcome.written:
             click.echo(f"  đã ghi {path}")
     raise SystemExit(outcome.exit_code)

@@ -100,3 +100,10 @@ def describe(codes: pd.Series, details: pd.Series) -> pd.DataFrame:
     text = codes.map({k: v[1] for k, v in CODES.items()})
     mo_ta = text.where(details.fillna("").eq(""), text + ": " + details.fillna(""))
     return pd.DataFrame({"muc_do": severity, "mo_ta": mo_ta})
+
+
+def problem_kinds(problems: pd.DataFrame) -> list[str]:
+    """One line per kind of problem, for the terminal: "2 lỗi: Ô để trống", "1 cảnh báo: Cột không có …"."""
+    words = {ERROR: "lỗi", WARNING: "cảnh báo"}
+    counts = problems.groupby(["muc_do", "ma_loi"], sort=False).size()
+    return [f"{n} {words.get(severity, severity)}: {CODES[code][1]}" for (severity, code), n in counts.items()]
