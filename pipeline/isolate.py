@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - Windows
 
 # A worker forked from the main process starts at about 0.25 GiB of address
 # space (pandas, numpy and python-calamine imported; measured with VmSize) and
-# reading a 200,000-row village sheet peaks near 0.7 GiB: 2 GiB leaves room
+# reading a 200,000-row village sheet peaks near 0.5 GiB: 2 GiB leaves room
 # for the largest file a province sends, and no crafted file can take more.
 WORKER_MEMORY = 2 * 2**30
 # A commune file reads in milliseconds and a national file of 200,000 rows in a
