@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
+from typing import Any, NoReturn, TypeGuard
 
 import pandas as pd
 
@@ -153,7 +155,7 @@ def _columns_from(path: Path, data: dict) -> Columns:
 
 def _check_columns(path: Path, data: dict) -> None:
     entries = _entries(path, data, "columns", "cột")
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[Any, Any], int] = {}  # (sheet, key) as written -> entry number
     for n, entry in enumerate(entries, 1):
         key = entry.get("key")
         fail = _failer(path, _entry("cột", key, "columns", n))
@@ -177,9 +179,10 @@ def _check_columns(path: Path, data: dict) -> None:
             if entry["min"] > entry["max"]:
                 fail(f"min = {entry['min']} lớn hơn max = {entry['max']}")
     for (sheet, key), kind in CORE_COLUMNS.items():
-        n = seen.get((sheet, key))
-        if n is None:
+        at = seen.get((sheet, key))
+        if at is None:
             _failer(path, "[[columns]]")(f'thiếu cột key = "{key}" (trang {sheet}, kiểu {kind}); chương trình cần nó')
+        n = at
         if entries[n - 1]["type"] != kind:
             _failer(path, _entry("cột", key, "columns", n))(
                 f'type "{entries[n - 1]["type"]}": chương trình đọc cột này như kiểu {kind}; hãy để type = "{kind}"'
@@ -310,10 +313,10 @@ def _check_tiers(path: Path, data: dict) -> dict[str, int]:
     written: dict[str, int] = {}  # every way a tier may be written in a workbook (validate.tier_aliases), folded
     sheets: dict[tuple[str, str], int] = {}  # sheet names (Vietnamese, English workbooks): Excel ignores case
     for n, entry in enumerate(entries, 1):
-        key = entry.get("key")
-        fail = _failer(path, _entry("hạng", key, "tiers", n))
+        fail = _failer(path, _entry("hạng", entry.get("key"), "tiers", n))
         for field in ("key", "label", "label_en", "sheet"):
             _need_text(fail, entry, field)
+        key: str = entry["key"]
         if key in keys:
             fail(f"key trùng với [[tiers]] thứ {keys[key]}; mỗi hạng một key")
         keys[key] = n
@@ -682,8 +685,8 @@ def _entry(what: str, key, table: str, n: int) -> str:
     return f'{what} "{key}" ([[{table}]] thứ {n})' if isinstance(key, str) and key else f"[[{table}]] thứ {n}"
 
 
-def _failer(path: Path, where: str):
-    def fail(message: str):
+def _failer(path: Path, where: str) -> Callable[[str], NoReturn]:
+    def fail(message: str) -> NoReturn:
         raise CatalogError(f"{_path(path)}: {where}: {message}")
 
     return fail
@@ -700,7 +703,7 @@ def _given(field: str, value) -> str:
     return f"thiếu {field}:" if value is None else f"{field} {_show(value)}"
 
 
-def _one_of(value, options) -> bool:
+def _one_of(value: object, options) -> TypeGuard[str]:
     return isinstance(value, str) and value in options
 
 

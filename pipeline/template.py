@@ -30,14 +30,13 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__, parse
+from pipeline import __version__, parse, style
 from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
 from pipeline.problems import ERROR
 from pipeline.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
 
-FONT = "Times New Roman"
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
 FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
 LAST_ROW = MAX_ROWS  # validations and unlocked cells reach as far as `read` reads
@@ -386,13 +385,13 @@ class Book:
             str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
         )
         self.wb.set_properties({"title": self._title(), "comments": f"ntm-ict {__version__}"})
-        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+        base = style.base(11)
         head = base | {"bold": True, "text_wrap": True, "align": "center", "border": 1}
         self.f = {
             "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
             "note": self.wb.add_format(base | {"italic": True}),
-            "head": self.wb.add_format(head | {"bg_color": "#DDEBF7"}),
-            "required": self.wb.add_format(head | {"bg_color": "#FCE4D6"}),
+            "head": self.wb.add_format(head | {"bg_color": style.HEAD_FILL}),
+            "required": self.wb.add_format(head | {"bg_color": style.REQUIRED_FILL}),
             "cell": self.wb.add_format(base | {"border": 1, "text_wrap": True, "valign": "top"}),
             "para": self.wb.add_format(base | {"text_wrap": True, "valign": "top"}),
             "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
@@ -453,8 +452,7 @@ class Book:
                 "delete_rows": True,
             },
         )
-        ws.set_landscape()
-        ws.set_paper(9)
+        style.a4(ws, fit_width=False)
         ws.repeat_rows(HEADER_ROW)
 
     def _prefill(self, ws, catalog: pd.DataFrame, rows: pd.DataFrame) -> None:
@@ -553,9 +551,7 @@ class Book:
             ws.write_row(row, 0, values, f["cell"])
             ws.set_row(row, _height(values, widths))
         ws.protect("", {"format_columns": True, "format_rows": True})
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        style.a4(ws)
 
 
 # -- small helpers -------------------------------------------------------------------------

@@ -9,7 +9,9 @@ out once in `ABBREVIATIONS`.
 
 from __future__ import annotations
 
-TEXT = {
+from typing import Any
+
+TEXT: dict[str, dict[str, Any]] = {
     "vi": {
         "overview": "Tổng hợp",
         "villages": "Thôn",

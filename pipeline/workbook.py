@@ -19,7 +19,7 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from pipeline import __version__, summary
+from pipeline import __version__, style, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.files import replace_atomically
@@ -28,15 +28,7 @@ from pipeline.parse import slug
 from pipeline.validate import shown_code
 from pipeline.words import ABBREVIATIONS, TEXT
 
-FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
-
-RESULT_COLOURS = {
-    "dat": "#C6EFCE",
-    "khong_dat": "#FFC7CE",
-    "khong_danh_gia_duoc": "#FFEB9C",
-    "khong_ap_dung": "#E7E6E6",
-}
 
 
 def write(
@@ -252,7 +244,7 @@ def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
     if kind == "flag":
         values = values.map({True: t["yes"], False: t["no_"]})
     elif kind == "result":
-        values = values.map({r: t[r] for r in RESULT_COLOURS})
+        values = values.map({r: t[r] for r in style.RESULT_FILLS})
     elif kind == "symbol":
         values = values.map(t["symbols"])
     return values.astype(object).where(values.notna(), None).to_numpy()
@@ -270,20 +262,22 @@ class Book:
             {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True},
         )
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
-        base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+        base = style.base(10)
         border = base | {"border": 1}
         self.f = {
             "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
             "subtitle": self.wb.add_format(base | {"italic": True}),
             "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
             "vertical": self.wb.add_format(
-                border | {"text_wrap": True, "rotation": 90, "align": "center", "font_size": 9, "bg_color": "#DDEBF7"}
+                border
+                | {"text_wrap": True, "rotation": 90, "align": "center", "font_size": 9, "bg_color": style.HEAD_FILL}
             ),
             "head": self.wb.add_format(
-                border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": "#DDEBF7"}
+                border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL}
             ),
             "head_small": self.wb.add_format(
-                border | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": "#DDEBF7"}
+                border
+                | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": style.HEAD_FILL}
             ),
             "wrap_center": self.wb.add_format(border | {"text_wrap": True, "align": "center"}),
             "text": self.wb.add_format(border),
@@ -292,11 +286,11 @@ class Book:
             "int": self.wb.add_format(border | {"num_format": "#,##0"}),
             "year": self.wb.add_format(border | {"num_format": "0", "align": "center"}),
             "pct": self.wb.add_format(border | {"num_format": "0.0%"}),
-            "group": self.wb.add_format(border | {"bold": True, "bg_color": "#F2F2F2"}),
+            "group": self.wb.add_format(border | {"bold": True, "bg_color": style.GROUP_FILL}),
             "paragraph": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "font_size": 12}),
             "note": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9}),
         }
-        self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in RESULT_COLOURS.items()}
+        self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in style.RESULT_FILLS.items()}
 
     def close(self):
         try:
@@ -368,7 +362,7 @@ class Book:
             ws.write_string(1, 0, "; ".join([criteria.title, *criteria.overlays]), self.f["subtitle"])
             ws.write_string(2, 0, self.t["legend"], self.f["subtitle"])
             # printed, the sheet splits into pages: each page carries the title and the legend in its header
-            header = f'&L&"{FONT},Bold"&11{_header_text(title)}\n&"{FONT},Italic"&9{self.t["legend_short"]}'
+            header = f'&L&"{style.FONT},Bold"&11{_header_text(title)}\n&"{style.FONT},Italic"&9{self.t["legend_short"]}'
             ws.set_header(header, {"margin": 0.3})
             ws.set_margins(left=0.4, right=0.4, top=0.95, bottom=0.6)
             self._tier_table(ws, table)
@@ -465,11 +459,7 @@ class Book:
     def _sheet(self, name: str, landscape: bool = True, fit: bool = True):
         """A4 with the footer; `fit`: shrink to one page wide (a wide table splits into pages instead)."""
         ws = self.wb.add_worksheet(_sheet_name(name))
-        ws.set_paper(9)  # A4
-        if landscape:
-            ws.set_landscape()
-        if fit:
-            ws.fit_to_pages(1, 0)
+        style.a4(ws, landscape, fit)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
         return ws
@@ -617,7 +607,7 @@ class Book:
             ws.write_column(row + 1, hidden + i, data[outcome].tolist(), self.f["int"])
         ws.set_column(hidden, hidden + len(summary.OUTCOMES), None, None, {"hidden": True})
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        colours = {"dat": "#70AD47", "khong_dat": "#C00000", "khong_danh_gia_duoc": "#FFC000"}
+        colours = style.CHART_FILLS
         last = row + len(data)
         for i, outcome in enumerate(summary.OUTCOMES, start=1):
             chart.add_series(
@@ -629,11 +619,11 @@ class Book:
                     "gap": 60,
                 }
             )
-        chart.set_title({"name": self.t["chart"], "name_font": {"name": FONT, "size": 12}})
-        chart.set_legend({"position": "bottom", "font": {"name": FONT}})
+        chart.set_title({"name": self.t["chart"], "name_font": {"name": style.FONT, "size": 12}})
+        chart.set_legend({"position": "bottom", "font": {"name": style.FONT}})
         # in a bar chart xlsxwriter's x axis is the horizontal (value) axis, y the districts
-        chart.set_x_axis({"num_font": {"name": FONT}, "major_unit": 1, "min": 0})
-        chart.set_y_axis({"num_font": {"name": FONT}, "reverse": True})
+        chart.set_x_axis({"num_font": {"name": style.FONT}, "major_unit": 1, "min": 0})
+        chart.set_y_axis({"num_font": {"name": style.FONT}, "reverse": True})
         height = 1 + 0.12 * max(len(data) - 4, 0)
         ws.insert_chart(row, 0, chart, {"x_scale": 1.62, "y_scale": height, "object_position": 1})
         return row + int(15 * height) + 2

@@ -1,0 +1,34 @@
+"""How every workbook this tool writes looks: font, fills and paper, in one place.
+
+The summary and district workbooks (`workbook.py`) and the input template
+(`template.py`) take their fonts, colours and page set-up from here.
+"""
+
+from __future__ import annotations
+
+FONT = "Times New Roman"  # the font of Vietnamese administrative documents; has every Vietnamese glyph
+HEAD_FILL = "#DDEBF7"  # header cells
+REQUIRED_FILL = "#FCE4D6"  # the template's required columns
+GROUP_FILL = "#F2F2F2"  # district headings
+RESULT_FILLS = {  # a result's colour (a symbol or word always says the same in grey-scale)
+    "dat": "#C6EFCE",
+    "khong_dat": "#FFC7CE",
+    "khong_danh_gia_duoc": "#FFEB9C",
+    "khong_ap_dung": "#E7E6E6",
+}
+CHART_FILLS = {"dat": "#70AD47", "khong_dat": "#C00000", "khong_danh_gia_duoc": "#FFC000"}
+A4 = 9  # xlsxwriter's paper code
+
+
+def base(size: int) -> dict:
+    """The format every cell starts from."""
+    return {"font_name": FONT, "font_size": size, "valign": "vcenter"}
+
+
+def a4(ws, landscape: bool = True, fit_width: bool = True) -> None:
+    """A4 paper; `fit_width`: shrink to one page wide (a wide table splits into pages instead)."""
+    ws.set_paper(A4)
+    if landscape:
+        ws.set_landscape()
+    if fit_width:
+        ws.fit_to_pages(1, 0)
