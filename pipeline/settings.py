@@ -1,0 +1,162 @@
+"""The department's settings for the documents it signs: `cau-hinh.toml` at the project root.
+
+What a department fills in once (its parent body, its name, the place, the signer,
+the recipients, its own legal bases) and never the input folder's business. A
+setting left out or blank prints as a dotted placeholder (`PLACEHOLDER`) for the
+officer to fill in by hand: the tool never invents a name or a number.
+
+A fault stops the run with one line naming the file and the key, e.g.
+`cau-hinh.toml: nguoi_ky = 5: cần chữ trong ngoặc kép`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from pipeline.catalog import LegalBasis
+
+SETTINGS = Path(__file__).resolve().parent.parent / "cau-hinh.toml"
+PLACEHOLDER = "……………"
+
+# key: what it holds (for messages and the shipped file's comments)
+TEXT_KEYS = {
+    "co_quan_chu_quan": 'cơ quan chủ quản, ví dụ "UBND TỈNH HÀ NAM"',
+    "co_quan_ban_hanh": 'cơ quan ban hành văn bản, ví dụ "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"',
+    "dia_danh": 'địa danh ghi trước ngày tháng, ví dụ "Hà Nam"',
+    "so": 'số văn bản, ví dụ "125"',
+    "ky_hieu": 'ký hiệu văn bản, ví dụ "BC-STTTT"',
+    "quyen_han": 'quyền hạn ký, ví dụ "KT. GIÁM ĐỐC" (để trống khi người đứng đầu ký)',
+    "chuc_vu": 'chức vụ người ký, ví dụ "GIÁM ĐỐC"',
+    "nguoi_ky": "họ và tên người ký",
+}
+BASIS_KEYS = {
+    "so": 'số văn bản, ví dụ "12/QĐ-UBND"',
+    "loai": 'loại văn bản, ví dụ "Quyết định", "Kế hoạch" (mặc định Quyết định)',
+    "ngay": "ngày ban hành, ví dụ 2024-03-15",
+    "co_quan": 'cơ quan ban hành, ví dụ "UBND tỉnh"',
+    "trich_yeu": "trích yếu nội dung",
+}
+KEYS = (*TEXT_KEYS, "ngay", "noi_nhan", "can_cu")
+
+
+Fail = Callable[[str, str], NoReturn]  # (key, message): raises SettingsError naming the file
+
+
+class SettingsError(Exception):
+    """The settings file is missing or holds a key or a value the tool cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The department's settings; None (or an empty tuple) where the file says nothing."""
+
+    co_quan_chu_quan: str | None = None
+    co_quan_ban_hanh: str | None = None
+    dia_danh: str | None = None
+    so: str | None = None
+    ky_hieu: str | None = None
+    ngay: dt.date | None = None
+    quyen_han: str | None = None
+    chuc_vu: str | None = None
+    nguoi_ky: str | None = None
+    noi_nhan: tuple[str, ...] = ()
+    can_cu: tuple[LegalBasis, ...] = ()
+    source: Path | None = None
+
+    def shown(self, key: str) -> str:
+        """A text setting as it prints: its value, or the dotted placeholder."""
+        value = getattr(self, key)
+        return value if value else PLACEHOLDER
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The settings of `path`; with None, the project's `cau-hinh.toml` if there is one, else no settings
+    (every setting prints as a placeholder). A file given that does not exist is an error."""
+    if path is None:
+        if not SETTINGS.is_file():
+            return Settings()
+        path = SETTINGS
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+    except OSError as e:
+        raise SettingsError(f"{_path(path)}: không đọc được tệp cấu hình ({e.strerror or e})") from e
+    return _parse(path, data)
+
+
+def _parse(path: Path, data: dict) -> Settings:
+    def fail(key: str, message: str) -> NoReturn:
+        raise SettingsError(f"{_path(path)}: {key}{message}")
+
+    for key in data:
+        if key not in KEYS:
+            fail(f'khóa "{key}"', f" không có; các khóa dùng được: {', '.join(KEYS)}")
+    values: dict = {key: _text(fail, key, data.get(key)) for key in TEXT_KEYS}
+    values["ngay"] = _date(fail, "ngay", data.get("ngay"))
+    recipients = data.get("noi_nhan", [])
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        fail(
+            "noi_nhan", f' = {_show(recipients)}: cần danh sách các dòng chữ, ví dụ noi_nhan = ["UBND tỉnh", "Lưu: VT"]'
+        )
+    values["noi_nhan"] = tuple(r.strip() for r in recipients if r.strip())
+    bases = data.get("can_cu", [])
+    if not isinstance(bases, list) or not all(isinstance(b, dict) for b in bases):
+        fail("can_cu", ": cần viết mỗi căn cứ thành một mục [[can_cu]] với so, loai, ngay, co_quan, trich_yeu")
+    values["can_cu"] = tuple(_basis(fail, n, entry) for n, entry in enumerate(bases, 1))
+    return Settings(**values, source=path)
+
+
+def _basis(fail: Fail, n: int, entry: dict) -> LegalBasis:
+    where = f"[[can_cu]] thứ {n}: "
+    for key in entry:
+        if key not in BASIS_KEYS:
+            fail(f'{where}khóa "{key}"', f" không có; các khóa dùng được: {', '.join(BASIS_KEYS)}")
+    number = _text(fail, f"{where}so", entry.get("so"))
+    if not number:
+        fail(f"{where}so", ': mỗi căn cứ cần số văn bản, ví dụ so = "12/QĐ-UBND"')
+    return LegalBasis(
+        number=number,
+        kind=_text(fail, f"{where}loai", entry.get("loai")) or "Quyết định",
+        date=_date(fail, f"{where}ngay", entry.get("ngay")),
+        issuer=_text(fail, f"{where}co_quan", entry.get("co_quan")) or "",
+        title=_text(fail, f"{where}trich_yeu", entry.get("trich_yeu")) or "",
+    )
+
+
+def _text(fail: Fail, key: str, value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        fail(key, f' = {_show(value)}: cần chữ trong ngoặc kép (để "" nếu muốn điền tay)')
+    return value.strip() or None
+
+
+def _date(fail: Fail, key: str, value) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        fail(key, f" = {_show(value)}: cần một ngày dạng năm-tháng-ngày, không ngoặc kép, ví dụ 2024-12-10")
+    return value
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _path(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
