@@ -332,7 +332,7 @@ def _header(doc, settings: Settings, year: int, width: int) -> None:
     nation = [
         P("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=SMALL, align="center"),
         P("Độc lập - Tự do - Hạnh phúc", bold=True, size=BODY, align="center"),
-        P(rule=(60, right)),
+        P(rule=(62, right)),
     ]
     number = P(f"Số: {settings.so or DOTS}/{settings.ky_hieu or DOTS}", size=SMALL, align="center")
     when = settings.ngay
@@ -1003,7 +1003,7 @@ def _p_xml(p: P, half: int, keep: bool) -> str:
         length, across = p.rule
         side = round(max(across - length, 0) / 2 * _TWIPS)
         ppr += '<w:pBdr><w:top w:val="single" w:sz="6" w:space="1" w:color="auto"/></w:pBdr>'
-        ppr += '<w:spacing w:before="20" w:after="0" w:line="80" w:lineRule="exact"/>'
+        ppr += '<w:spacing w:before="50" w:after="0" w:line="80" w:lineRule="exact"/>'
         ppr += f'<w:ind w:left="{side}" w:right="{side}"/>'
         return f"<w:p><w:pPr>{ppr}</w:pPr></w:p>"
     ppr += f'<w:spacing w:before="{round(p.before * 20)}" w:after="0"/>'
