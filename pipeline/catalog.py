@@ -129,6 +129,8 @@ class Criteria:
         """The legal bases cited by these tiers and every tier below them (`basis`), in catalog order;
         every legal basis of the period when none of them cites one."""
         known = [t for t in tiers if t in self.tiers.index]
+        if "basis" not in self.tiers:  # a Criteria built by hand, not loaded from a file
+            return self.legal_bases
         top = max((self.tiers.at[t, "rank"] for t in known), default=-1)
         cited = {n for basis in self.tiers.loc[self.tiers["rank"] <= top, "basis"] for n in basis}
         return tuple(b for b in self.legal_bases if b.number in cited) if cited else self.legal_bases

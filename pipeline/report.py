@@ -429,6 +429,8 @@ def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
                 long.append("Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký.")
         if row.ket_qua != MET and not long:
             long.append(f"Hồ sơ: {_blamed(blame)}." if not blame.empty else "Hồ sơ chưa đủ số liệu để đánh giá.")
+        if row.ket_qua != MET and not short:
+            short.append(str(blame["mo_ta"].iloc[0]) if not blame.empty else "Chưa đủ số liệu để đánh giá")
     return out
 
 

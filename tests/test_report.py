@@ -513,3 +513,18 @@ def test_a_catalog_without_provenance_loads_as_unverified(tmp_path):
     criteria = load_criteria(tmp_path / "criteria-2021-2025.toml")
     assert criteria.legal_bases == () and criteria.bases_of(["kieu_mau"]) == ()
     assert set(criteria.indicators["certainty"]) == {"chua-kiem-chung"} and set(criteria.indicators["source"]) == {""}
+
+
+def test_a_year_without_a_catalog_cites_nothing_and_says_why_in_the_table(tmp_path):
+    xa = [passing_commune("00001", nam=2026, ten_xa="Tân\x0bLập")]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [passing_village("00001")])
+    outcome = run.run(tmp_path / "input", tmp_path / "output", workers=1, quiet=True)
+    path = report.write_report(
+        tmp_path / "r.docx", 2026, outcome.years[2026], outcome.criteria[2026], None, outcome.problems
+    )
+    doc = Document(str(path))
+    assert not [line for line in body(doc) if line.startswith("Căn cứ")]
+    assert not {n for line in texts(doc) for n in DOCUMENT_NUMBER.findall(line)}
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
+    assert rows(table)[1][1:] == ["Xã TânLập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
+    assert rows(table)[1][4].startswith("Không có bộ chỉ tiêu cho năm đánh giá này")
