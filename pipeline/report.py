@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -238,7 +239,13 @@ def _tier_table(doc, mine: pd.DataFrame, found: dict, terms: Terms) -> None:
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
     for n, row in enumerate(mine.itertuples(), 1):
         lines = [terms(line) for line in found[row.Index]["short"]]
-        values = (f"{n}", _name(row.ten_xa), _text(row.huyen), WORDS.get(row.ket_qua, ""), lines)
+        values: tuple[str | list, ...] = (
+            f"{n}",
+            _name(row.ten_xa),
+            _text(row.huyen),
+            WORDS.get(row.ket_qua, ""),
+            lines,
+        )
         rows.append(Row([Cell(v, align="center" if i == 0 else None) for i, v in enumerate(values)]))
     rows.append(Row([Cell(f"Cộng: {len(mine):02d} xã; {_counts(mine)}.", bold=True, span=len(widths))]))
     _grid(doc, widths, rows, size=TABLE)
@@ -356,7 +363,7 @@ class Meta:
     kind_name: str
     kind: Kind
     label: str
-    threshold: object  # Fraction, or None
+    threshold: Any  # a Fraction, or None
     cells: tuple[tuple[str, str], ...]  # (sheet, column key) of every column it reads, its parts' included
 
 
