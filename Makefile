@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml $(LOCK)
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
 	@# exit status 3 (data problems, listed above and in loi-du-lieu.csv) is a finished run, not a make error
 	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT) $(if $(REGISTERED),--registered $(REGISTERED)) \
+	  $(if $(SETTINGS),--settings $(SETTINGS)) \
 	  || [ $$? -eq 3 ]
 
 template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv: one per commune; PER=district)

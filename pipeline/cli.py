@@ -52,8 +52,23 @@ def main():
     help="Danh sách xã đăng ký (CSV hoặc bảng tính: ma_xa, ten_xa, huyen, hang_dang_ky, nam); "
     "xã có tên nhưng chưa nộp hồ sơ vẫn được đếm.",
 )
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
-def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, registered: Path | None, quiet: bool):
+def assess(
+    input_dir: Path,
+    output_dir: Path,
+    lang: str,
+    workers: int | None,
+    registered: Path | None,
+    settings_file: Path | None,
+    quiet: bool,
+):
     """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
 
     Exit status: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
@@ -64,12 +79,21 @@ def assess(input_dir: Path, output_dir: Path, lang: str, workers: int | None, re
     from pipeline.problems import problem_kinds
     from pipeline.registration import RegistrationError  # imported here so that --help stays instant
     from pipeline.run import run, undated_note
+    from pipeline.settings import SettingsError
 
     if not input_dir.is_dir():
         raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
     try:
-        outcome = run(input_dir, output_dir, lang=lang, workers=workers, quiet=quiet, registered=registered)
-    except (OutputError, CatalogError, RegistrationError) as e:
+        outcome = run(
+            input_dir,
+            output_dir,
+            lang=lang,
+            workers=workers,
+            quiet=quiet,
+            registered=registered,
+            settings_file=settings_file,
+        )
+    except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
         raise click.ClickException(str(e)) from e
     if not outcome.received:
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
@@ -147,11 +171,11 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, quiet
 
 @main.group("catalog")
 def catalog_group():
-    """Kiểm tra danh mục cột và bộ chỉ tiêu (schemas/*.toml) trước khi dùng.
+    """Kiểm tra danh mục cột và bộ chỉ tiêu (pipeline/schemas/*.toml) trước khi dùng.
 
     Check the column catalog and the criteria files a department writes.
 
-    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
+    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
     """
 
 
@@ -165,12 +189,12 @@ def catalog_group():
     help="Danh mục cột để đối chiếu bộ chỉ tiêu (mặc định: columns.toml cùng thư mục, nếu không có: của chương trình).",
 )
 def check(files: tuple[Path, ...], columns_file: Path | None):
-    """Kiểm tra từng tệp FILE (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của schemas/.
+    """Kiểm tra từng tệp FILE (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của pipeline/schemas/.
 
     In "hợp lệ" với số chỉ tiêu, các hạng, các năm; hoặc lỗi: tệp, mục, khóa cần sửa.
     Exit status: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
 
-    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
+    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
     """
     from pipeline.catalog import SCHEMAS, check_files
 

@@ -15,7 +15,7 @@ WARNING = "canh_bao"
 # code: (severity, Vietnamese description)
 CODES = {
     "khong-doc-duoc": (ERROR, "Không đọc được tệp"),
-    "bo-qua-tep": (WARNING, "Tệp không phải bảng tính (.xlsx, .xlsm, .xls, .ods), đã bỏ qua"),
+    "bo-qua-tep": (WARNING, "Tệp không phải bảng tính (.xlsx, .xlsm, .xlsb, .xls, .ods), đã bỏ qua"),
     "thieu-trang": (ERROR, "Không có trang bắt buộc"),
     "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
     "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),

@@ -71,11 +71,19 @@ class Batch:
     problems: list[dict]
 
 
+NOTE_SUFFIXES = {".md", ".txt"}  # notes an officer keeps beside the workbooks (input/README.md)
+
+
 def is_ignored(path: Path) -> bool:
-    """Lock files, hidden and temporary files are skipped without a word."""
+    """Lock files, hidden and temporary files, and plain-text notes are skipped without a word.
+
+    Any other file that is not a workbook (a .docx or .pdf a commune sent
+    instead of its workbook) is reported, since it may be a submission.
+    """
     name = path.name
     system = name.lower() in ("thumbs.db", "desktop.ini")  # Windows' hidden files, once copied
-    return name.startswith(("~$", ".", "~")) or name.endswith(("~", ".tmp", ".bak")) or system
+    note = path.suffix.lower() in NOTE_SUFFIXES
+    return name.startswith(("~$", ".", "~")) or name.endswith(("~", ".tmp", ".bak")) or system or note
 
 
 def shown_name(rel: Path | str) -> tuple[str, bool]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, files, progress, registration, workbook
+from pipeline import catalog, csv_out, files, progress, registration, report, settings, workbook
 from pipeline.assess import Assessment, assess
 from pipeline.catalog import Criteria
 from pipeline.kinds import NOT_ASSESSABLE, RESULTS
@@ -59,16 +59,19 @@ def run(
     workers: int | None = None,
     quiet: bool = False,
     registered: Path | None = None,
+    settings_file: Path | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
-    `registered`: the list of communes that registered (CSV or workbook)."""
+    `registered`: the list of communes that registered (CSV or workbook);
+    `settings_file`: the department's settings for the report (default: cau-hinh.toml)."""
     processes = workers or os.cpu_count() or 1
     columns, periods = catalog.load_catalogs(schemas)
     listed = registration.load(registered, columns, periods) if registered else None
+    signing = settings.load_settings(settings_file)
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:
-        batch = read_batch(input_dir, columns, workers=workers, progress=not quiet)
+        batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         checked = validate(batch, columns, periods)
         unlisted: list[dict] = []
         if listed is not None:
@@ -77,8 +80,8 @@ def run(
         outcome.problems = pd.concat([frame(batch.problems + unlisted), checked.problems], ignore_index=True)
         sources = _sources(batch.sources, checked)
         note = undated_note(len(outcome.undated))
-        # files to write: per year 3 CSVs, the summary and one workbook per district
-        count = sum(4 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
+        # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
+        count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
         written: list[Path] = []
         with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
@@ -98,13 +101,43 @@ def run(
                     note=note,
                 )
                 shown.update(len(books))
-                written += csvs + books
+                previous = _previous(outcome, output_dir, year)
+                documents = [
+                    report.write_report(
+                        folder / f"bao-cao-tham-dinh-{year}.docx",
+                        year,
+                        result,
+                        outcome.criteria[year],
+                        signing,
+                        outcome.problems,
+                        previous,
+                        note=note,
+                    ),
+                    report.write_sheets(
+                        folder / f"phieu-tham-dinh-{year}.docx",
+                        year,
+                        result,
+                        outcome.criteria[year],
+                        batch.letters,
+                        signing,
+                    ),
+                ]
+                shown.update(len(documents))
+                written += csvs + books + documents
         if len(outcome.undated):
             written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
         if not outcome.years:
             written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
     outcome.written = [out.live(p) for p in written]
     return outcome
+
+
+def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:
+    """Last year's communes, for the report's year-over-year section: from this run, else from the output folder
+    (read from the live folder: this run's outputs are swapped in only at the end)."""
+    if year - 1 in outcome.years and outcome.criteria[year - 1].period:
+        return outcome.years[year - 1].communes
+    return report.previous_results(output_dir, year)
 
 
 def undated_note(count: int) -> str:

@@ -77,10 +77,11 @@ class Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """The settings of `path`; with None, the project's `cau-hinh.toml` if there is one, else no settings
     (every setting prints as a placeholder). A file given that does not exist is an error."""
-    if path is None:
-        if not SETTINGS.is_file():
+    if path is None:  # the working folder's settings (an installed copy run from the department's folder), else ours
+        found = [p for p in (Path.cwd() / SETTINGS.name, SETTINGS) if p.is_file()]
+        if not found:
             return Settings()
-        path = SETTINGS
+        path = found[0]
     path = Path(path)
     try:
         with path.open("rb") as f:

@@ -738,8 +738,8 @@ CASES = [
     Case(
         "other-files-skipped",
         build_other_files,
-        problems=[("notes.txt", "", "", "bo-qua-tep"), ("huyen-a/cong-van.pdf", "", "", "bo-qua-tep")],
-        rows=[dict(tep="notes.txt", o="", muc_do="canh_bao", ma_xa=""), dict(tep="huyen-a/cong-van.pdf", o="")],
+        problems=[("huyen-a/cong-van.pdf", "", "", "bo-qua-tep")],  # notes.txt is a note: not a word about it
+        rows=[dict(tep="huyen-a/cong-van.pdf", o="", muc_do="canh_bao", ma_xa="")],
     ),
     # Headers as people write them
     Case(
@@ -915,8 +915,14 @@ CASES = [
     Case(
         "village-of-unknown-commune",
         build_unknown_commune,
-        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa")],
-        rows=[dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999")],
+        # a village whose commune cannot be told may belong to the file's commune: its village list waits
+        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa"), ("xa.xlsx", "Xa", "A4", "thon-chua-du")],
+        rows=[
+            dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999"),
+            dict(tep="xa.xlsx", trang="Xa", o="A4", cot="ma_xa", muc_do="canh_bao", ma_xa="00001"),
+        ],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "8.3.a"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
         exit_code=3,
     ),
     Case(
@@ -1251,12 +1257,11 @@ def test_missing_input_folder_is_a_failed_run_without_traceback(tmp_path):
 
 def test_unwritable_output_is_a_failed_run_without_traceback(tmp_path):
     good(tmp_path / "input" / "xa.xlsx", "00001")
-    (tmp_path / "output").mkdir()
-    (tmp_path / "output" / "2024").write_text("a file where the year's folder goes")
-    run = Run(tmp_path / "input", tmp_path / "output")
+    (tmp_path / "o-dia").write_text("a file where a folder of the output path goes")
+    run = Run(tmp_path / "input", tmp_path / "o-dia" / "output")
     assert run.exit_code == 1, run.result.output
     assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
-    assert "2024" in run.result.output
+    assert "o-dia" in run.result.output and "Traceback" not in run.result.output
 
 
 def test_only_unreadable_files_still_writes_the_problems(tmp_path):

@@ -217,13 +217,13 @@ def test_an_unreadable_folder_is_a_problem_row(tmp_path, monkeypatch):
 def test_names_that_are_not_utf8_are_printable_and_reported(tmp_path):
     folder = os.fsencode(tmp_path)
     good(Path(os.fsdecode(folder + b"/x\xe9.xlsx")), "00001")
-    Path(os.fsdecode(folder + b"/ghi-ch\xfa.txt")).write_text("x")
+    Path(os.fsdecode(folder + b"/ghi-ch\xfa.pdf")).write_text("x")
     books, problems = read.discover(tmp_path)
     assert len(books) == 1
     rows = sorted((p["tep"], p["ma_loi"]) for p in problems)
     assert rows == [
-        ("ghi-ch\\xfa.txt", "bo-qua-tep"),
-        ("ghi-ch\\xfa.txt", "ten-tep-khong-hop-le"),
+        ("ghi-ch\\xfa.pdf", "bo-qua-tep"),
+        ("ghi-ch\\xfa.pdf", "ten-tep-khong-hop-le"),
         ("x\\xe9.xlsx", "ten-tep-khong-hop-le"),
     ]
     batch = read.read_batch(tmp_path, COLUMNS, workers=1)

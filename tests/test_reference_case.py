@@ -18,6 +18,7 @@ def test_reproduces_the_published_outcome(sample):
         by_tier.setdefault(c["hang_dang_ky"], []).append(c["ket_qua"])
     assert {t: (r.count("dat"), len(r)) for t, r in by_tier.items()} == {"nang_cao": (15, 15), "kieu_mau": (2, 2)}
     assert "NTM nâng cao: 15/15 xã đạt" in sample.result.output
+    assert "Lỗi dữ liệu: 0, cảnh báo: 0" in sample.result.output  # input/README.md is a note, not a warning
     assert "NTM kiểu mẫu: 02/02 xã đạt" in sample.result.output
 
 

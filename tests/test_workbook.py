@@ -49,7 +49,16 @@ def test_paragraph_names_the_communes_that_fell_short(mixed):
 def test_overview_counts_per_tier_and_district(mixed):
     ws = book(mixed)["Tổng hợp"]
     rows = [tuple(c.value for c in r[:8]) for r in ws.iter_rows(min_row=6, max_row=14)]
-    assert ("Mức đạt chuẩn", "Đăng ký", "Đã nhận hồ sơ", "Đạt", "Không đạt", "Chưa đánh giá được", "Kết quả", None) in rows
+    assert (
+        "Mức đạt chuẩn",
+        "Đăng ký",
+        "Đã nhận hồ sơ",
+        "Đạt",
+        "Không đạt",
+        "Chưa đánh giá được",
+        "Kết quả",
+        None,
+    ) in rows
     assert ("NTM nâng cao", 3, 3, 1, 1, 1, "01/03", None) in rows
     assert ("huyện Hai", "NTM nâng cao", 1, 1, 0, 0, 1, "00/01") in rows
     assert ("huyện Một", "NTM nâng cao", 2, 2, 1, 1, 0, "01/02") in rows
