@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import click
@@ -59,7 +60,16 @@ def main():
     default=None,
     help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml).",
 )
+@click.option(
+    "--phieu/--khong-phieu",
+    "sheets",
+    default=None,
+    help="Ghi (hoặc không) phiếu thẩm định từng xã; mặc định: ghi khi một năm có không quá 1.000 xã.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
+@click.option(
+    "--timings", is_flag=True, hidden=True, help="In thời gian từng bước (đọc, kiểm tra, đánh giá, ghi) ra stderr."
+)
 def assess(
     input_dir: Path,
     output_dir: Path,
@@ -67,7 +77,9 @@ def assess(
     workers: int | None,
     registered: Path | None,
     settings_file: Path | None,
+    sheets: bool | None,
     quiet: bool,
+    timings: bool,
 ):
     """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
 
@@ -92,9 +104,12 @@ def assess(
             quiet=quiet,
             registered=registered,
             settings_file=settings_file,
+            sheets=sheets,
         )
     except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
         raise click.ClickException(str(e)) from e
+    if timings:  # for benchmarks/bench.py
+        click.echo(json.dumps({"timings": outcome.timings}), err=True)
     if not outcome.received:
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
     if not quiet:

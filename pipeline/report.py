@@ -392,7 +392,9 @@ def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     """Per commune (its row label): `short` lines for the tier table, `long` lines for the recommendations."""
     ind = _meta(criteria.indicators)
     rows = results[results["ket_qua"].isin([NOT_MET, UNDECIDED])]
-    by_commune = {k: g for k, g in rows.groupby(["ma_xa", "nam"], sort=False)}
+    by_commune: dict[tuple, list] = {}
+    for r in rows.itertuples(index=False):  # plain tuples: thousands of communes, no frame per commune
+        by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     blamer = _Blame(problems)
     out = {}
     for row in communes.itertuples():
@@ -401,43 +403,45 @@ def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
         out[row.Index] = {"short": short, "long": long}
         if row.ket_qua == MET and row.hang_dang_ky in criteria.tiers.index:
             continue
-        mine = by_commune.get((row.ma_xa, row.nam), rows.iloc[:0])
+        mine = by_commune.get((row.ma_xa, row.nam), [])
         blame = blamer.of(row)
-        for r in mine[mine["ket_qua"] == NOT_MET].itertuples(index=False):
+        for r in (r for r in mine if r.ket_qua == NOT_MET):
             text = f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_shortfall(ind, r)}"
             short.append(text)
             long.append(f"Không đạt chỉ tiêu {text}.")
-        undecided = mine[mine["ket_qua"] == UNDECIDED]
+        undecided = [r for r in mine if r.ket_qua == UNDECIDED]
         unexplained = []
-        for r in undecided.itertuples(index=False):
-            cells = blame[blame["chi_tieu"].fillna("").map(lambda s, i=r.chi_tieu: i in _ids(s))]
-            if not cells.empty:
+        for r in undecided:
+            cells = [p for p in blame if r.chi_tieu in _ids(p["chi_tieu"])]
+            if cells:
                 long.append(f"Chưa đánh giá được chỉ tiêu {r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_blamed(cells)}.")
             else:
                 unexplained.append(r)
-        general = blame[blame["chi_tieu"].fillna("").eq("")]
+        general = [p for p in blame if not p["chi_tieu"]]
         if len(undecided) > _MANY and len(unexplained) > _MANY:
             ids = ", ".join(r.chi_tieu for r in unexplained)
-            why = _blamed(general) if not general.empty else "thiếu số liệu"
+            why = _blamed(general) if general else "thiếu số liệu"
             long.append(f"Chưa đánh giá được {len(unexplained):02d} chỉ tiêu ({ids}): {why}.")
-            general = general.iloc[:0]
+            general = []
         else:
             for r in unexplained:
                 long.append(f"Chưa đánh giá được chỉ tiêu {r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_missing(r)}.")
-        if not general.empty:
+        if general:
             long.append(f"Hồ sơ: {_blamed(general)}.")
         if len(undecided) > 3:
-            short.append(f"Chưa đánh giá được {len(undecided):02d} chỉ tiêu: {', '.join(undecided['chi_tieu'])}")
+            short.append(
+                f"Chưa đánh giá được {len(undecided):02d} chỉ tiêu: {', '.join(r.chi_tieu for r in undecided)}"
+            )
         else:
-            short += [f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: chưa đánh giá được" for r in undecided.itertuples()]
+            short += [f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: chưa đánh giá được" for r in undecided]
         if row.hang_dang_ky not in criteria.tiers.index:
             short.append("Chưa ghi đúng mức đạt chuẩn đăng ký")
             if not any(line.startswith("Hồ sơ") for line in long):
                 long.append("Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký.")
         if row.ket_qua != MET and not long:
-            long.append(f"Hồ sơ: {_blamed(blame)}." if not blame.empty else "Hồ sơ chưa đủ số liệu để đánh giá.")
+            long.append(f"Hồ sơ: {_blamed(blame)}." if blame else "Hồ sơ chưa đủ số liệu để đánh giá.")
         if row.ket_qua != MET and not short:
-            short.append(str(blame["mo_ta"].iloc[0]) if not blame.empty else "Chưa đủ số liệu để đánh giá")
+            short.append(str(blame[0]["mo_ta"]) if blame else "Chưa đủ số liệu để đánh giá")
     return out
 
 
@@ -456,30 +460,37 @@ class _Blame:
         self.by_code = p[p["ma_xa"].ne("")].groupby("ma_xa").groups
         wide = p["ma_loi"].isin(_FILE_WIDE)
         self.wide = p[wide].groupby("tep").groups
+        self.records = p.to_dict("records")
 
-    def of(self, row) -> pd.DataFrame:
-        p = self.p
+    def of(self, row) -> list[dict]:
+        """The commune's problems as records, errors first-class: only warnings when there is no error."""
+        p = self.records
         tep = row.tep_xa if isinstance(row.tep_xa, str) else None
         line = _int(row.dong_xa).replace(".", "")
         found = set(self.on_row.get((tep, line), ())) | set(self.wide.get(tep, ())) if tep else set()
         code = str(row.ma_xa)
         if not code.startswith(UNKNOWN_CODE):  # its own Xa row is matched by file and row: a file may hold two years
-            found |= {i for i in self.by_code.get(code, ()) if not (p.at[i, "trang"] == "Xa" and p.at[i, "tep"] == tep)}
-        mine = p.loc[sorted(found)]
-        errors = mine[mine["muc_do"] == ERROR]
-        return (errors if not errors.empty else mine).drop_duplicates()
+            found |= {i for i in self.by_code.get(code, ()) if not (p[i]["trang"] == "Xa" and p[i]["tep"] == tep)}
+        mine, seen = [], set()
+        for i in sorted(found):
+            key = tuple(p[i].values())
+            if key not in seen:
+                seen.add(key)
+                mine.append(p[i])
+        errors = [r for r in mine if r["muc_do"] == ERROR]
+        return errors or mine
 
 
-def _blamed(problems: pd.DataFrame, most: int = 6) -> str:
+def _blamed(problems: list[dict], most: int = 6) -> str:
     """ "Ô để trống: Dân số … (tệp x.xlsx, ô Xa!N5); …" """
     parts = []
-    for p in problems.head(most).itertuples(index=False):
-        tep, trang, o, typed = (_text(getattr(p, k, "")) for k in ("tep", "trang", "o", "gia_tri"))
+    for p in problems[:most]:
+        tep, trang, o, typed = (_text(p.get(k, "")) for k in ("tep", "trang", "o", "gia_tri"))
         where = [f"tệp {tep}"] if tep else []
         if o:
             where.append(f"ô {trang}!{o}" if trang else f"ô {o}")
         seen = f" (đã ghi “{typed}”)" if typed else ""
-        parts.append(f"{_text(p.mo_ta)}{seen}" + (f" ({', '.join(where)})" if where else ""))
+        parts.append(f"{_text(p['mo_ta'])}{seen}" + (f" ({', '.join(where)})" if where else ""))
     if len(problems) > most:
         parts.append(f"và {len(problems) - most:02d} lỗi khác (xem loi-du-lieu.csv)")
     return "; ".join(parts)

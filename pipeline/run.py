@@ -8,6 +8,7 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pipeline.validate import Checked, validate
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
 UNDATED, PROBLEMS = "xa-chua-ro-nam.csv", "loi-du-lieu.csv"  # files of the run as a whole, beside the year folders
 RUN_FILES = (UNDATED, PROBLEMS)  # a run that does not write them removes the previous run's
+PROVINCE_SIZE = 1000  # communes of a year above which the per-commune sheets are written only on request
 UNDECIDED = RESULTS[NOT_ASSESSABLE]
 
 
@@ -36,6 +38,7 @@ class Outcome:
     undated: pd.DataFrame = field(default_factory=pd.DataFrame)  # commune rows whose year is unknown
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
 
     @property
     def received(self) -> int:
@@ -60,23 +63,29 @@ def run(
     quiet: bool = False,
     registered: Path | None = None,
     settings_file: Path | None = None,
+    sheets: bool | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook);
-    `settings_file`: the department's settings for the report (default: cau-hinh.toml)."""
+    `settings_file`: the department's settings for the report (default: cau-hinh.toml);
+    `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
     processes = workers or os.cpu_count() or 1
     columns, periods = catalog.load_catalogs(schemas)
     listed = registration.load(registered, columns, periods) if registered else None
     signing = settings.load_settings(settings_file)
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:
+        clock = time.perf_counter()
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
+        timings = {"read": time.perf_counter() - clock}
         checked = validate(batch, columns, periods)
+        timings["validate"] = time.perf_counter() - clock - sum(timings.values())
         unlisted: list[dict] = []
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
+        outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         outcome.problems = pd.concat([frame(batch.problems + unlisted), checked.problems], ignore_index=True)
         sources = _sources(batch.sources, checked)
         note = undated_note(len(outcome.undated))
@@ -113,15 +122,11 @@ def run(
                         previous,
                         note=note,
                     ),
-                    report.write_sheets(
-                        folder / f"phieu-tham-dinh-{year}.docx",
-                        year,
-                        result,
-                        outcome.criteria[year],
-                        batch.letters,
-                        signing,
-                    ),
                 ]
+                if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
+                    path = folder / f"phieu-tham-dinh-{year}.docx"
+                    criteria = outcome.criteria[year]
+                    documents.append(report.write_sheets(path, year, result, criteria, batch.letters, signing))
                 shown.update(len(documents))
                 written += csvs + books + documents
         if len(outcome.undated):
@@ -129,6 +134,7 @@ def run(
         if not outcome.years:
             written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
     outcome.written = [out.live(p) for p in written]
+    outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
 
 
