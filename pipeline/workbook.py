@@ -291,6 +291,7 @@ class Book:
             "note": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9}),
         }
         self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in style.RESULT_FILLS.items()}
+        self.border = self.wb.add_format({"border": 1})
 
     def close(self):
         try:
@@ -373,7 +374,7 @@ class Book:
         ws.write_string(0, 0, title, self.f["title"])
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
         for i, fmt in enumerate(table.formats, start=1):
-            ws.write_column(HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
+            _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
         for i, fmt in enumerate(["no", *table.formats]):  # fixed widths: autofit reads every cell
             ws.set_column(i, i, {"no": 5, "text": 16, "center": 8, "flag": 10, "int": 10}.get(fmt, 9))
@@ -506,18 +507,19 @@ class Book:
         ws.set_row(top + 1, 12 * -(-longest // 10) + 4)
         row = top + 2
         for c, (key, _, _, fmt) in enumerate(fixed):
-            ws.write_column(row, c, laid[key].to_numpy(), self.f[fmt])
+            _column(ws, row, c, laid[key].to_numpy(), self.f[fmt])
         for key, c in value_cols.items():
             kind = KINDS[ind.at[key, "kind"]]
-            ws.write_column(row, c, laid[f"v_{key}"].to_numpy(), self._format(kind.shown))
-            ws.write_column(row, c + 1, laid[f"s_{key}"].to_numpy(), self.f["center"])
+            _column(ws, row, c, laid[f"v_{key}"].to_numpy(), self._format(kind.shown))
+            _column(ws, row, c + 1, laid[f"s_{key}"].to_numpy(), self.f["center"])
         for c, (key, _, _, fmt) in enumerate(tail, start=first_tail):
-            ws.write_column(row, c, laid[key].to_numpy(), self.f[fmt])
+            _column(ws, row, c, laid[key].to_numpy(), self.f[fmt])
         headings = laid["_heading"].to_numpy(dtype=bool)
         for at in np.flatnonzero(headings):
             ws.merge_range(row + at, 0, row + at, len(fixed) - 1, laid["_huyen"].iat[at], self.f["group"])
             ws.write_row(row + at, len(fixed), [None] * (last_col - len(fixed) + 1), self.f["group"])
         last = row + len(laid) - 1
+        self._grid(ws, row, 0, last, last_col)
         communes = laid[~headings]
         total = last + 1
         ws.merge_range(total, 0, total, 2, t["total_met"], self.f["head"])
@@ -554,13 +556,19 @@ class Book:
     def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0):
         """Write each column of `table` downwards with its format (one call per column)."""
         for i, (key, _, kind) in enumerate(cols):
-            ws.write_column(row, start_col + i, _display(table[key], kind, self.t), self._format(kind))
+            _column(ws, row, start_col + i, _display(table[key], kind, self.t), self._format(kind))
 
     def _write_header_row(self, ws, row: int, heads: list[str]):
         ws.write_row(row, 0, heads, self.f["head"])
         ws.set_row(row, 45)
 
+    def _grid(self, ws, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        """Borders on the empty cells of a table, which `_column` leaves unwritten."""
+        if last_row >= first_row:
+            ws.conditional_format(first_row, first_col, last_row, last_col, {"type": "blanks", "format": self.border})
+
     def _finish_table(self, ws, first_head: int, last_head: int, rows: int, last_col: int, widths: bool = True):
+        self._grid(ws, last_head + 1, 0, last_head + rows, last_col)
         ws.freeze_panes(last_head + 1, 0)
         ws.autofilter(last_head, 0, last_head + max(rows, 1), last_col)
         ws.repeat_rows(first_head, last_head)
@@ -656,6 +664,22 @@ def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
     """Districts, and communes within them, in the order of their codes."""
     ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", "ma_xa"], kind="stable")
     return ordered.drop(columns="_d").reset_index(drop=True)
+
+
+def _column(ws, row: int, col: int, values, fmt) -> None:
+    """Write a column downwards, one typed call per cell; an empty value writes nothing.
+
+    Half the cells of a national batch are empty (a village's smart-village
+    conditions below the model tier, a value not given): the table's borders
+    reach them through one conditional format (`Book._grid`), not a cell each.
+    """
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            ws.write_string(row + i, col, value, fmt)
+        else:
+            ws.write_number(row + i, col, value, fmt)
 
 
 def _header_text(text: str) -> str:

@@ -99,7 +99,8 @@ def test_tier_sheet_values_symbols_and_colours(mixed):
     assert rules[ranges(2)] == ["cellIs"] * 4
     assert rules[ranges(1)] == ["expression"] * 4
     assert rules["D6:D10"] == ["cellIs"] * 4
-    assert len(rules) == 3
+    assert rules["A6:BE10"] == ["containsBlanks"]  # borders for the cells left empty
+    assert len(rules) == 4
 
 
 def test_text_from_cells_stays_text(mixed):
