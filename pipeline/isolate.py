@@ -36,7 +36,7 @@ from multiprocessing.connection import wait
 try:  # POSIX only
     import resource
 except ImportError:  # pragma: no cover - Windows
-    resource = None
+    resource = None  # type: ignore[assignment]
 
 # A worker forked from the main process starts at about 0.25 GiB of address
 # space (pandas, numpy and python-calamine imported; measured with VmSize) and
@@ -147,7 +147,7 @@ class _Worker:
 
     def collect(self, timeout: float) -> list[tuple[int, object]]:
         """(task, result or Failure) of each task that is over; (task, None) for a task to send again."""
-        out = []
+        out: list[tuple[int, object]] = []
         while self.queue:
             i = self.queue[0]
             try:

@@ -124,8 +124,8 @@ def discover(root: Path, exclude=()) -> tuple[list[Path], list[dict]]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            rel = shown_name(folder.relative_to(root))[0] if folder != root else ""
-            problems.append(problem("thu-muc-khong-doc-duoc", f"{rel}/" if rel else "", _os_reason(e)))
+            shown = shown_name(folder.relative_to(root))[0] if folder != root else ""
+            problems.append(problem("thu-muc-khong-doc-duoc", f"{shown}/" if shown else "", _os_reason(e)))
             continue
         below = []
         for entry in entries:
@@ -212,8 +212,8 @@ def read_paths(root: Path, paths: list[Path], columns: Columns, workers: int, ti
             done()
 
     results = isolate.run(_read_here, columns, tasks, min(workers, len(tasks)), timeout, done=finished) if tasks else []
-    for k, (path, tep, _), result in zip(where, tasks, results, strict=True):
-        reads[k] = result if isinstance(result, FileRead) else _failed(path, tep, result, timeout)
+    for k, (name, tep, _), result in zip(where, tasks, results, strict=True):
+        reads[k] = result if isinstance(result, FileRead) else _failed(name, tep, result, timeout)
     return reads
 
 

@@ -205,8 +205,8 @@ def _xlsx_cell(tag: bytes, body: bytes) -> Mark | None:
     formula = _FORMULA_TAG.search(body)
     row, col = int(ref[2]) - 1, _column_number(ref[1]) - 1
     if kind == b"e":
-        text = html.unescape((cached or b"").decode("utf-8", "replace")).strip()
-        return row, col, 1, 1, CellError(text or "#N/A")
+        error = html.unescape((cached or b"").decode("utf-8", "replace")).strip()
+        return row, col, 1, 1, CellError(error or "#N/A")
     if formula is None:
         return None
     if kind in (b"str", b"inlineStr") and (cached is not None or value is not None):
@@ -217,8 +217,8 @@ def _xlsx_cell(tag: bytes, body: bytes) -> Mark | None:
     if not formula[1].rstrip().endswith(b"/"):
         end = _END_F.search(body, formula.end())
         text = body[formula.end() : end.start() if end else len(body)]
-    text = html.unescape(_TAG.sub(b"", text).decode("utf-8", "replace")).strip()
-    return row, col, 1, 1, Formula(f"={text}" if text else "=(công thức chép từ ô khác)")
+    shown = html.unescape(_TAG.sub(b"", text).decode("utf-8", "replace")).strip()
+    return row, col, 1, 1, Formula(f"={shown}" if shown else "=(công thức chép từ ô khác)")
 
 
 def _without_comments(xml: bytes) -> bytes:
@@ -433,7 +433,8 @@ def _cfb_stream(data: bytes, name: str) -> bytes | None:
         fat += struct.unpack_from(f"<{sector // 4}I", data, at(n))
 
     def chain(start: int, table: list[int]) -> list[int]:
-        out, n = [], start
+        out: list[int] = []
+        n = start
         while n not in (_FREE, _END_OF_CHAIN):
             if n >= len(table) or len(out) > len(table):
                 raise ValueError("broken chain")
