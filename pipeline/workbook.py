@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import __version__, style, summary
 from pipeline.assess import Assessment
-from pipeline.catalog import Columns, Criteria
+from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import slug
@@ -428,6 +428,7 @@ class Book:
             (t["catalog"], criteria.title),
             (t["period"], criteria.period),
             (t["catalog_file"], criteria.source.name),
+            *((t["basis"], _basis_text(b)) for b in criteria.legal_bases),
             *((t["province_rules"], text) for text in criteria.overlays),
             (t["tool"], f"ntm-ict {__version__}"),
             (t["run_at"], now.isoformat(sep=" ")),
@@ -454,6 +455,32 @@ class Book:
         ws.set_column(0, 0, max(30, int(sources["tep"].str.len().max() or 0) + 2))
         ws.set_column(2, 2, 66)
         self._finish_table(ws, top, top, len(sources), len(cols) - 1)
+        # where each indicator comes from, and how sure that is (the catalog's provenance)
+        ind = criteria.indicators
+        if len(ind):
+            label = "label" if self.lang == "vi" else "label_en"
+            provenance = pd.DataFrame(
+                {
+                    "id": ind.index,
+                    "wording": ind[label].to_numpy(),
+                    "source": ind.get("source", pd.Series("", index=ind.index)).fillna("").to_numpy(),
+                    "certainty": ind.get("certainty", pd.Series("", index=ind.index))
+                    .map(CERTAINTY)
+                    .fillna("")
+                    .to_numpy(),
+                }
+            )
+            at = top + len(sources) + 3
+            ws.write_string(at - 1, 0, t["provenance"], self.f["section"])
+            heads = [t["indicator"], t["wording"], t["source_of"], t["certainty"]]
+            ws.write_row(at, 0, heads, self.f["head"])
+            table = [
+                ("id", None, "text"),
+                ("wording", None, "wrap"),
+                ("source", None, "wrap"),
+                ("certainty", None, "wrap"),
+            ]
+            self._columns(ws, at + 1, provenance, table)
 
     # -- pieces ---------------------------------------------------------------
 
@@ -680,6 +707,13 @@ def _column(ws, row: int, col: int, values, fmt) -> None:
             ws.write_string(row + i, col, value, fmt)
         else:
             ws.write_number(row + i, col, value, fmt)
+
+
+def _basis_text(basis) -> str:
+    """ "Quyết định số 318/QĐ-TTg ngày 08/03/2022 của Thủ tướng Chính phủ ban hành …" """
+    date = f" ngày {basis.date:%d/%m/%Y}" if basis.date else ""
+    issuer = f" của {basis.issuer}" if basis.issuer else ""
+    return f"{basis.kind} số {basis.number}{date}{issuer} {basis.title}".strip()
 
 
 def _header_text(text: str) -> str:

@@ -254,3 +254,16 @@ def test_a_batch_with_no_district_gets_every_output_without_district_headings_or
     assert not any(str(c).endswith("Theo huyện") for c in overview)
     rows = [r[:3] for r in wb["NTM nâng cao"].iter_rows(min_row=6, values_only=True)]
     assert rows[:2] == [(1, "00001", "Xã 00001"), (2, "00002", "Xã 00002")]
+
+
+def test_sources_sheet_cites_the_catalogs_legal_bases_and_each_indicators_provenance(mixed):
+    rows = [r for r in book(mixed)["Nguồn"].iter_rows(values_only=True) if r[0]]
+    bases = [r[1] for r in rows if r[0] == "Căn cứ"]
+    assert [b.split(" ngày")[0] for b in bases] == ["Quyết định số 318/QĐ-TTg", "Quyết định số 319/QĐ-TTg"]
+    provenance = {r[0]: r[3] for r in rows if r[0] in ("8.1", "8.2.a", "KM.0")}
+    assert provenance == {
+        "8.1": "đã đối chiếu văn bản quốc gia",
+        "8.2.a": "theo thực tiễn thẩm định của tỉnh",
+        "KM.0": "chưa kiểm chứng",
+    }
+    assert not any("1127" in str(c) for r in rows for c in r)
