@@ -33,6 +33,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
+from pipeline import summary
 from pipeline.catalog import CERTAINTY, Criteria, LegalBasis
 from pipeline.csv_out import FORMULA_START
 from pipeline.files import replace_atomically
@@ -255,17 +256,12 @@ def _tier_table(doc, mine: pd.DataFrame, found: dict, terms: Terms) -> None:
 def _year_over_year(
     communes: pd.DataFrame, previous: pd.DataFrame, criteria: Criteria, year: int, found: dict
 ) -> list[str]:
-    """The communes that met a tier last year and meet no tier as high now (matched on their code)."""
-    rank = criteria.tiers["rank"]
-    before = previous.assign(ma_xa=previous["ma_xa"].astype("string"))
-    before = before[before["hang_cao_nhat_dat"].isin(rank.index) & ~_stand_in(before["ma_xa"])]
-    now = communes[~_stand_in(communes["ma_xa"])].assign(row_label=lambda c: c.index)
-    both = before[["ma_xa", "hang_cao_nhat_dat"]].merge(now, on="ma_xa", suffixes=("_truoc", ""))
-    lost = both[both["hang_cao_nhat_dat"].map(rank).fillna(-1) < both["hang_cao_nhat_dat_truoc"].map(rank)]
+    """The communes that met a tier last year and meet no tier as high now (`summary.lost_since`)."""
+    lost, both = summary.lost_since(communes, previous, criteria)
     labels = criteria.tiers["label"]
     if lost.empty:
         return [
-            f"Trong {len(both):02d} xã có kết quả cả năm {year - 1} và năm {year}, không có xã nào đã đạt chuẩn "
+            f"Trong {both:02d} xã có kết quả cả năm {year - 1} và năm {year}, không có xã nào đã đạt chuẩn "
             f"năm {year - 1} mà năm {year} không còn đạt."
         ]
     lines = [

@@ -95,6 +95,7 @@ def run(
         with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
+                previous = _previous(outcome, output_dir, year)
                 csvs = csv_out.write(result, outcome.problems, year, folder)
                 shown.update(len(csvs))
                 books = workbook.write(
@@ -108,9 +109,9 @@ def run(
                     lang,
                     workers=processes,
                     note=note,
+                    previous=previous,
                 )
                 shown.update(len(books))
-                previous = _previous(outcome, output_dir, year)
                 documents = [
                     report.write_report(
                         folder / f"bao-cao-tham-dinh-{year}.docx",

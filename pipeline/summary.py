@@ -6,6 +6,7 @@ import pandas as pd
 
 from pipeline.catalog import Criteria
 from pipeline.kinds import KINDS
+from pipeline.validate import UNKNOWN_CODE
 from pipeline.words import INTRO, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
@@ -45,6 +46,21 @@ def with_total(table: pd.DataFrame, label_column: str, label: str) -> pd.DataFra
     total = {label_column: label} | {c: int(table[c].sum()) for c in counts}
     total["ti_so"] = f"{total['dat']:02d}/{total['dang_ky']:02d}"
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def lost_since(communes: pd.DataFrame, previous: pd.DataFrame, criteria: Criteria) -> tuple[pd.DataFrame, int]:
+    """The communes that met a tier last year and meet no tier as high now, matched on their code, and how
+    many communes have results in both years. Rows keep this year's columns; `hang_cao_nhat_dat_truoc` is
+    last year's highest tier. The programme asks communes to maintain the criteria they met."""
+    rank = criteria.tiers["rank"]
+    real = ~previous["ma_xa"].astype("string").str.startswith(UNKNOWN_CODE).fillna(True)
+    before = previous[real].assign(ma_xa=previous["ma_xa"].astype("string"))
+    before = before[before["hang_cao_nhat_dat"].isin(rank.index)]
+    now = communes[~communes["ma_xa"].astype("string").str.startswith(UNKNOWN_CODE).fillna(True)]
+    now = now.assign(row_label=now.index, ma_xa=now["ma_xa"].astype("string"))
+    both = before[["ma_xa", "hang_cao_nhat_dat"]].merge(now, on="ma_xa", suffixes=("_truoc", ""))
+    lost = both[both["hang_cao_nhat_dat"].map(rank).fillna(-1) < both["hang_cao_nhat_dat_truoc"].map(rank)]
+    return lost.reset_index(drop=True), len(both)
 
 
 def district_order(communes: pd.DataFrame) -> pd.Series:

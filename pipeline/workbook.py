@@ -8,6 +8,7 @@ off), and each file is written under a temporary name, then renamed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ def write(
     lang="vi",
     workers: int = 1,
     note: str = "",
+    previous: pd.DataFrame | None = None,
 ) -> list[Path]:
     """The summary workbook and one workbook per district.
 
@@ -56,7 +58,7 @@ def write(
     tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
     villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
     labels = dict(zip(columns.table["key"], columns.table["label" if lang == "vi" else "label_en"], strict=True))
-    shared = _Shared(criteria, year, lang, now, labels)
+    shared = _Shared(criteria, year, lang, now, labels, previous)
     parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
     if workers <= 1 or len(parts) < 8:
@@ -77,12 +79,13 @@ class _Shared:
     lang: str
     now: dt.datetime
     labels: dict[str, str]
+    previous: pd.DataFrame | None = None  # last year's communes, for the overview's year-over-year table
 
 
 def _write_summary(path, communes, result, tiers, villages, problems, sources, shared: _Shared, note: str) -> None:
     with replace_atomically(path) as tmp:
         book = Book(tmp, shared.lang, shared.now)
-        book.overview(communes, result.results, shared.criteria, shared.year, note)
+        book.overview(communes, result.results, shared.criteria, shared.year, note, shared.previous)
         book.tier_sheets(tiers, shared.criteria, shared.year)
         book.villages(villages, shared.year)
         book.problems(problems, shared.labels, shared.year)
@@ -301,7 +304,7 @@ class Book:
 
     # -- sheets ---------------------------------------------------------------
 
-    def overview(self, communes, results, criteria: Criteria, year: int, note: str = ""):
+    def overview(self, communes, results, criteria: Criteria, year: int, note: str = "", previous=None):
         """Paragraph, counts per tier and per district, a chart, and province-wide ratios (A4 portrait, A:G)."""
         ws = self._sheet(self.t["overview"], landscape=False)
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
@@ -316,7 +319,7 @@ class Book:
         ws.set_row(3, 17 * (len(text) // 95 + 2))
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
-        sections = iter(range(1, 4))
+        sections = itertools.count(1)
         title = f"{next(sections)}. {t['by_tier']}"
         tiers = summary.with_total(tiers, "hang_dang_ky", t["total"])
         row = self._table(ws, 5, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
@@ -344,6 +347,22 @@ class Book:
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
         row = self._table(ws, row, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
+        if previous is not None:  # the programme asks communes to keep the criteria they met
+            lost, both = summary.lost_since(communes, previous, criteria)
+            title = f"{next(sections)}. {t['year_over_year'].format(last=year - 1, year=year)}"
+            if lost.empty:
+                ws.write_string(row, 0, title, self.f["section"])
+                ws.write_string(row + 1, 0, t["none_lost"].format(n=both, last=year - 1, year=year), self.f["subtitle"])
+                row += 3
+            else:
+                lost = lost.assign(
+                    truoc=summary.tier_label(lost["hang_cao_nhat_dat_truoc"], criteria, self.lang),
+                    nay=lost["ket_qua"].map({k: t[k] for k in summary.OUTCOMES}),
+                    ma_xa=shown_code(lost["ma_xa"]),
+                )
+                keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
+                heads = ["commune", "district", "code", "met_last_year", "result_now"]
+                row = self._table(ws, row, title, lost, keys, heads, dict.fromkeys(keys, "text"))
         ws.merge_range(row, 0, row, 7, f"{t['abbreviations']}: {ABBREVIATIONS[self.lang]}", self.f["note"])
         ws.set_row(row, 30)
         ws.print_area(0, 0, row, 7)

@@ -326,3 +326,13 @@ def test_a_registration_list_in_error_stops_the_run_with_one_line(tmp_path, text
     assert message in run.result.output
     assert "Traceback" not in run.result.output
     assert not (tmp_path / "output" / "2024").exists()
+
+
+def test_an_output_folder_inside_the_input_folder_is_never_read_back(tmp_path):
+    """input/ket-qua/ holds last run's workbooks: a second run reads the communes' files only."""
+    write_workbook(tmp_path / "input" / "a.xlsx", [passing_commune("00001")], villages("00001"))
+    first = Run(tmp_path / "input", tmp_path / "input" / "ket-qua")
+    second = Run(tmp_path / "input", tmp_path / "input" / "ket-qua")
+    assert (first.exit_code, second.exit_code) == (0, 0), second.result.output
+    assert "Lỗi dữ liệu: 0, cảnh báo: 0" in second.result.output
+    assert list(second.communes()) == ["00001"]

@@ -267,3 +267,21 @@ def test_sources_sheet_cites_the_catalogs_legal_bases_and_each_indicators_proven
         "KM.0": "chưa kiểm chứng",
     }
     assert not any("1127" in str(c) for r in rows for c in r)
+
+
+def test_overview_lists_the_communes_that_met_a_tier_last_year_and_do_not_now(tmp_path):
+    """2023 and 2024 in one run: 00002 met the advanced tier in 2023 and fails 8.2.a in 2024."""
+    xa = [
+        passing_commune("00001", nam=2023),
+        passing_commune("00002", nam=2023, ten_xa="Xã Giảm"),
+        passing_commune("00001", nam=2024),
+        passing_commune("00002", nam=2024, ten_xa="Xã Giảm", dan_so_lao_dong_smartphone=7000),
+    ]
+    thon = [passing_village(c, smart=False, nam=y) for c in ("00001", "00002") for y in (2023, 2024)]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, thon)
+    run = Run(tmp_path / "input", tmp_path / "output")
+    rows = [r for r in book(run)["Tổng hợp"].iter_rows(values_only=True) if r[0]]
+    titles = [r[0] for r in rows]
+    assert "4. So với năm 2023: xã đã đạt chuẩn năm 2023 nhưng năm 2024 chưa đạt mức đó" in titles
+    assert ("Xã Giảm", "huyện Thử", "00002", "NTM nâng cao", "Không đạt") in [r[:5] for r in rows]
+    assert not any(r[0] == "Xã 00001" for r in rows)
