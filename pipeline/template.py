@@ -40,6 +40,7 @@ from pipeline.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
 FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
 LAST_ROW = MAX_ROWS  # validations and unlocked cells reach as far as `read` reads
+PRINTED_BLANK_ROWS = 20  # rows a printed blank form offers for handwriting
 CODE_DIGITS = 5  # a `ma` column holds exactly this many digits (as validate checks)
 INSTRUCTIONS = "Hướng dẫn"
 PER = ("commune", "district")
@@ -396,6 +397,7 @@ class Book:
             "para": self.wb.add_format(base | {"text_wrap": True, "valign": "top"}),
             "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
         }
+        self.grid = self.wb.add_format({"border": 1})  # the printed form's empty cells
         unlocked = base | {"locked": False}
         self.input = {
             "ma": self.wb.add_format(unlocked | {"num_format": "@"}),
@@ -454,6 +456,15 @@ class Book:
         )
         style.a4(ws, fit_width=False)
         ws.repeat_rows(HEADER_ROW)
+        # printed, the wide sheet runs over several pages: each carries the title in its header (never cut
+        # mid-word by a page edge) and repeats the commune's code and name
+        ws.repeat_columns(0, max(leading - 1, 0))
+        ws.set_header(f'&L&"{style.FONT},Bold"&11{self._title().replace("&", "&&")}', {"margin": 0.3})
+        ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.6)
+        filled = len(rows) if rows is not None else 0
+        last = FIRST_ROW + max(filled, PRINTED_BLANK_ROWS) - 1
+        ws.print_area(HEADER_ROW, 0, last, len(catalog) - 1)
+        ws.conditional_format(FIRST_ROW, 0, last, len(catalog) - 1, {"type": "blanks", "format": self.grid})
 
     def _prefill(self, ws, catalog: pd.DataFrame, rows: pd.DataFrame) -> None:
         spec = self.spec

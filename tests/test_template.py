@@ -281,3 +281,11 @@ def test_year_without_criteria_is_refused_with_what_to_add(tmp_path):
     assert f"Chưa có bộ chỉ tiêu cho năm {uncovered}" in result.output
     assert "criteria-*.toml" in result.output
     assert not (tmp_path / "out" / f"mau-nhap-lieu-{uncovered}.xlsx").exists()
+
+
+def test_the_printed_form_carries_its_title_and_the_commune_columns_on_every_page(tmp_path):
+    ws = openpyxl.load_workbook(blank(tmp_path))["Xa"]
+    assert ws.oddHeader.left.text.startswith("BIỂU NHẬP LIỆU CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG")
+    assert ws.oddHeader.left.text.endswith("NĂM 2024")
+    assert (ws.print_title_rows, ws.print_title_cols) == ("$3:$3", "$A:$C")
+    assert ws.print_area.endswith("$23")  # the header and 20 empty rows to write on, not 200,000
