@@ -60,7 +60,7 @@ CODES = {
     ),
     "trang-trung": (ERROR, "Hai trang cùng tên (không kể dấu, hoa thường); trang sau không được đọc"),
     "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),
-    "tieu-de-lap-khac-cot": (ERROR, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng bên dưới không được đọc"),
+    "tieu-de-lap-khac-cot": (WARNING, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng dưới đọc theo dòng này"),
     "o-loi": (ERROR, "Ô báo lỗi công thức (#DIV/0!, #N/A, #VALUE!…); hãy sửa công thức rồi gửi lại"),
 }
 

@@ -266,7 +266,7 @@ def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Ba
     )
     for sheet, name in (("Xa", "dong_xa"), ("Thon", "dong_thon")):
         sources[name] = sources["tep"].map(frames[sheet].groupby("_tep").size()).fillna(0).astype(int)
-    letters = pd.DataFrame([x for r in reads for x in r.letters], columns=["tep", "trang", "cot", "chu"])
+    letters = pd.DataFrame([x for r in reads for x in r.letters], columns=["tep", "trang", "cot", "chu", "tu_dong"])
     problems = problems + [p for r in reads for p in r.problems]
     return Batch(frames["Xa"], frames["Thon"], letters, sources, problems)
 
@@ -377,10 +377,9 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     a row that matches at least half as many names (and at least two) is a
     header repeated inside the data (two pasted blocks): it is skipped with a
     warning (`dong-tieu-de-lap`) and the rows below it are read with the first
-    header's columns. If its columns stand in a different order, the rows from
-    it to the next repeated header are not read (`tieu-de-lap-khac-cot`, an
-    error naming them): read with either header's letters, their cells would be
-    misread or misnamed.
+    header's columns. If its columns stand in a different order, the rows below
+    it are read by its own columns (`tieu-de-lap-khac-cot`, a warning), and
+    their cells are named with its letters (`letters` says from which row).
     """
     keys, names, labels = _catalog_names(columns, sheet)
     matches = [_match(row, names) for row in rows[:HEADER_SEARCH_ROWS]]
@@ -402,17 +401,22 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     for key in keys:
         if key not in position and labels[key][1]:
             out.problems.append(problem("thieu-cot", out.tep, labels[key][0], trang=sheet, cot=key))
-    keep = _data_rows(out, sheet, rows, header_at, max(hits), names, position)
-    body = [rows[i] for i in keep]
-    cells = np.full((len(body), len(keys)), None, dtype=object)
-    if body:
-        grid = np.array(body, dtype=object)
-        for j, key in enumerate(keys):
-            if key in position:
-                cells[:, j] = grid[:, position[key]]
+    keep, blocks = _data_rows(out, sheet, rows, header_at, max(hits), names, position)
+    cells = np.full((len(keep), len(keys)), None, dtype=object)
+    for n, (start, layout) in enumerate(blocks):  # each block of rows with the columns of the header above it
+        end = blocks[n + 1][0] if n + 1 < len(blocks) else len(keep)
+        if end > start:
+            grid = np.array([rows[i] for i in keep[start:end]], dtype=object)
+            for j, key in enumerate(keys):
+                if key in layout and layout[key] < grid.shape[1]:
+                    cells[start:end, j] = grid[:, layout[key]]
+        first_row = keep[start] + 1 if n and start < len(keep) else 0  # the Excel row from which these letters hold
+        out.letters += [
+            {"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p), "tu_dong": first_row}
+            for k, p in layout.items()
+        ]
     out.cells[sheet] = cells
     out.rows[sheet] = np.asarray(keep, dtype=int) + 1
-    out.letters += [{"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p)} for k, p in position.items()]
 
 
 def _match(row: list, names: dict[str, str]) -> list[str | None]:
@@ -422,8 +426,11 @@ def _match(row: list, names: dict[str, str]) -> list[str | None]:
 _fold = functools.lru_cache(maxsize=2**16)(fold)  # headers repeat from file to file
 
 
-def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, position) -> list[int]:
-    """Indices of the rows below the header to read, leaving out repeated header rows (and reporting them)."""
+def _data_rows(
+    out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, position
+) -> tuple[list[int], list[tuple[int, dict[str, int]]]]:
+    """Indices of the rows below the header to read, leaving out repeated header rows (and reporting them),
+    and the blocks they form: (index in the kept rows where a block starts, its columns: key -> position)."""
     threshold = max(2, (best + 1) // 2)
     folded: dict[str, str | None] = {}
 
@@ -436,26 +443,33 @@ def _data_rows(out: FileRead, sheet: str, rows: list[list], header_at: int, best
 
     # A header row has names in most of the header's columns: a row is looked at whole only when one of a few
     # probe columns holds a name. The probes avoid free-text columns (every village name would be folded).
-    probes = [pos for key, pos in position.items() if not key.startswith(("ten_", "huyen"))][:3] or [0]
+    def probes_of(layout: dict[str, int]) -> list[int]:
+        return [pos for key, pos in layout.items() if not key.startswith(("ten_", "huyen"))][:3] or [0]
+
+    probes = probes_of(position)
     keep: list[int] = []
-    reading = True
+    blocks: list[tuple[int, dict[str, int]]] = [(0, position)]
     for i in range(header_at + 1, len(rows)):
         row = rows[i]
         probed = any(name_of(row[pos]) is not None for pos in probes if pos < len(row))
         if not probed or sum(1 for c in row if type(c) is str and name_of(c) is not None) < threshold:
-            if reading:
-                keep.append(i)
+            keep.append(i)
             continue
-        found = [(pos, name_of(c)) for pos, c in enumerate(row) if name_of(c) is not None]
+        found = [(pos, key) for pos, c in enumerate(row) if (key := name_of(c)) is not None]
         first = xl_col_to_name(found[0][0])
-        if all(position.get(key, pos) == pos for pos, key in found):
+        layout = blocks[-1][1]
+        if all(layout.get(key, pos) == pos for pos, key in found):
             out.problems.append(problem("dong-tieu-de-lap", out.tep, f"dòng {i + 1}", trang=sheet, o=f"{first}{i + 1}"))
-            reading = True
-        else:
-            detail = f"dòng {i + 1}: các cột xếp khác dòng tiêu đề {header_at + 1}; các dòng dưới nó không được đọc"
-            out.problems.append(problem("tieu-de-lap-khac-cot", out.tep, detail, trang=sheet, o=f"{first}{i + 1}"))
-            reading = False
-    return keep
+            continue
+        # another block pasted with its own column order: its rows are read by this header's columns
+        layout = {}
+        for pos, key in found:
+            layout.setdefault(key, pos)
+        blocks.append((len(keep), layout))
+        probes = probes_of(layout)
+        detail = f"dòng {i + 1}: các cột xếp khác dòng tiêu đề {header_at + 1}; các dòng dưới được đọc theo dòng này"
+        out.problems.append(problem("tieu-de-lap-khac-cot", out.tep, detail, trang=sheet, o=f"{first}{i + 1}"))
+    return keep, blocks
 
 
 @functools.cache

@@ -348,8 +348,17 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
         )
         names = names[~names.index.duplicated() & names.index.notna()]
         communes, villages = code.map(names).astype("string"), parse.parse_text(meta[name])[0]
-    letters = batch.letters[batch.letters["trang"] == sheet].set_index(["tep", "cot"])["chu"]
-    chu = pd.Series(letters.reindex(list(zip(meta["_tep"], hits["cot"], strict=True))).to_numpy())
+    # a column's letter in its file, from the header above the row (a sheet may paste blocks in other orders)
+    letters = batch.letters[batch.letters["trang"] == sheet][["tep", "cot", "chu", "tu_dong"]].astype({"tu_dong": int})
+    wanted = pd.DataFrame({"tep": meta["_tep"], "cot": hits["cot"], "dong": meta["_dong"].astype(int)})
+    located = pd.merge_asof(
+        wanted.reset_index().sort_values("dong"),
+        letters.sort_values("tu_dong"),
+        left_on="dong",
+        right_on="tu_dong",
+        by=["tep", "cot"],
+    )
+    chu = located.set_index("index")["chu"].sort_index().reset_index(drop=True)
     out = pd.DataFrame(
         {
             "tep": meta["_tep"],

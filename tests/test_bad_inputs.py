@@ -673,11 +673,11 @@ def build_sheets_folding_alike(d: Path):
     write_rows(d / "xa.xlsx", sheets)
 
 
-def build_repeated_header(d: Path, keys: list[str] = XA_KEYS):
+def build_repeated_header(d: Path, keys: list[str] = XA_KEYS, **second_overrides):
     """Two blocks pasted one under the other, each with its header row (the second in `keys` order)."""
-    second = passing_commune("00002")
+    second = passing_commune("00002", **second_overrides)
     rows = table([passing_commune("00001")]) + [keys, [second.get(k) for k in keys]]
-    thon = villages("00001") + (villages("00002") if keys == XA_KEYS else [])
+    thon = villages("00001") + villages("00002")
     write_rows(d / "xa.xlsx", {"Xa": rows, "Thon": table(thon, sheet="Thon")})
 
 
@@ -1116,10 +1116,18 @@ CASES = [
     ),
     Case(
         "header-repeated-in-another-column-order",
-        lambda d: build_repeated_header(d, SHUFFLED),
-        problems=[("xa.xlsx", "Xa", "A5", "tieu-de-lap-khac-cot")],
-        rows=[dict(tep="xa.xlsx", trang="Xa", o="A5", muc_do="loi", ma_xa="")],
-        communes={"00001": "dat", "00002": None},
+        # the second block is read by its own header, and its bad cell is named with that header's letter
+        lambda d: build_repeated_header(d, SHUFFLED, dan_so_lao_dong_smartphone="80%"),
+        problems=[
+            ("xa.xlsx", "Xa", "A5", "tieu-de-lap-khac-cot"),
+            ("xa.xlsx", "Xa", cell("dan_so_lao_dong_smartphone", 6, SHUFFLED), "sai-kieu"),
+        ],
+        rows=[
+            dict(tep="xa.xlsx", trang="Xa", o="A5", muc_do="canh_bao", ma_xa=""),
+            dict(tep="xa.xlsx", o=cell("dan_so_lao_dong_smartphone", 6, SHUFFLED), gia_tri="80%", ma_xa="00002"),
+        ],
+        communes={"00001": "dat", "00002": "khong_danh_gia_duoc"},
+        indicators={("00002", "8.2.a"): "khong_danh_gia_duoc", ("00002", "8.1"): "dat"},
         exit_code=3,
     ),
     Case("keys-row-above-labels-row", build_keys_above_labels),
