@@ -185,6 +185,8 @@ class TierTable:
 # page is budgeted for it (about 99 units across A4 landscape).
 PAGE_INDICATORS = 6
 INDICATOR_WIDTH = (6, 3.5)
+PAGE_WIDTH = 60  # width units beyond the repeated identifying columns that an A4 landscape page still holds
+VILLAGE_WIDTHS = {"no": 4, "text": 11, "center": 6, "flag": 6.5, "int": 7.5, "result": 7}
 
 
 def _pages(ids: list[str]) -> list[list[str]]:
@@ -388,15 +390,28 @@ class Book:
             self._tier_table(ws, table)
 
     def villages(self, table: VillageTable, year: int, place: str = ""):
-        ws, laid = self._sheet(self.t["villages"]), table.laid
+        """Every village. Printed at full size: the village's own figures on one page, its smart-village
+        results on the next, the identifying columns (district, commune, village) repeated on both."""
+        ws, laid = self._sheet(self.t["villages"], fit=False), table.laid
         title = self.t["village_title"].format(year=year) + (f" — {place.upper()}" if place else "")
         ws.write_string(0, 0, title, self.f["title"])
+        ws.set_header(f'&L&"{style.FONT},Bold"&11{_header_text(title)}', {"margin": 0.3})
+        ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.6)
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
         for i, fmt in enumerate(table.formats, start=1):
             _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
-        for i, fmt in enumerate(["no", *table.formats]):  # fixed widths: autofit reads every cell
-            ws.set_column(i, i, {"no": 5, "text": 16, "center": 8, "flag": 10, "int": 10}.get(fmt, 9))
+        widths = [VILLAGE_WIDTHS.get(fmt, 7) for fmt in ["no", *table.formats]]
+        for i, width in enumerate(widths):  # fixed widths: autofit reads every cell
+            ws.set_column(i, i, width)
+        longest = max(len(h) / max(w - 1, 1) for h, w in zip(table.heads, widths[1:], strict=True))
+        ws.set_row(HEADER_ROW, 12 * (int(longest) + 1) + 6)
+        identity = 5  # STT, district, code, commune, village
+        results = next((i for i, fmt in enumerate(table.formats, start=1) if fmt == "result"), None)
+        if results and sum(widths[:results]) > PAGE_WIDTH:  # the smart-village results on a page of their own
+            ws.set_v_pagebreaks([results])
+        ws.repeat_columns(0, identity - 1)
+        ws.print_area(HEADER_ROW, 0, HEADER_ROW + max(len(laid), 1), len(table.heads))
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
         self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads))
 
