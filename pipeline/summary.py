@@ -141,7 +141,9 @@ def _named_failures(communes, results, criteria, outcome, label, lang) -> list[s
         return []
     rows = results[results["ma_xa"].isin(communes["ma_xa"]) & results["ket_qua"].eq(outcome)]
     ind = criteria.indicators
-    shown = rows["gia_tri"].where(rows["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].shown).eq("pct"))
+    # a share is shown when it is what fell short: 8.3 failing on its radio-station flag keeps its 100 % unsaid
+    share = rows["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].shown).eq("pct")
+    shown = rows["gia_tri"].where(share & (rows["gia_tri"] < rows["nguong"]).fillna(True))
     pct = shown.map(lambda v: "" if pd.isna(v) else f", {percent(v, lang)}")
     parts = rows["chi_tieu"] + " – " + rows["chi_tieu"].map(ind[label]) + pct
     per_commune = parts.groupby(rows["ma_xa"], sort=False).agg("; ".join)

@@ -72,3 +72,13 @@ def test_an_error_cell_is_reported_as_what_it_is(tmp_path):
     assert (row["o"], row["muc_do"]) == (f"{chr(65 + keys.index('tong_so_ho'))}2", "loi")
     assert "ô lỗi #DIV/0!" in row["mo_ta"]
     assert not row["mo_ta"].startswith("Ô để trống")
+
+
+def test_the_paragraph_shows_a_share_only_where_it_fell_short(tmp_path):
+    """8.3 fails on the commune's radio-station flag while every village has loudspeakers: no "100,0%"."""
+    xa = [passing_commune("00001", ten_xa="An Phú", co_dai_truyen_thanh="Không")]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, [passing_village("00001", smart=False)])
+    run = Run(tmp_path / "input", tmp_path / "output")
+    text = openpyxl.load_workbook(run.output / "2024" / "tong-hop-2024.xlsx")["Tổng hợp"]["A4"].value
+    assert "xã An Phú (8.3 – " in text
+    assert "100,0%" not in text
