@@ -72,10 +72,15 @@ def _decide(xa: pd.DataFrame, codes: pd.DataFrame, criteria: Criteria) -> pd.Dat
         picked = pd.DataFrame(table).to_numpy()[rows, own]
         return pd.Series(picked, index=xa.index).where(registered)
 
+    blocked = xa["_chan"].to_numpy(dtype=bool)  # not sent, or claimed twice: no count of indicators to show
+
+    def counted(table: dict) -> pd.Series:
+        return at_registered(table).mask(blocked).astype("Int64")
+
     return xa.assign(
         ket_qua=at_registered(overall).map(RESULTS).fillna(RESULTS[NOT_ASSESSABLE]),
-        so_chi_tieu_dat=at_registered({t: c.eq(MET).sum(axis=1) for t, c in per_tier.items()}).astype("Int64"),
-        so_chi_tieu=at_registered({t: c.ne(NOT_APPLICABLE).sum(axis=1) for t, c in per_tier.items()}).astype("Int64"),
+        so_chi_tieu_dat=counted({t: c.eq(MET).sum(axis=1) for t, c in per_tier.items()}),
+        so_chi_tieu=counted({t: c.ne(NOT_APPLICABLE).sum(axis=1) for t, c in per_tier.items()}),
         hang_cao_nhat_dat=highest.astype("string"),
     )
 

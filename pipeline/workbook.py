@@ -165,7 +165,7 @@ class TierTable:
             "ten_xa": _display(table["ten_xa"], "text", t),
             "ket_qua": _display(table["ket_qua"], "result", t),
             "so_dat": _display(
-                table["so_chi_tieu_dat"].astype(str) + "/" + table["so_chi_tieu"].astype(str), "text", t
+                table["so_chi_tieu_dat"].astype("string") + "/" + table["so_chi_tieu"].astype("string"), "text", t
             ),
         }
         for key, ind in indicators.iterrows():

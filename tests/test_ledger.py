@@ -295,11 +295,11 @@ def test_registration_list_counts_communes_that_sent_nothing(tmp_path):
     )
     run = Run(tmp_path / "input", tmp_path / "output", "--registered", str(listed))
     assert run.exit_code == 3, run.result.output
-    got = {c: (r["ten_xa"], r["hang_dang_ky"], r["ket_qua"]) for c, r in run.communes().items()}
+    got = {c: (r["ten_xa"], r["hang_dang_ky"], r["ket_qua"], r["so_chi_tieu"]) for c, r in run.communes().items()}
     assert got == {
-        "00001": ("Xã 00001", "nang_cao", "dat"),
-        "00002": ("Xã Vắng", "nang_cao", "khong_danh_gia_duoc"),
-        "00003": ("Xã 00003", "nang_cao", "dat"),
+        "00001": ("Xã 00001", "nang_cao", "dat", "25"),
+        "00002": ("Xã Vắng", "nang_cao", "khong_danh_gia_duoc", ""),  # nothing sent: nothing counted
+        "00003": ("Xã 00003", "nang_cao", "dat", "25"),
     }
     assert "NTM nâng cao: 02/03 xã đạt, 01 xã chưa đánh giá được" in run.result.output
     rows = {(f, s, c, code, sev) for f, s, c, code, sev, _ in problems(run)}
