@@ -463,6 +463,8 @@ def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
         entries += added
     columns = _columns_from(base_path, {"columns": entries, "values": base.get("values", {})})
     periods = criteria_files(folder, columns)
+    if not periods:
+        raise CatalogError(f"{_path(folder)}: không có bộ chỉ tiêu nào (tệp criteria-*.toml); hãy thêm ít nhất một")
     for path, data in provinces:
         _check_province(path, data, periods)
     return columns, [

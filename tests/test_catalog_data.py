@@ -189,3 +189,9 @@ def test_the_readme_worked_example_of_a_2026_catalog_passes_the_check(schemas):
     path.write_text(example.group(1), encoding="utf-8")
     ((_, valid, line),) = check_files([path])
     assert valid, line
+
+
+def test_a_catalog_folder_without_any_period_stops_the_run_with_one_line(schemas, tmp_path):
+    (schemas / "criteria-2021-2025.toml").unlink()
+    with pytest.raises(CatalogError, match="không có bộ chỉ tiêu nào"):
+        run(tmp_path / "input", tmp_path / "output", schemas=schemas, quiet=True)
