@@ -32,3 +32,13 @@ def a4(ws, landscape: bool = True, fit_width: bool = True) -> None:
         ws.set_landscape()
     if fit_width:
         ws.fit_to_pages(1, 0)
+
+
+def page_title(ws, title: str, note: str = "") -> None:
+    """A sheet that prints over several pages carries its title (and a short note, such as a legend) in the
+    page header, so that every page says what it is and no page edge cuts the title."""
+    text = f'&L&"{FONT},Bold"&11{title.replace("&", "&&")}'  # "&" starts a control code in a header
+    if note:
+        text += f'\n&"{FONT},Italic"&9{note.replace("&", "&&")}'
+    ws.set_header(text, {"margin": 0.3})
+    ws.set_margins(left=0.4, right=0.4, top=0.95 if note else 0.8, bottom=0.6)

@@ -459,8 +459,7 @@ class Book:
         # printed, the wide sheet runs over several pages: each carries the title in its header (never cut
         # mid-word by a page edge) and repeats the commune's code and name
         ws.repeat_columns(0, max(leading - 1, 0))
-        ws.set_header(f'&L&"{style.FONT},Bold"&11{self._title().replace("&", "&&")}', {"margin": 0.3})
-        ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.6)
+        style.page_title(ws, self._title())
         filled = len(rows) if rows is not None else 0
         last = FIRST_ROW + max(filled, PRINTED_BLANK_ROWS) - 1
         ws.print_area(HEADER_ROW, 0, last, len(catalog) - 1)

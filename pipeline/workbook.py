@@ -273,10 +273,6 @@ class Book:
             "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
             "subtitle": self.wb.add_format(base | {"italic": True}),
             "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
-            "vertical": self.wb.add_format(
-                border
-                | {"text_wrap": True, "rotation": 90, "align": "center", "font_size": 9, "bg_color": style.HEAD_FILL}
-            ),
             "head": self.wb.add_format(
                 border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL}
             ),
@@ -384,9 +380,7 @@ class Book:
             ws.write_string(1, 0, "; ".join([criteria.title, *criteria.overlays]), self.f["subtitle"])
             ws.write_string(2, 0, self.t["legend"], self.f["subtitle"])
             # printed, the sheet splits into pages: each page carries the title and the legend in its header
-            header = f'&L&"{style.FONT},Bold"&11{_header_text(title)}\n&"{style.FONT},Italic"&9{self.t["legend_short"]}'
-            ws.set_header(header, {"margin": 0.3})
-            ws.set_margins(left=0.4, right=0.4, top=0.95, bottom=0.6)
+            style.page_title(ws, title, self.t["legend_short"])
             self._tier_table(ws, table)
 
     def villages(self, table: VillageTable, year: int, place: str = ""):
@@ -395,8 +389,7 @@ class Book:
         ws, laid = self._sheet(self.t["villages"], fit=False), table.laid
         title = self.t["village_title"].format(year=year) + (f" — {place.upper()}" if place else "")
         ws.write_string(0, 0, title, self.f["title"])
-        ws.set_header(f'&L&"{style.FONT},Bold"&11{_header_text(title)}', {"margin": 0.3})
-        ws.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.6)
+        style.page_title(ws, title)
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
         for i, fmt in enumerate(table.formats, start=1):
             _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
@@ -748,11 +741,6 @@ def _basis_text(basis) -> str:
     date = f" ngày {basis.date:%d/%m/%Y}" if basis.date else ""
     issuer = f" của {basis.issuer}" if basis.issuer else ""
     return f"{basis.kind} số {basis.number}{date}{issuer} {basis.title}".strip()
-
-
-def _header_text(text: str) -> str:
-    """Text for a page header: "&" starts a control code there, so it is doubled."""
-    return text.replace("&", "&&")
 
 
 def _sheet_name(name: str) -> str:
