@@ -21,7 +21,7 @@ from pipeline.catalog import Columns, Criteria
 from pipeline.parse import fold
 from pipeline.problems import problem
 from pipeline.read import META
-from pipeline.validate import UNKNOWN_CODE, Checked, parse_sheet
+from pipeline.validate import Checked, is_stand_in, parse_sheet
 
 KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows
@@ -67,7 +67,7 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
     `_da_nhan` says whether a commune's workbook was received.
     """
     xa = checked.xa.assign(_da_nhan=True)
-    sent = xa[~xa["ma_xa"].str.startswith(UNKNOWN_CODE) & xa["nam"].notna()]
+    sent = xa[~is_stand_in(xa["ma_xa"]) & xa["nam"].notna()]
     sent_keys = set(zip(sent["ma_xa"], sent["nam"], strict=True))
     listed_keys = set(zip(listed["ma_xa"], listed["nam"], strict=True))
     absent = listed[[k not in sent_keys for k in zip(listed["ma_xa"], listed["nam"], strict=True)]]

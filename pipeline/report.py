@@ -41,7 +41,7 @@ from pipeline.kinds import KINDS, Kind, threshold_text
 from pipeline.problems import ERROR
 from pipeline.settings import PLACEHOLDER, Settings
 from pipeline.summary import percent
-from pipeline.validate import UNKNOWN_CODE
+from pipeline.validate import UNKNOWN_CODE, is_stand_in
 
 FONT = "Times New Roman"
 BODY, SMALL, TABLE, RECIPIENTS = 14, 13, 12, 11  # point sizes (Nghị định 30/2020/NĐ-CP, Phụ lục I)
@@ -724,15 +724,11 @@ def previous_results(output_dir: Path, year: int) -> pd.DataFrame | None:
 def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
     """Communes in the order of their codes (districts follow their codes); rows with no valid code last."""
     key = communes["ma_xa"].astype("string")
-    ordered = communes.assign(_o=_stand_in(key)).sort_values(["_o", "ma_xa"], kind="stable")
+    ordered = communes.assign(_o=is_stand_in(key)).sort_values(["_o", "ma_xa"], kind="stable")
     # itertuples cannot name a field that starts with "_": the file and row go by names of their own
     ordered["tep_xa"] = ordered.get("_tep", None)
     ordered["dong_xa"] = ordered.get("_dong", None)
     return ordered.drop(columns="_o")
-
-
-def _stand_in(codes: pd.Series) -> pd.Series:
-    return codes.astype("string").str.startswith(UNKNOWN_CODE).fillna(True).astype(bool)
 
 
 def _shown_code(code) -> str:

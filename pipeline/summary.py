@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipeline.catalog import Criteria
 from pipeline.kinds import KINDS
-from pipeline.validate import UNKNOWN_CODE
+from pipeline.validate import is_stand_in
 from pipeline.words import INTRO, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
@@ -53,10 +53,9 @@ def lost_since(communes: pd.DataFrame, previous: pd.DataFrame, criteria: Criteri
     many communes have results in both years. Rows keep this year's columns; `hang_cao_nhat_dat_truoc` is
     last year's highest tier. The programme asks communes to maintain the criteria they met."""
     rank = criteria.tiers["rank"]
-    real = ~previous["ma_xa"].astype("string").str.startswith(UNKNOWN_CODE).fillna(True)
-    before = previous[real].assign(ma_xa=previous["ma_xa"].astype("string"))
+    before = previous[~is_stand_in(previous["ma_xa"])].assign(ma_xa=previous["ma_xa"].astype("string"))
     before = before[before["hang_cao_nhat_dat"].isin(rank.index)]
-    now = communes[~communes["ma_xa"].astype("string").str.startswith(UNKNOWN_CODE).fillna(True)]
+    now = communes[~is_stand_in(communes["ma_xa"])]
     now = now.assign(row_label=now.index, ma_xa=now["ma_xa"].astype("string"))
     both = before[["ma_xa", "hang_cao_nhat_dat"]].merge(now, on="ma_xa", suffixes=("_truoc", ""))
     lost = both[both["hang_cao_nhat_dat"].map(rank).fillna(-1) < both["hang_cao_nhat_dat_truoc"].map(rank)]

@@ -99,9 +99,14 @@ def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checke
     return Checked(xa.reset_index(drop=True), thon.reset_index(drop=True), problems)
 
 
+def is_stand_in(codes: pd.Series) -> pd.Series:
+    """Which commune keys are stand-ins for a row with no valid code (an absent key counts as one)."""
+    return codes.astype("string").str.startswith(UNKNOWN_CODE).fillna(True).astype(bool)
+
+
 def shown_code(codes: pd.Series) -> pd.Series:
     """Commune codes as people read them: the stand-in key of a row with no valid code shows as empty."""
-    return codes.where(~codes.astype("string").str.startswith(UNKNOWN_CODE).fillna(False))
+    return codes.where(~is_stand_in(codes))
 
 
 def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFrame]:
@@ -125,7 +130,7 @@ def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
     whose year still cannot be told is never pooled across years: it is a
     problem row, and every year of its commune has an incomplete village list.
     """
-    known = xa[xa["nam"].notna() & ~xa["ma_xa"].str.startswith(UNKNOWN_CODE)]
+    known = xa[xa["nam"].notna() & ~is_stand_in(xa["ma_xa"])]
 
     def single(years: pd.Series):
         return years.iat[0] if years.nunique() == 1 else pd.NA
