@@ -527,8 +527,14 @@ class Book:
         full size, one page per group of indicators (`TierTable.pages`), with
         the commune columns and the header rows repeated on every page.
         """
-        t, laid, ind = self.t, table.laid, table.indicators
+        t, laid = self.t, table.laid
         label = "label" if self.lang == "vi" else "label_en"
+        ind = table.indicators.to_dict("index")  # looked up per column: plain dicts, not pandas
+        cells, at = laid.to_numpy(), {key: i for i, key in enumerate(laid.columns)}
+
+        def column(key: str) -> np.ndarray:
+            return cells[:, at[key]]
+
         top = HEADER_ROW
         fixed = [("_stt", "no", 3.5, "center"), ("ma_xa", "code", 6, "center"), ("ten_xa", "commune", 12, "text")]
         fixed += [("ket_qua", "overall", 8.5, "wrap_center"), ("so_dat", "met_count", 5.5, "center")]
@@ -541,9 +547,9 @@ class Book:
             if col > len(fixed):
                 breaks.append(col)
             for key in page:
-                head = "\n".join(filter(None, [key, threshold_text(ind.at[key, "kind"], ind.at[key, "threshold"])]))
+                head = "\n".join(filter(None, [key, threshold_text(ind[key]["kind"], ind[key]["threshold"])]))
                 ws.merge_range(top, col, top, col + 1, head, self.f["head"])
-                ws.merge_range(top + 1, col, top + 1, col + 1, ind.at[key, label], self.f["head_small"])
+                ws.merge_range(top + 1, col, top + 1, col + 1, ind[key][label], self.f["head_small"])
                 ws.set_column(col, col, INDICATOR_WIDTH[0])
                 ws.set_column(col + 1, col + 1, INDICATOR_WIDTH[1])
                 value_cols[key] = col
@@ -557,30 +563,31 @@ class Book:
             ws.set_column(c, c, width)
         last_col = first_tail + len(tail) - 1
         ws.set_row(top, 27)  # the indicator id and its threshold, on two lines
-        longest = max((len(str(w)) for w in ind[label]), default=10)
+        longest = max((len(str(i[label])) for i in ind.values()), default=10)
         ws.set_row(top + 1, 12 * -(-longest // 10) + 4)
         row = top + 2
         for c, (key, _, _, fmt) in enumerate(fixed):
-            _column(ws, row, c, laid[key].to_numpy(), self.f[fmt])
+            _column(ws, row, c, column(key), self.f[fmt])
         for key, c in value_cols.items():
-            kind = KINDS[ind.at[key, "kind"]]
-            _column(ws, row, c, laid[f"v_{key}"].to_numpy(), self._format(kind.shown))
-            _column(ws, row, c + 1, laid[f"s_{key}"].to_numpy(), self.f["center"])
+            _column(ws, row, c, column(f"v_{key}"), self._format(KINDS[ind[key]["kind"]].shown))
+            _column(ws, row, c + 1, column(f"s_{key}"), self.f["center"])
         for c, (key, _, _, fmt) in enumerate(tail, start=first_tail):
-            _column(ws, row, c, laid[key].to_numpy(), self.f[fmt])
-        headings = laid["_heading"].to_numpy(dtype=bool)
-        for at in np.flatnonzero(headings):
-            ws.merge_range(row + at, 0, row + at, len(fixed) - 1, laid["_huyen"].iat[at], self.f["group"])
-            ws.write_row(row + at, len(fixed), [None] * (last_col - len(fixed) + 1), self.f["group"])
+            _column(ws, row, c, column(key), self.f[fmt])
+        headings = column("_heading").astype(bool)
+        for i in np.flatnonzero(headings):
+            ws.merge_range(row + i, 0, row + i, len(fixed) - 1, column("_huyen")[i], self.f["group"])
+            ws.write_row(row + i, len(fixed), [None] * (last_col - len(fixed) + 1), self.f["group"])
         last = row + len(laid) - 1
         self._grid(ws, row, 0, last, last_col)
-        communes = laid[~headings]
+        communes = ~headings
         total = last + 1
+        met = np.count_nonzero(column("ket_qua")[communes] == t["dat"])
         ws.merge_range(total, 0, total, 2, t["total_met"], self.f["head"])
-        ws.write_string(total, 3, f"{(communes['ket_qua'] == t['dat']).sum():02d}/{len(communes):02d}", self.f["head"])
+        ws.write_string(total, 3, f"{met:02d}/{np.count_nonzero(communes):02d}", self.f["head"])
         ws.write_blank(total, 4, None, self.f["head"])
         for key, c in value_cols.items():
-            ws.write_number(total, c, int((communes[f"s_{key}"] == t["symbols"]["dat"]).sum()), self.f["head"])
+            symbols = column(f"s_{key}")[communes]
+            ws.write_number(total, c, np.count_nonzero(symbols == t["symbols"]["dat"]), self.f["head"])
             ws.write_blank(total, c + 1, None, self.f["head"])
         for c in range(first_tail, last_col + 1):
             ws.write_blank(total, c, None, self.f["head"])
