@@ -25,13 +25,11 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 from docx import Document
-from docx.document import Document as DocumentType
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
-from docx.text.paragraph import Paragraph
 
 from pipeline import summary
 from pipeline.catalog import CERTAINTY, Criteria, LegalBasis
@@ -125,22 +123,23 @@ def write_report(
     terms = Terms()
     doc = _document(margins=(20, 20, 30, 15), size=BODY)
     _page_numbers(doc)
+    body: list[str] = []  # the blocks, appended to the document at the end (`_append`)
     width = 165  # mm between the margins
     tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
     labels = criteria.tiers["label"]
 
-    _header(doc, settings, year, width)
+    _header(body, settings, year, width)
     subject = _subject(tiers, labels, year)
     doc.core_properties.title = subject
     doc.core_properties.author = settings.co_quan_ban_hanh or ""
-    _para(doc, "BÁO CÁO", bold=True, align="center", before=18)
-    _para(doc, subject, bold=True, align="center")
-    _rule(doc, 40, width)
+    _para(body, "BÁO CÁO", bold=True, align="center", before=18)
+    _para(body, subject, bold=True, align="center")
+    _rule(body, 40, width)
 
     for basis in (*criteria.bases_of(tiers), *settings.can_cu):
-        _para(doc, terms(basis_line(basis)), indent=True, italic=True, after=3)
+        _para(body, terms(basis_line(basis)), indent=True, italic=True, after=3)
     _para(
-        doc,
+        body,
         terms(
             f"Trên cơ sở hồ sơ, số liệu các xã gửi đến, kết quả thẩm định các chỉ tiêu ngành TT&TT năm {year} như sau:"
         ),
@@ -149,37 +148,38 @@ def write_report(
     )
 
     numerals = iter(("I", "II", "III", "IV"))
-    _heading(doc, f"{next(numerals)}. KẾT QUẢ THẨM ĐỊNH")
-    _para(doc, terms(_overview(communes, tiers, labels, year)), indent=True, after=3)
+    _heading(body, f"{next(numerals)}. KẾT QUẢ THẨM ĐỊNH")
+    _para(body, terms(_overview(communes, tiers, labels, year)), indent=True, after=3)
     for line in _count_lines(communes, tiers, labels):
-        _para(doc, terms(line), indent=True, after=3)
+        _para(body, terms(line), indent=True, after=3)
     if note:
-        _para(doc, terms(note), indent=True, italic=True, after=3)
+        _para(body, terms(note), indent=True, italic=True, after=3)
     found = _findings(communes, results, criteria, problems)
     groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
     if (~communes["hang_dang_ky"].isin(criteria.tiers.index)).any():
         groups.append((None, "Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký"))
     for n, (tier, title) in enumerate(groups, 1):
         mine = communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
-        _para(doc, terms(f"{n}. {title} ({len(mine):02d} xã)"), bold=True, indent=True, before=6, after=3, keep=True)
-        _tier_table(doc, mine, found, terms)
+        _para(body, terms(f"{n}. {title} ({len(mine):02d} xã)"), bold=True, indent=True, before=6, after=3, keep=True)
+        _tier_table(body, mine, found, terms)
 
     if previous is not None:
-        _heading(doc, f"{next(numerals)}. SO VỚI NĂM {year - 1}")
+        _heading(body, f"{next(numerals)}. SO VỚI NĂM {year - 1}")
         for line in _year_over_year(communes, previous, criteria, year, found):
-            _para(doc, terms(line), indent=True, after=3)
+            _para(body, terms(line), indent=True, after=3)
 
-    _heading(doc, f"{next(numerals)}. KIẾN NGHỊ")
+    _heading(body, f"{next(numerals)}. KIẾN NGHỊ")
     for line, level in _recommendations(communes, found, labels):
-        _para(doc, terms(line), indent=level == 0, left=10 * level, after=3)
+        _para(body, terms(line), indent=level == 0, left=10 * level, after=3)
 
     _para(
-        doc,
+        body,
         terms(f"Trên đây là báo cáo kết quả thẩm định các chỉ tiêu ngành TT&TT năm {year}./."),
         indent=True,
         before=6,
     )
-    _closing(doc, settings, width)
+    _closing(body, settings, width)
+    _append(doc, body)
     with replace_atomically(path) as tmp:
         doc.save(str(tmp))
     return Path(path)
@@ -234,7 +234,7 @@ def _counts(mine: pd.DataFrame) -> str:
     return text
 
 
-def _tier_table(doc, mine: pd.DataFrame, found: dict, terms: Terms) -> None:
+def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms) -> None:
     widths = (13, 35, 37, 24, 56)
     head = ("STT", "Tên xã", "Huyện", "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
@@ -249,8 +249,8 @@ def _tier_table(doc, mine: pd.DataFrame, found: dict, terms: Terms) -> None:
         )
         rows.append(Row([Cell(v, align="center" if i == 0 else None) for i, v in enumerate(values)]))
     rows.append(Row([Cell(f"Cộng: {len(mine):02d} xã; {_counts(mine)}.", bold=True, span=len(widths))]))
-    _grid(doc, widths, rows, size=TABLE)
-    _para(doc, "", after=3)
+    _grid(body, widths, rows, size=TABLE)
+    _para(body, "", after=3)
 
 
 def _year_over_year(
@@ -309,10 +309,10 @@ def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series) -> 
     return out
 
 
-def _closing(doc, settings: Settings, width: int) -> None:
+def _closing(body: list[str], settings: Settings, width: int) -> None:
     """Recipients bottom left (11 pt), signature block bottom right."""
     left, right = 80, width - 80
-    _para(doc, "", after=6)
+    _para(body, "", after=6)
     recipients = list(settings.noi_nhan) or [PLACEHOLDER, "Lưu: VT"]
     lines = [P("Nơi nhận:", bold=True, italic=True, size=12)]
     for n, line in enumerate(recipients):
@@ -321,10 +321,10 @@ def _closing(doc, settings: Settings, width: int) -> None:
     titles = [settings.quyen_han, settings.chuc_vu or PLACEHOLDER]
     sign = [P(t.upper(), bold=True, align="center") for t in titles if t]
     sign += [P(align="center")] * 4 + [P(settings.shown("nguoi_ky"), bold=True, align="center")]
-    _grid(doc, (left, right), [Row([Cell(lines), Cell(sign)])], size=BODY, borders="none", keep=True)
+    _grid(body, (left, right), [Row([Cell(lines), Cell(sign)])], size=BODY, borders="none", keep=True)
 
 
-def _header(doc, settings: Settings, year: int, width: int) -> None:
+def _header(body: list[str], settings: Settings, year: int, width: int) -> None:
     """Nghị định 30/2020: issuing bodies and number left, national title, motto, place and date right."""
     left, right = 62, width - 62
     bodies = [
@@ -346,7 +346,7 @@ def _header(doc, settings: Settings, year: int, width: int) -> None:
     )
     place = P(f"{settings.shown('dia_danh')}, {date}", italic=True, size=BODY, align="center")
     rows = [Row([Cell(bodies), Cell(nation)]), Row([Cell([number]), Cell([place])])]
-    _grid(doc, (left, right), rows, size=BODY, borders="none")
+    _grid(body, (left, right), rows, size=BODY, borders="none")
 
 
 # ---- what each commune lacks ---------------------------------------------------------------------------------------
@@ -536,38 +536,48 @@ def write_sheets(
     """
     settings = settings or Settings()
     communes = _ordered(result.communes)
-    results = result.results
     ind = criteria.indicators
     meta = _meta(ind)
     doc = _document(margins=(12, 12, 25, 15), size=12)
     letter = {(t, s, c): ch for t, s, c, ch in letters[["tep", "trang", "cot", "chu"]].itertuples(index=False)}
     villages = result.villages
-    by_commune = {k: g for k, g in results.groupby(["ma_xa", "nam"], sort=False)}
+    by_commune: dict[tuple, list] = {}
+    for r in result.results.itertuples(index=False):  # plain tuples: no frame per commune
+        by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     homes: dict[tuple, dict[str, list[int]]] = {}
     for (code, nam, tep), lines in (
         villages.groupby(["ma_xa", "nam", "_tep"], sort=False)["_dong"] if len(villages) else ()
     ):
         homes.setdefault((code, nam), {})[tep] = sorted(int(x) for x in lines)
-    labels = criteria.tiers["label"]
+    labels = criteria.tiers["label"].to_dict()
+    remarks: list[str] = []
+    _remarks(remarks)  # the same on every sheet: written once
+    notes: dict[tuple[str, ...], list[str]] = {}  # the sources note of each set of indicators; most sheets share one
     for n, row in enumerate(communes.itertuples(index=False)):
-        first = _para(doc, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, page_break=n > 0)
-        first.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        _para(doc, "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG", bold=True, align="center", before=4)
+        page: list[str] = []
+        _para(page, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, align="left", page_break=n > 0)
+        _para(page, "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG", bold=True, align="center", before=4)
         tier = labels.get(row.hang_dang_ky, "")
-        _para(doc, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
-        _identity(doc, row, year, tier)
-        mine = by_commune.get((row.ma_xa, row.nam), results.iloc[:0])
-        _indicator_table(doc, row, mine, meta, letter, homes.get((row.ma_xa, row.nam), {}))
-        _sources_note(doc, ind.loc[ind.index.intersection(mine["chi_tieu"])])
-        _remarks(doc)
+        _para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
+        _identity(page, row, year, tier)
+        mine = by_commune.get((row.ma_xa, row.nam), [])
+        _indicator_table(page, row, mine, meta, letter, homes.get((row.ma_xa, row.nam), {}))
+        present = {r.chi_tieu for r in mine}
+        keys = tuple(k for k in ind.index if k in present)
+        if keys not in notes:
+            notes[keys] = []
+            _sources_note(notes[keys], ind.loc[list(keys)])
+        _append(doc, page + notes[keys] + remarks)
     if communes.empty:
-        _para(doc, f"Không có xã nào được thẩm định năm {year}.")
+        none: list[str] = []
+        _para(none, f"Không có xã nào được thẩm định năm {year}.")
+        _append(doc, none)
     with replace_atomically(path) as tmp:
         doc.save(str(tmp))
     return Path(path)
 
 
-def _identity(doc, row, year: int, tier: str) -> None:
+def _identity(page: list[str], row, year: int, tier: str) -> None:
     widths = (32, 53, 35, 50)
     counted = ""
     if pd.notna(row.so_chi_tieu) and pd.notna(row.so_chi_tieu_dat):
@@ -578,10 +588,11 @@ def _identity(doc, row, year: int, tier: str) -> None:
         ("Huyện:", _text(row.huyen), "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
     )
     rows = [Row([Cell(v, bold=i % 2 == 0) for i, v in enumerate(values)]) for values in pairs]
-    _grid(doc, widths, rows, size=11, borders="none")
+    _grid(page, widths, rows, size=11, borders="none")
 
 
-def _indicator_table(doc, row, mine: pd.DataFrame, ind: dict[str, Meta], letter: dict, home: dict) -> None:
+def _indicator_table(page: list[str], row, mine: list, ind: dict[str, Meta], letter: dict, home: dict) -> None:
+    """`mine`: the commune's result rows (tuples)."""
     source = row.tep_xa if isinstance(row.tep_xa, str) else "(không có tệp)"
     if isinstance(row.tep_xa, str) and pd.notna(row.dong_xa):
         source += f", trang Xa, dòng {int(row.dong_xa)}"
@@ -591,7 +602,7 @@ def _indicator_table(doc, row, mine: pd.DataFrame, ind: dict[str, Meta], letter:
         Row([Cell(title, bold=True, span=len(SHEET_WIDTHS))], header=True),
         Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in SHEET_COLUMNS], header=True),
     ]
-    for r in mine.itertuples(index=False):
+    for r in mine:
         kind = ind[r.chi_tieu].kind
         numerator = "" if kind.shown in ("flag", "year") else _int(r.tu_so)
         denominator = "" if kind.shown in ("flag", "year") else _int(r.mau_so)
@@ -607,18 +618,16 @@ def _indicator_table(doc, row, mine: pd.DataFrame, ind: dict[str, Meta], letter:
             cells,
         )
         rows.append(Row([Cell(v, align="center" if i in (0, 2, 3, 4, 5, 6) else None) for i, v in enumerate(values)]))
-    if mine.empty:
+    if not mine:
         note = "Không có chỉ tiêu nào được đánh giá (xem Kết quả chung và Lỗi dữ liệu)."
         rows.append(Row([Cell(note, span=len(SHEET_WIDTHS))]))
-    _grid(doc, SHEET_WIDTHS, rows, size=SHEET_SIZE, margin=1)
+    _grid(page, SHEET_WIDTHS, rows, size=SHEET_SIZE, margin=1)
 
 
-def _sources_note(doc, ind: pd.DataFrame) -> None:
+def _sources_note(page: list[str], ind: pd.DataFrame) -> None:
     """Where the indicators come from and how sure that is, one line per source."""
     if ind.empty or "source" not in ind:
         return
-    p = _para(doc, "", size=9, before=3, after=0)
-    _run(p, "Nguồn chỉ tiêu: ", italic=True, bold=True, size=9)
     groups: dict[tuple[str, str], list[int]] = {}
     for n, (source, certainty) in enumerate(zip(ind["source"], ind["certainty"], strict=True)):
         groups.setdefault((source, certainty), []).append(n)
@@ -628,21 +637,22 @@ def _sources_note(doc, ind: pd.DataFrame) -> None:
         contiguous = rows == list(range(rows[0], rows[-1] + 1)) and len(rows) > 2
         span = f"{ids[0]}–{ids[-1]}" if contiguous else ", ".join(ids)
         texts.append(f"{span}: {source or '(chưa ghi nguồn)'} ({CERTAINTY.get(certainty, certainty)})")
-    _run(p, "; ".join(texts) + ".", italic=True, size=9)
+    head = _run_xml("Nguồn chỉ tiêu: ", italic=True, bold=True, size=9)
+    _para(page, runs=head + _run_xml("; ".join(texts) + ".", italic=True, size=9), before=3)
 
 
-def _remarks(doc) -> None:
+def _remarks(page: list[str]) -> None:
     """A box for the officer's remarks, with dotted lines to write on, then the signature lines."""
     width = sum(SHEET_WIDTHS)
-    _para(doc, "", size=6)
+    _para(page, "", size=6)
     rows = [Row([Cell("Ý kiến của cán bộ thẩm định:", bold=True)])]
     rows += [Row([Cell("")], height=7) for _ in range(RULED)]
-    _grid(doc, (width,), rows, size=11, borders="ruled", keep=True)
+    _grid(page, (width,), rows, size=11, borders="ruled", keep=True)
     signs = [
         Cell([P(title, bold=True, align="center", before=6), P("(Ký, ghi rõ họ tên)", italic=True, align="center")])
         for title in ("CÁN BỘ THẨM ĐỊNH", "LÃNH ĐẠO ĐƠN VỊ")
     ]
-    _grid(doc, (width / 2, width / 2), [Row(signs)], size=11, borders="none", keep=True)
+    _grid(page, (width / 2, width / 2), [Row(signs)], size=11, borders="none", keep=True)
 
 
 def _cells_of(meta: Meta, row, letter: dict, home: dict[str, list[int]]) -> list[str]:
@@ -818,11 +828,32 @@ def _page_numbers(doc) -> None:
     p._p.append(field)
 
 
-_ALIGN = {"center": WD_ALIGN_PARAGRAPH.CENTER, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY, "left": WD_ALIGN_PARAGRAPH.LEFT}
+# ---- paragraphs, written as XML ------------------------------------------------------------------------------
+# A report says what thousands of communes lack, a line each; python-docx's calls cost about 0.5 ms a
+# paragraph. So every block (paragraph or table) is written as WordprocessingML text, the very elements
+# python-docx would make, into a list (a document's or a sheet's `body`) that `_append` adds to the document.
+
+_W = nsdecls("w")  # each block is parsed on its own, so each declares the namespace
+_JC = {"center": "center", "justify": "both", "left": "left"}  # our alignments, as <w:jc> spells them
+
+
+def _append(doc, body: list[str]) -> None:
+    """Add the blocks to the end of the document. A block is parsed on its own: lxml takes seconds to move
+    a large table out of a tree that was parsed with others."""
+    end = _end_of_body(doc)
+    for block in body:
+        end.addprevious(parse_xml(block))
+
+
+def _end_of_body(doc):
+    """The body's section properties, before which every block is appended."""
+    body = doc.element.body
+    last = body[-1]  # the last child, found from the end in constant time (a new document's is its sectPr)
+    return last if last.tag == qn("w:sectPr") else body.get_or_add_sectPr()
 
 
 def _para(
-    container,
+    body: list[str],
     text: str = "",
     *,
     bold: bool = False,
@@ -835,85 +866,53 @@ def _para(
     after: float = 0,
     keep: bool = False,
     page_break: bool = False,
-):
-    """A paragraph: body paragraphs (`indent`) are justified with a 1 cm first-line indent."""
-    p = _new_paragraph(container)
-    fmt = p.paragraph_format
-    if indent:
-        fmt.first_line_indent = Mm(10)
-        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    if left:
-        fmt.left_indent = Mm(left)
-        p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    if align:
-        p.alignment = _ALIGN[align]
-    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
-    fmt.keep_with_next = keep or None
-    if page_break:
-        fmt.page_break_before = True
+    runs: str = "",
+) -> None:
+    """A paragraph: body paragraphs (`indent`) are justified with a 1 cm first-line indent.
+    `runs`: runs written by `_run_xml`, in place of `text`."""
+    ppr = ("<w:keepNext/>" if keep else "") + ("<w:pageBreakBefore/>" if page_break else "")
+    ppr += f'<w:spacing w:before="{Pt(before).twips}" w:after="{Pt(after).twips}"/>'
+    first = f' w:firstLine="{Mm(10).twips}"' if indent else ""
+    ppr += f'<w:ind{first} w:left="{Mm(left).twips}"/>' if left else f"<w:ind{first}/>" if indent else ""
+    jc = align or ("justify" if indent or left else None)
+    ppr += f'<w:jc w:val="{_JC[jc]}"/>' if jc else ""
     if text:
-        _run(p, text, bold=bold, italic=italic, size=size)
-    return p
+        runs = _run_xml(text, bold=bold, italic=italic, size=size)
+    body.append(f"<w:p {_W}><w:pPr>{ppr}</w:pPr>{runs}</w:p>")
 
 
-def _new_paragraph(container) -> Paragraph:
-    """`container.add_paragraph()` in constant time: python-docx looks for the place of each new block
-    among all the body's children, which makes a document of a few thousand tables quadratic."""
-    if not isinstance(container, DocumentType):
-        return container.add_paragraph()
-    p = OxmlElement("w:p")
-    _end_of_body(container).addprevious(p)
-    return Paragraph(p, container._body)
+def _run_xml(text: str, *, bold: bool = False, italic: bool = False, size: float | None = None) -> str:
+    """A run as python-docx writes one: a tab is <w:tab/>, a line break <w:br/>; spaces at either end kept."""
+    rpr = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    rpr += f'<w:sz w:val="{int(Pt(size).pt * 2)}"/>' if size else ""
+    content = []
+    for piece in _BREAKS.split(_clean(text)):
+        if piece in ("\t", "\n", "\r"):
+            content.append("<w:tab/>" if piece == "\t" else "<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if piece.strip() != piece else ""
+            content.append(f"<w:t{space}>{escape(piece)}</w:t>")
+    return f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else '<w:rPr/>'}{''.join(content)}</w:r>"
 
 
-def _end_of_body(doc):
-    """The body's section properties, before which every block is appended."""
-    body = doc.element.body
-    last = body[-1]  # the last child, found from the end in constant time (a new document's is its sectPr)
-    return last if last.tag == qn("w:sectPr") else body.get_or_add_sectPr()
+_BREAKS = re.compile(r"([\t\n\r])")
 
 
-def _run(p, text: str, *, bold: bool = False, italic: bool = False, size: float | None = None):
-    run = p.add_run(_clean(text))
-    run.bold = bold or None
-    run.italic = italic or None
-    if size:
-        run.font.size = Pt(size)
-    return run
+def _heading(body: list[str], text: str) -> None:
+    _para(body, text, bold=True, before=6, after=3, keep=True)
 
 
-def _heading(doc, text: str) -> None:
-    _para(doc, text, bold=True, before=6, after=3, keep=True)
-
-
-def _rule(container, length: float, across: float) -> None:
+def _rule(body: list[str], length: float, across: float) -> None:
     """A short centred line under a heading: the top border of an indented, nearly empty paragraph."""
-    p = container.add_paragraph()
-    fmt = p.paragraph_format
-    side = Mm(max(across - length, 0) / 2)
-    fmt.left_indent, fmt.right_indent = side, side
-    fmt.space_before, fmt.space_after = Pt(1), Pt(0)
-    fmt.line_spacing = Pt(4)
-    ppr = p._p.get_or_add_pPr()
-    border = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for attribute, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
-        top.set(qn(attribute), value)
-    border.append(top)
-    ppr.insert_element_before(border, *_AFTER_PBDR)
-
-
-_AFTER_PBDR = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
-)  # fmt: skip
+    side = Mm(max(across - length, 0) / 2).twips
+    border = '<w:pBdr><w:top w:val="single" w:sz="6" w:space="1" w:color="auto"/></w:pBdr>'
+    spacing = f'<w:spacing w:before="{Pt(1).twips}" w:after="0" w:line="{Pt(4).twips}" w:lineRule="exact"/>'
+    body.append(f'<w:p {_W}><w:pPr>{border}{spacing}<w:ind w:left="{side}" w:right="{side}"/></w:pPr></w:p>')
 
 
 # ---- tables, written as XML ------------------------------------------------------------------------------------
 # A province's sheets hold thousands of rows; python-docx's cell-by-cell calls cost about 10 ms a row,
-# so each table is written as one piece of WordprocessingML (the same elements Word writes).
+# so each table too is written as one piece of WordprocessingML (the same elements Word writes).
 
 HEAD_SHADE = "D9D9D9"
 _TWIPS = 56.7  # per mm
@@ -952,7 +951,7 @@ class Row:
 
 
 def _grid(
-    doc,
+    body: list[str],
     widths: tuple[float, ...],
     rows: list[Row],
     *,
@@ -978,7 +977,7 @@ def _grid(
     props.append('<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0"/>')
     valign = "top" if borders == "none" else "center"
     half = round(size * 2)
-    parts = [f"<w:tbl {nsdecls('w')}><w:tblPr>{''.join(props)}</w:tblPr><w:tblGrid>"]
+    parts = [f"<w:tbl {_W}><w:tblPr>{''.join(props)}</w:tblPr><w:tblGrid>"]
     parts += [f'<w:gridCol w:w="{w}"/>' for w in twips]
     parts.append("</w:tblGrid>")
     last_row = len(rows) - 1
@@ -1000,7 +999,7 @@ def _grid(
             parts.append("</w:tc>")
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
-    _end_of_body(doc).addprevious(parse_xml("".join(parts)))
+    body.append("".join(parts))
 
 
 def _paras(cell: Cell) -> list[P]:
