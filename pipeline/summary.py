@@ -158,7 +158,10 @@ def shortfalls(results: pd.DataFrame, lang: str = "vi") -> pd.Series:
         rows = results[results["ket_qua"] == outcome]
         texts.append(head + ": " + rows.groupby("ma_xa", sort=False)["chi_tieu"].agg(", ".join) + ".")
     both = pd.concat(texts, axis=1)
-    return both.apply(lambda r: " ".join(r.dropna()), axis=1) if len(both) else pd.Series(dtype="string")
+    if both.empty:
+        return pd.Series(dtype="string")
+    joined = [" ".join(t for t in pair if isinstance(t, str)) for pair in both.itertuples(index=False)]
+    return pd.Series(joined, index=both.index)
 
 
 def percent(value: float, lang: str = "vi") -> str:
