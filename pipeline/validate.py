@@ -132,11 +132,11 @@ def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
     """
     known = xa[xa["nam"].notna() & ~is_stand_in(xa["ma_xa"])]
 
-    def single(years: pd.Series):
-        return years.iat[0] if years.nunique() == 1 else pd.NA
+    def single(key: str) -> pd.Series:
+        years = known.groupby(key)["nam"]
+        return years.first().where(years.nunique() == 1)
 
-    by_file = known.groupby("_tep")["nam"].agg(single)
-    by_code = known.groupby("ma_xa")["nam"].agg(single)
+    by_file, by_code = single("_tep"), single("ma_xa")
     years = thon["nam"].fillna(thon["_tep"].map(by_file).astype("Int64"))
     years = years.fillna(thon["ma_xa"].map(by_code).astype("Int64"))
     codes = set(known["ma_xa"])
@@ -310,6 +310,7 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     assessable, so it is reported. An absent column is reported once per file.
     """
     hits = []
+    files = typed[["_tep"]]  # a hit keeps only its row and file: select from this column, not from them all
     for c in criteria:
         need = c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
         # a commune whose year is unknown is checked against every period that has its tier
@@ -319,8 +320,8 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]
             empty = raw[key].notna() & parse.is_empty(raw[key])
-            hits.append(_hits(typed[empty & needed], key, "thieu-gia-tri"))
-            absent = typed[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
+            hits.append(_hits(files[empty & needed], key, "thieu-gia-tri"))
+            absent = files[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
             hits.append(_hits(absent, key, "thieu-cot-chi-tieu"))
     return hits
 
