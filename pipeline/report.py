@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -238,7 +239,8 @@ def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms) 
     widths = (13, 35, 37, 24, 56)
     head = ("STT", "Tên xã", "Huyện", "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
-    for n, row in enumerate(mine.itertuples(), 1):
+    # only the columns used: pandas hands out a frame's text cells one at a time, slow over all 48 columns
+    for n, row in enumerate(mine[["ten_xa", "huyen", "ket_qua"]].itertuples(), 1):
         lines = [terms(line) for line in found[row.Index]["short"]]
         values: tuple[str | list, ...] = (
             f"{n}",
@@ -301,7 +303,7 @@ def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series) -> 
             0,
         )
     ]
-    for row in lacking.itertuples():
+    for row in lacking[["ten_xa", "huyen", "hang_dang_ky"]].itertuples():  # the columns used (`_tier_table`)
         tier = row.hang_dang_ky
         registered = f", đăng ký đạt chuẩn {labels[tier]}" if tier in labels.index else ""
         out.append((f"- {_name(row.ten_xa)} ({_text(row.huyen)}){registered}:", 1))
@@ -393,7 +395,8 @@ def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
         by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     blamer = _Blame(problems)
     out = {}
-    for row in communes.itertuples():
+    used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # the columns used (`_tier_table`)
+    for row in communes[used].itertuples():
         short: list[str] = []
         long: list[str] = []
         out[row.Index] = {"short": short, "long": long}
@@ -539,7 +542,8 @@ def write_sheets(
     ind = criteria.indicators
     meta = _meta(ind)
     doc = _document(margins=(12, 12, 25, 15), size=12)
-    letter = {(t, s, c): ch for t, s, c, ch in letters[["tep", "trang", "cot", "chu"]].itertuples(index=False)}
+    columns = (letters[k].tolist() for k in ("tep", "trang", "cot", "chu"))  # lists: iterating a frame is slow
+    letter = {(t, s, c): ch for t, s, c, ch in zip(*columns, strict=True)}
     villages = result.villages
     by_commune: dict[tuple, list] = {}
     for r in result.results.itertuples(index=False):  # plain tuples: no frame per commune
@@ -838,11 +842,11 @@ _JC = {"center": "center", "justify": "both", "left": "left"}  # our alignments,
 
 
 def _append(doc, body: list[str]) -> None:
-    """Add the blocks to the end of the document. A block is parsed on its own: lxml takes seconds to move
-    a large table out of a tree that was parsed with others."""
+    """Add the blocks to the end of the document. A block is parsed on its own (lxml takes seconds to move
+    a large table out of a tree parsed with others), from UTF-8 (lxml parses it faster than a str)."""
     end = _end_of_body(doc)
     for block in body:
-        end.addprevious(parse_xml(block))
+        end.addprevious(parse_xml(block.encode()))
 
 
 def _end_of_body(doc):
@@ -919,9 +923,9 @@ _TWIPS = 56.7  # per mm
 _BAD_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
-class P:
-    """A paragraph in a table cell; `rule` = (length, across) in mm draws a short centred line instead."""
+class P(NamedTuple):
+    """A paragraph in a table cell; `rule` = (length, across) in mm draws a short centred line instead.
+    (A named tuple: a province's tables make tens of thousands, and a frozen dataclass is slow to make.)"""
 
     text: str = ""
     bold: bool = False
@@ -1009,27 +1013,30 @@ def _paras(cell: Cell) -> list[P]:
 
 
 def _p_xml(p: P, half: int, keep: bool) -> str:
-    ppr = "<w:keepNext/>" if keep else ""
     if p.rule:
         length, across = p.rule
         side = round(max(across - length, 0) / 2 * _TWIPS)
+        ppr = "<w:keepNext/>" if keep else ""
         ppr += '<w:pBdr><w:top w:val="single" w:sz="6" w:space="1" w:color="auto"/></w:pBdr>'
         ppr += '<w:spacing w:before="50" w:after="0" w:line="80" w:lineRule="exact"/>'
         ppr += f'<w:ind w:left="{side}" w:right="{side}"/>'
         return f"<w:p><w:pPr>{ppr}</w:pPr></w:p>"
-    ppr += f'<w:spacing w:before="{round(p.before * 20)}" w:after="0"/>'
-    if p.align:
-        ppr += f'<w:jc w:val="{p.align}"/>'
-    run = ""
-    if p.text:
-        size = round(p.size * 2) if p.size else half
-        rpr = (
-            ("<w:b/>" if p.bold else "")
-            + ("<w:i/>" if p.italic else "")
-            + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>'
-        )
-        run = f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">{escape(_clean(p.text))}</w:t></w:r>'
-    return f"<w:p><w:pPr>{ppr}</w:pPr>{run}</w:p>"
+    head, run = _p_format(keep, p.before, p.align, p.bold, p.italic, round(p.size * 2) if p.size else half)
+    if not p.text:
+        return f"{head}</w:p>"
+    return f"{head}{run}{escape(_clean(p.text))}</w:t></w:r></w:p>"
+
+
+@cache
+def _p_format(keep: bool, before: float, align: str | None, bold: bool, italic: bool, size: int) -> tuple[str, str]:
+    """A cell paragraph's markup up to its run, and its run's up to the text: made once per format (a
+    document has a handful, and tens of thousands of cells)."""
+    ppr = "<w:keepNext/>" if keep else ""
+    ppr += f'<w:spacing w:before="{round(before * 20)}" w:after="0"/>'
+    if align:
+        ppr += f'<w:jc w:val="{align}"/>'
+    rpr = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "") + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>'
+    return f"<w:p><w:pPr>{ppr}</w:pPr>", f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">'
 
 
 def _clean(text: str) -> str:
