@@ -525,7 +525,14 @@ def write_results(path: Path, rows: list[dict], notes: list[str], timeout: float
         "",
         *notes,
     ]
-    path.write_text("\n".join(text).rstrip() + "\n", encoding="utf-8")
+    path.write_text("\n".join(text + _kept_notes(path)).rstrip() + "\n", encoding="utf-8")
+
+
+def _kept_notes(path: Path) -> list[str]:
+    """The hand-written section of the previous results (from `## Notes` on): what a run cannot measure."""
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    at = old.find("\n## Notes")
+    return ["", old[at + 1 :]] if at >= 0 else []
 
 
 # -- driver -------------------------------------------------------------------
