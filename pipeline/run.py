@@ -7,8 +7,10 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,44 +94,49 @@ def run(
         # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
         count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
         written: list[Path] = []
-        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
+        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown, _pool(processes) as pool:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
+                criteria = outcome.criteria[year]
+                # the documents are started first, in the pool, and written while this process writes the workbooks
+                documents = [
+                    _start(
+                        pool,
+                        report.write_report,
+                        folder / f"bao-cao-tham-dinh-{year}.docx",
+                        year,
+                        result,
+                        criteria,
+                        signing,
+                        outcome.problems,
+                        previous,
+                        note=note,
+                    )
+                ]
+                if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
+                    path = folder / f"phieu-tham-dinh-{year}.docx"
+                    documents.append(
+                        _start(pool, report.write_sheets, path, year, result, criteria, batch.letters, signing)
+                    )
                 csvs = csv_out.write(result, outcome.problems, year, folder)
                 shown.update(len(csvs))
                 books = workbook.write(
                     result,
                     outcome.problems,
                     sources,
-                    outcome.criteria[year],
+                    criteria,
                     columns,
                     year,
                     folder,
                     lang,
-                    workers=processes,
+                    pool=pool,
                     note=note,
                     previous=previous,
                 )
                 shown.update(len(books))
-                documents = [
-                    report.write_report(
-                        folder / f"bao-cao-tham-dinh-{year}.docx",
-                        year,
-                        result,
-                        outcome.criteria[year],
-                        signing,
-                        outcome.problems,
-                        previous,
-                        note=note,
-                    ),
-                ]
-                if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
-                    path = folder / f"phieu-tham-dinh-{year}.docx"
-                    criteria = outcome.criteria[year]
-                    documents.append(report.write_sheets(path, year, result, criteria, batch.letters, signing))
+                written += csvs + books + [d.result() for d in documents]
                 shown.update(len(documents))
-                written += csvs + books + documents
         if len(outcome.undated):
             written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
         if not outcome.years:
@@ -137,6 +144,20 @@ def run(
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
+
+
+def _pool(processes: int):
+    """Worker processes for the files of the write stage (none when the run is told to use one process)."""
+    return ProcessPoolExecutor(processes) if processes > 1 else contextlib.nullcontext()
+
+
+def _start(pool: ProcessPoolExecutor | None, write, *args, **kwargs) -> Future:
+    """`write(*args)` in the pool, or here and now when there is none; either way a future of its result."""
+    if pool is not None:
+        return pool.submit(write, *args, **kwargs)
+    done: Future = Future()
+    done.set_result(write(*args, **kwargs))
+    return done
 
 
 def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:

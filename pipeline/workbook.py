@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,15 +41,15 @@ def write(
     year: int,
     folder: Path,
     lang="vi",
-    workers: int = 1,
+    pool: Executor | None = None,
     note: str = "",
     previous: pd.DataFrame | None = None,
 ) -> list[Path]:
     """The summary workbook and one workbook per district.
 
     The tier and village tables are laid out once for the whole batch and cut
-    by district in one pass. With `workers` > 1 and many districts, the district
-    workbooks are written in that many processes, each sent only its district,
+    by district in one pass. Given a `pool` of processes and many districts,
+    the district workbooks are written there, each sent only its district,
     while this process writes the summary (xlsxwriter is pure Python, and at
     national scale writing is most of the run).
     """
@@ -61,13 +61,12 @@ def write(
     shared = _Shared(criteria, year, lang, now, labels, previous)
     parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
-    if workers <= 1 or len(parts) < 8:
+    if pool is None or len(parts) < 8:
         _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
         return [summary_path, *(_write_district(part) for part in parts)]
-    with ProcessPoolExecutor(workers) as pool:
-        pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // (workers * 4)))
-        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
-        return [summary_path, *pending]
+    pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // 8))  # a few chunks a worker
+    _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
+    return [summary_path, *pending]
 
 
 @dataclass
