@@ -281,7 +281,7 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
         out.problems.append(problem("khong-doc-duoc", tep, _os_reason(e)))
         return out
     out.size, out.sha256 = len(data), hashlib.sha256(data).hexdigest()
-    look = safety.inspect(data, suffix)
+    look = safety.inspect(data, suffix, _wanted)
     if look.unsafe:
         out.problems.append(problem("qua-lon", tep, look.unsafe, trang=look.sheet))
         return out
@@ -320,10 +320,9 @@ def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) 
     formula stored without its value as a `safety.Formula`, an error value
     (#DIV/0!, #N/A, …) as a `safety.CellError`, so that both are reported.
     """
-    wanted = {fold(s): s for s in SHEETS}
     chosen: dict[str, str] = {}
     for name in book.sheet_names:
-        sheet = wanted.get(fold(name))
+        sheet = _SHEET_OF.get(fold(name))
         if sheet is None:
             continue
         if sheet in chosen:
@@ -343,6 +342,14 @@ def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) 
         _put_back(rows, look.marks.get(name, []))
         result[sheet] = rows
     return result
+
+
+_SHEET_OF = {fold(s): s for s in SHEETS}
+
+
+def _wanted(name: str) -> bool:
+    """Whether `_sheet_rows` may read a sheet of this name: the rest are not inspected either."""
+    return fold(name) in _SHEET_OF
 
 
 def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:

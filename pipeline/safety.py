@@ -28,12 +28,14 @@ attacker controls from more than one start position: every scan is linear.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_FILE_BYTES = 50 * 2**20
@@ -43,6 +45,18 @@ MAX_CELLS = 10_000_000
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 XML_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # .xlsb sheets are binary: only the zip sizes are checked
 
+# The parts python-calamine parses when it opens a zip, whichever of its readers (xlsx, xlsb, ods) takes it;
+# of an xlsx it then parses only the sheets it is asked for (tests/test_isolation.py checks the list).
+_BOOK = (
+    "_rels/.rels",
+    "xl/_rels/workbook.xml.rels",
+    "xl/workbook.xml",
+    "xl/sharedStrings.xml",
+    "xl/styles.xml",
+    "xl/_rels/workbook.bin.rels",
+    "content.xml",
+    "META-INF/manifest.xml",
+)
 _SLICE = 4 * 2**20  # bytes of XML scanned at a time for cell addresses
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an element may carry any namespace prefix (<x:c …>)
 # A cell's start or end tag; the attributes stop at the first < or >, so a failed match costs at most
@@ -51,7 +65,8 @@ _CELL_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"c(?=[\s/>])([^<>]*)>")
 _ATTR = re.compile(rb"(?<![\w:.-])([\w:.-]+)\s*=\s*(?:\"([^\"<>]*)\"|'([^'<>]*)')")
 _REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 # a cell's address attribute, quoted either way: in a sheet only <c> has an attribute `r` holding letters and digits
-_CELL_REF = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*[\"']")
+# (it starts with the letter, so the engine jumps from one `r` to the next rather than trying every position)
+_CELL_REF = re.compile(rb"r(?<=\sr)\s*=\s*[\"']\s*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s*[\"']")
 _FORMULA_TAG = re.compile(rb"<" + _PREFIX + rb"f(?=[\s/>])([^<>]*)>")
 _VALUE = re.compile(rb"<" + _PREFIX + rb"v(?=[\s/>])([^<>]*)>([^<]*)")
 _END_F = re.compile(rb"</" + _PREFIX + rb"f\s*>")
@@ -90,7 +105,12 @@ class Inspection:
     marks: dict[str, list[Mark]] = field(default_factory=dict)  # sheet name -> cells to put back
 
 
-def inspect(data: bytes, suffix: str) -> Inspection:
+def inspect(data: bytes, suffix: str, wanted: Callable[[str], bool] | None = None) -> Inspection:
+    """What the parser must not be given, and the cells to put back, for a workbook's bytes.
+
+    `wanted` says by name which sheets of an xlsx the caller will read (None: all of them): the
+    parser never opens the others, so they are neither inflated nor scanned here.
+    """
     if len(data) > MAX_FILE_BYTES:
         return Inspection(too_big(len(data)))
     if suffix == ".xls":
@@ -103,24 +123,28 @@ def inspect(data: bytes, suffix: str) -> Inspection:
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES or total > MAX_COMPRESSION_RATIO * max(len(data), 1):
                 return Inspection(f"nội dung giải nén khai báo {total / 2**20:.0f} MiB")
-            wanted = (".xml", ".rels") if suffix in XML_SUFFIXES else (".rels", ".bin")
-            parts = {i.filename: z.read(i) for i in infos if i.filename.endswith(wanted)}
+            if suffix in (".xlsx", ".xlsm"):
+                xmls, sheets = _xlsx_parts(z, data, wanted)
+            else:
+                ends = (".xml", ".rels") if suffix in XML_SUFFIXES else (".rels", ".bin")
+                parts = {i.filename: _member(z, data, i) for i in infos if i.filename.endswith(ends)}
+                xmls, sheets = list(parts.values()), {}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         return Inspection()  # not a zip at all: the parser says the file is unreadable, in its words
     except (zlib.error, OSError, RuntimeError, ValueError, NotImplementedError) as e:
         return Inspection(unreadable=f"tệp nén bị hỏng ({str(e)[:120] or type(e).__name__})")
-    if any(b"<!DOCTYPE" in xml or b"<!ENTITY" in xml for xml in parts.values()):
+    if any(b"<!DOCTYPE" in xml or b"<!ENTITY" in xml for xml in xmls):
         return Inspection("tệp chứa khai báo DOCTYPE/ENTITY, không phải bảng tính thông thường")
     if suffix == ".ods":
         return _inspect_ods(parts.get("content.xml", b""))
     if suffix == ".xlsb":
         return Inspection(marks=_xlsb_marks(parts))
-    sheets = _xlsx_sheets(parts)
-    for name, xml in sheets.items():
-        extent = _xlsx_extent(xml, name)
-        if extent:
-            return Inspection(extent, sheet=name)
-    return Inspection(marks={name: marks for name, xml in sheets.items() if (marks := _xlsx_marks(xml))})
+    for name, found in sheets.items():
+        for xml in found:
+            extent = _xlsx_extent(xml, name)
+            if extent:
+                return Inspection(extent, sheet=name)
+    return Inspection(marks={name: marks for name, found in sheets.items() if (marks := _xlsx_marks(found[0]))})
 
 
 def too_big(size: int) -> str:
@@ -134,21 +158,90 @@ def _attrs(tag: bytes, local: bool = True) -> dict[bytes, bytes]:
     }
 
 
-def _xlsx_sheets(parts: dict[str, bytes]) -> dict[str, bytes]:
-    """Sheet name -> its XML, through xl/workbook.xml and its relationships."""
-    targets = {}
-    for tag in _REL.findall(parts.get("xl/_rels/workbook.xml.rels", b"")):
-        attrs = _attrs(tag)
-        target = attrs.get(b"Target", b"").decode("utf-8", "replace").lstrip("/")
-        targets[attrs.get(b"Id")] = target if target.startswith("xl/") else f"xl/{target}"
-    out = {}
-    for tag in _SHEET.findall(parts.get("xl/workbook.xml", b"")):
-        attrs = _attrs(tag)
-        name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
-        path = targets.get(attrs.get(b"id"))
-        if path in parts:
-            out[name] = parts[path]
-    return out
+def _pairs(tag: bytes) -> list[tuple[bytes, bytes]]:
+    """Every attribute of a tag, as written (name with its prefix, value), repeated names too."""
+    return [(m[1], m[2] if m[2] is not None else m[3]) for m in _ATTR.finditer(tag)]
+
+
+def _values(pairs: list[tuple[bytes, bytes]], local: bytes) -> list[bytes]:
+    """The values of the attributes whose name, without its prefix, is `local`."""
+    return [value for name, value in pairs if name.rpartition(b":")[2] == local]
+
+
+def _member(z: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, exactly as `z.read(info)` gives them.
+
+    The common member (stored or deflated, not encrypted, its local header agreeing with the
+    directory) is inflated here straight from `data`, a few times quicker than zipfile's reader
+    for the small parts of a workbook, and never past the size the directory declares. Anything
+    else, or anything that does not come out at the declared size and CRC, is read by zipfile,
+    which raises what it always raised.
+    """
+    at = info.header_offset
+    head = data[at : at + 30]
+    simple = info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.flag_bits & 0x61
+    if not simple or len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return z.read(info)
+    flags, name_len, extra_len = struct.unpack_from("<H", head, 6)[0], *struct.unpack_from("<HH", head, 26)
+    start = at + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
+    with contextlib.suppress(zlib.error, UnicodeDecodeError):
+        name = data[at + 30 : at + 30 + name_len].decode("utf-8" if flags & 0x800 else "cp437")
+        out = raw if info.compress_type == zipfile.ZIP_STORED else _inflate(raw, info.file_size)
+        if name == info.orig_filename and len(out) == info.file_size and zlib.crc32(out) == info.CRC:
+            return out
+    return z.read(info)
+
+
+def _inflate(raw: bytes, size: int) -> bytes:
+    """Raw deflate data, inflated to at most one byte more than `size`."""
+    return zlib.decompressobj(-15).decompress(raw, size + 1)
+
+
+def _xlsx_parts(
+    z: zipfile.ZipFile, data: bytes, wanted: Callable[[str], bool] | None
+) -> tuple[list[bytes], dict[str, list[bytes]]]:
+    """Every part the parser may open, and the XML of each sheet to read, by name (first the one it reads).
+
+    The parser opens the parts of `_BOOK` (whichever of its readers takes the file) and the sheets
+    it is asked for, each found by a path compared without regard to ASCII case. Every member that
+    may be one of those is read, so that the DOCTYPE refusal covers all the parser parses; a sheet
+    is left out only when every name it is given, as written, is certainly not a wanted one.
+    """
+    members: dict[str, list[zipfile.ZipInfo]] = {}
+    for info in z.infolist():
+        members.setdefault(info.filename.lower(), []).append(info)
+    done: dict[str, list[bytes]] = {}
+
+    def read(path: str) -> list[bytes]:
+        if path not in done:
+            done[path] = [_member(z, data, i) for i in members.get(path, [])]
+        return done[path]
+
+    book = {path: read(path.lower()) for path in _BOOK}
+    targets: dict[bytes, list[str]] = {}
+    for pairs in (_pairs(t) for xml in book["xl/_rels/workbook.xml.rels"] for t in _REL.findall(xml)):
+        for rid in _values(pairs, b"Id"):
+            targets.setdefault(rid, []).extend(t.decode("utf-8", "replace") for t in _values(pairs, b"Target"))
+    sheets: dict[str, list[bytes]] = {}
+    for pairs in (_pairs(t) for xml in book["xl/workbook.xml"] for t in _SHEET.findall(xml)):
+        if wanted is not None and all(_plain(n) and not wanted(n.decode()) for n in _values(pairs, b"name")):
+            continue
+        name = html.unescape(dict(pairs).get(b"name", b"").decode("utf-8", "replace"))
+        for target in (t for rid in _values(pairs, b"id") for t in targets.get(rid, [])):
+            bare = target.lstrip("/")  # the parser's reading of the target is one of these
+            for path in dict.fromkeys(p.lower() for p in (bare, f"xl/{bare}", target, f"xl/{target}")):
+                sheets.setdefault(name, []).extend(read(path))
+    return [xml for found in done.values() for xml in found], sheets
+
+
+def _plain(raw: bytes) -> bool:
+    """Whether an attribute reads the same to any XML reader: UTF-8 with no character or entity reference."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"&" not in raw
 
 
 def _xlsx_extent(xml: bytes, name: str) -> str:
@@ -163,8 +256,9 @@ def _xlsx_extent(xml: bytes, name: str) -> str:
         end = len(xml) if end < 0 else end + 1
         refs = _CELL_REF.findall(xml, at, end)
         if refs:
-            rows = max(rows, max(map(int, {r for _, r in refs})))
-            far = max({c.upper() for c, _ in refs} | {far}, key=lambda c: (len(c), c))
+            letters, numbers = map(set, zip(*refs, strict=True))  # each distinct spelling once
+            rows = max(rows, *map(int, numbers))
+            far = max({c.upper() for c in letters} | {far}, key=lambda c: (len(c), c))
         at = end
     cols = _column_number(far)
     if rows * cols > MAX_CELLS:
@@ -174,7 +268,10 @@ def _xlsx_extent(xml: bytes, name: str) -> str:
 
 def _xlsx_marks(xml: bytes) -> list[Mark]:
     """Cells holding a formula but no usable cached value, and cells holding an error value."""
-    if not _FORMULA_HINT.search(xml) and not _ERROR_HINT.search(xml):
+    # each hint is first looked for as plain bytes, several times quicker than the pattern
+    formula = (b"<f" in xml or b":f" in xml) and _FORMULA_HINT.search(xml)
+    error = (b'"e"' in xml or b"'e'" in xml) and _ERROR_HINT.search(xml)
+    if not formula and not error:
         return []
     xml = _without_comments(xml)
     out: list[Mark] = []

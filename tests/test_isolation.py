@@ -8,15 +8,18 @@ abort, and `discover` with the folder oddities an input folder may hold.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import passing_commune, passing_village, write_workbook
-from test_bad_inputs import crafted_ods, good
+from python_calamine import CalamineWorkbook
+from test_bad_inputs import FIXTURES, both_sheets, crafted_ods, damaged_deflate, good, rezip, write_rows, write_xlsb
 
 from pipeline import isolate, progress, read
 from pipeline.catalog import load_columns
@@ -109,7 +112,7 @@ def test_workers_started_by_spawn_work_too(tmp_path):
     results = isolate.run(misbehave, None, [("a",), ("kill",), ("b",)], workers=1, start_method="spawn")
     assert [r if isinstance(r, str) else r.kind for r in results] == ["a", "crash", "b"]
     [got] = isolate.run(read._read_here, COLUMNS, [task], start_method="spawn")
-    assert got.problems == [] and got.cells["Xa"].shape[0] == 1
+    assert got.problems == [] and len(got.cells["Xa"]) == 1
 
 
 # --- read_batch and read_file end to end ------------------------------------------------------------------------------
@@ -283,3 +286,127 @@ def test_what_the_scan_marks_in_an_xlsx_sheet():
         (4, 0, error, "#DIV/0!"),
         (5, 0, error, "#N/A"),
     ]
+
+
+# --- the pre-checks look at every part the parser parses, and only those --------------------------------------------
+
+DOCTYPE = b'<!DOCTYPE x [<!ENTITY e "e">]>'
+FAR = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+
+
+def with_doctype(xml: bytes) -> bytes:
+    return xml.replace(b"?>", b"?>" + DOCTYPE, 1) if xml.startswith(b"<?xml") else DOCTYPE + xml
+
+
+def damaged(data: bytes, member: str) -> bytes:
+    """The archive with one member's stored bytes scrambled: whoever reads that member fails."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(member)
+    raw = bytearray(data)
+    start = info.header_offset + 30 + int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little")
+    start += int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little")
+    raw[start : start + info.compress_size] = bytes(b ^ 0x5A for b in raw[start : start + info.compress_size])
+    return bytes(raw)
+
+
+def parser_reads(data: bytes) -> bool:
+    """Whether python-calamine opens the workbook and reads the sheets `read` would read."""
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for name in book.sheet_names:
+            if read._wanted(name):
+                book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any failure means the parser read the damaged member
+        return False
+    return True
+
+
+def workbook_with_extras(path: Path) -> Path:
+    """A commune workbook as the template makes it: an instructions sheet first, a comment, theme and properties."""
+    sheets = {"Hướng dẫn": [["Điền số liệu vào trang Xa và trang Thon"]]} | both_sheets("00001")
+    write_rows(path, sheets)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods", "xlsb"])
+def test_a_doctype_is_refused_in_every_part_the_parser_parses(tmp_path, kind):
+    """Whatever the bytes hold (the parser tries xlsx, xlsb and ods in turn), an .xlsx is checked where parsed."""
+    if kind == "xlsx":
+        data = workbook_with_extras(tmp_path / "xa.xlsx").read_bytes()
+    elif kind == "ods":
+        data = (FIXTURES / "hai-xa.ods").read_bytes()
+    else:
+        data = write_xlsb(tmp_path / "xa.xlsb", both_sheets("00001")).read_bytes()
+    assert parser_reads(data) and not read.safety.inspect(data, ".xlsx", read._wanted).unsafe
+    names = [i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.compress_size]
+    parsed = [n for n in names if n.endswith((".xml", ".rels")) and not parser_reads(damaged(data, n))]
+    assert parsed  # the parser does parse some of them
+    for k, name in enumerate(parsed):
+        path = tmp_path / f"doctype-{k}.zip"
+        path.write_bytes(data)
+        rezip(path, lambda member, xml, name=name: with_doctype(xml) if member == name else xml)
+        look = read.safety.inspect(path.read_bytes(), ".xlsx", read._wanted)
+        assert look.unsafe.startswith("tệp chứa khai báo DOCTYPE"), name
+
+
+def test_parts_and_sheets_the_parser_never_opens_are_not_inflated(tmp_path):
+    data = workbook_with_extras(tmp_path / "xa.xlsx").read_bytes()
+    skipped = ["xl/theme/theme1.xml", "docProps/core.xml", "xl/worksheets/sheet1.xml"]  # sheet1: the instructions
+    for name in skipped:
+        assert parser_reads(damaged(data, name)), name  # the parser never reads it
+        assert read.safety.inspect(damaged(data, name), ".xlsx", read._wanted) == read.safety.Inspection(), name
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(data)
+    far = rezip(path, lambda n, x: x.replace(b"</sheetData>", FAR, 1) if n == "xl/worksheets/sheet1.xml" else x)
+    assert read.safety.inspect(far.read_bytes(), ".xlsx", read._wanted) == read.safety.Inspection()
+    assert read.safety.inspect(far.read_bytes(), ".xlsx").unsafe  # every sheet, when asked
+
+
+@pytest.mark.parametrize("where", ["other case", "absolute target", "name by reference"])
+def test_a_sheet_the_parser_reads_is_checked_however_its_part_is_named(tmp_path, where):
+    """The parser finds a part without regard to case, reads an absolute target, and unescapes a sheet name."""
+    moved = {"other case": "xl/worksheets/SHEET1.xml", "absolute target": "khac/xa.xml"}.get(where)
+
+    def variant(name: str, far: bool) -> bytes:
+        path = good(tmp_path / name, "00001")
+        with zipfile.ZipFile(path) as z:
+            members = {i.filename: z.read(i) for i in z.infolist()}
+        sheet = members.pop("xl/worksheets/sheet1.xml")
+        members[moved or "xl/worksheets/sheet1.xml"] = sheet.replace(b"</sheetData>", FAR, 1) if far else sheet
+        if where == "absolute target":
+            rels = members["xl/_rels/workbook.xml.rels"]
+            members["xl/_rels/workbook.xml.rels"] = rels.replace(b'"worksheets/sheet1.xml"', b'"/khac/xa.xml"')
+        if where == "name by reference":
+            members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b'name="Xa"', b'name="X&#97;"')
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for member, xml in members.items():
+                z.writestr(member, xml)
+        return path.read_bytes()
+
+    plain = CalamineWorkbook.from_filelike(io.BytesIO(variant("xa.xlsx", far=False)))
+    assert plain.get_sheet_by_name("Xa").to_python()[3][0] == "00001"  # the parser reads the sheet there
+    look = read.safety.inspect(variant("o-xa.xlsx", far=True), ".xlsx", read._wanted)
+    assert look.sheet == "Xa" and "dòng 1048576, cột 16384" in look.unsafe
+
+
+def test_members_are_read_as_zipfile_reads_them(tmp_path):
+    """Inflated directly in the common case; every other case (and its error) is zipfile's."""
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("stored.xml", b"<a/>" * 100, compress_type=zipfile.ZIP_STORED)
+        z.writestr("deflated.xml", b"<a/>" * 100, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("bzip2.xml", b"<a/>" * 100, compress_type=zipfile.ZIP_BZIP2)
+        z.writestr("tên.xml", b"<b/>", compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("empty.xml", b"", compress_type=zipfile.ZIP_DEFLATED)
+    hong = damaged_deflate(tmp_path / "hong.xlsx").read_bytes()  # a sheet's deflate data overwritten
+    for data in (path.read_bytes(), damaged(path.read_bytes(), "deflated.xml"), hong):
+        z = zipfile.ZipFile(io.BytesIO(data))
+        for info in z.infolist():
+            ours = outcome(read.safety._member, z, data, info)
+            assert ours == outcome(z.read, info), info.filename
+
+
+def outcome(read_member, *args) -> tuple:
+    try:
+        return ("ok", read_member(*args))
+    except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+        return ("error", type(e), str(e))
