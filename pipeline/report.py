@@ -68,6 +68,7 @@ TERMS = {
     "ATTT": "an toàn thông tin",
 }
 _TERM = {k: re.compile(rf"(?<![\w&]){re.escape(k)}(?![\w&])") for k in TERMS}
+_ANY_TERM = re.compile(rf"(?<![\w&])(?:{'|'.join(map(re.escape, TERMS))})(?![\w&])")
 
 # Problems that concern every commune of their file, though they are reported once (on its first row).
 _FILE_WIDE = ("thieu-cot-chi-tieu", "thieu-trang-thon")
@@ -82,11 +83,11 @@ class Terms:
         self.used: set[str] = set()
 
     def __call__(self, text: str) -> str:
+        new = set(_ANY_TERM.findall(text)) - self.used  # one search for all: a report has thousands of lines
         for short, pattern in _TERM.items():
-            if short in self.used or not pattern.search(text):
-                continue
-            text = pattern.sub(f"{TERMS[short]} ({short})", text, count=1)
-            self.used.add(short)
+            if short in new:
+                text = pattern.sub(f"{TERMS[short]} ({short})", text, count=1)
+                self.used.add(short)
         return text
 
     @staticmethod
@@ -239,7 +240,7 @@ def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms) 
     widths = (13, 35, 37, 24, 56)
     head = ("STT", "Tên xã", "Huyện", "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
-    # only the columns used: pandas hands out a frame's text cells one at a time, slow over all 48 columns
+    # only the columns used: pandas hands out text cells one at a time, slow over all the communes' columns
     for n, row in enumerate(mine[["ten_xa", "huyen", "ket_qua"]].itertuples(), 1):
         lines = [terms(line) for line in found[row.Index]["short"]]
         values: tuple[str | list, ...] = (
@@ -303,7 +304,7 @@ def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series) -> 
             0,
         )
     ]
-    for row in lacking[["ten_xa", "huyen", "hang_dang_ky"]].itertuples():  # the columns used (`_tier_table`)
+    for row in lacking[["ten_xa", "huyen", "hang_dang_ky"]].itertuples():  # only these: see `_tier_table`
         tier = row.hang_dang_ky
         registered = f", đăng ký đạt chuẩn {labels[tier]}" if tier in labels.index else ""
         out.append((f"- {_name(row.ten_xa)} ({_text(row.huyen)}){registered}:", 1))
@@ -395,7 +396,7 @@ def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
         by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     blamer = _Blame(problems)
     out = {}
-    used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # the columns used (`_tier_table`)
+    used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # only these: see `_tier_table`
     for row in communes[used].itertuples():
         short: list[str] = []
         long: list[str] = []
@@ -573,9 +574,9 @@ def write_sheets(
             _sources_note(notes[keys], ind.loc[list(keys)])
         _append(doc, page + notes[keys] + remarks)
     if communes.empty:
-        none: list[str] = []
-        _para(none, f"Không có xã nào được thẩm định năm {year}.")
-        _append(doc, none)
+        page = []
+        _para(page, f"Không có xã nào được thẩm định năm {year}.")
+        _append(doc, page)
     with replace_atomically(path) as tmp:
         doc.save(str(tmp))
     return Path(path)
@@ -839,6 +840,7 @@ def _page_numbers(doc) -> None:
 
 _W = nsdecls("w")  # on each block: lxml takes seconds to move a large table that does not declare it itself
 _JC = {"center": "center", "justify": "both", "left": "left"}  # our alignments, as <w:jc> spells them
+_BREAKS = re.compile(r"([\t\n\r])")  # what python-docx writes as elements in a run, not as text
 
 
 def _append(doc, body: list[str]) -> None:
@@ -897,9 +899,6 @@ def _run_xml(text: str, *, bold: bool = False, italic: bool = False, size: float
             space = ' xml:space="preserve"' if piece.strip() != piece else ""
             content.append(f"<w:t{space}>{escape(piece)}</w:t>")
     return f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else '<w:rPr/>'}{''.join(content)}</w:r>"
-
-
-_BREAKS = re.compile(r"([\t\n\r])")
 
 
 def _heading(body: list[str], text: str) -> None:
