@@ -28,7 +28,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
-from pipeline.parse import fold, is_empty
+from pipeline.parse import fold
 from pipeline.problems import problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -44,20 +44,32 @@ META = ["_tep", "_trang", "_dong"]
 
 @dataclass
 class FileRead:
-    """What one file gave: raw cells per sheet, column letters, stats and problems.
+    """What one file gave: raw cells per sheet, where its columns are, stats and problems.
 
-    A block is plain numpy (no pandas per file: a national batch has thousands
-    of files): `cells` has one column per catalog key of the sheet, in catalog
-    order, None where the file has no such column; `rows` the Excel row numbers.
+    A block is plain lists, the cheapest to send back from a worker (a national
+    batch has thousands of files): `cells` has one value per catalog key of the
+    sheet, in catalog order, None where the file has no such column, and no row
+    with nothing in it; `rows` the Excel row numbers. `layouts` holds, per block
+    of rows under a header, (sheet, Excel row from which it holds or 0, column
+    key -> 0-based column), not a record per column.
     """
 
     tep: str
     size: int = 0
     sha256: str = ""
-    cells: dict[str, np.ndarray] = field(default_factory=dict)
-    rows: dict[str, np.ndarray] = field(default_factory=dict)
-    letters: list[dict] = field(default_factory=list)
+    cells: dict[str, list[list]] = field(default_factory=dict)
+    rows: dict[str, list[int]] = field(default_factory=dict)
+    layouts: list[tuple[str, int, dict[str, int]]] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
+
+    @property
+    def letters(self) -> list[dict]:
+        """The column letter of each column key, as `Batch.letters` rows."""
+        return [
+            {"tep": self.tep, "trang": sheet, "cot": key, "chu": _letter(pos), "tu_dong": first}
+            for sheet, first, layout in self.layouts
+            for key, pos in layout.items()
+        ]
 
 
 @dataclass
@@ -244,18 +256,17 @@ def _os_reason(e: OSError) -> str:
 
 
 def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Batch:
-    """Concatenate the files' blocks once, sheet by sheet, and drop the rows with nothing in them."""
+    """Concatenate the files' blocks once, sheet by sheet (the workers left out the rows with nothing in them)."""
     frames = {}
     for sheet in SHEETS:
         keys = list(columns.of(sheet).index)
         mine = [r for r in reads if sheet in r.cells]
-        cells = np.concatenate([r.cells[sheet] for r in mine]) if mine else np.empty((0, len(keys)), dtype=object)
-        frame = pd.DataFrame(cells, columns=keys, dtype=object)
-        frame.insert(0, "_dong", np.concatenate([r.rows[sheet] for r in mine]) if mine else np.empty(0, int))
+        frame = pd.DataFrame([row for r in mine for row in r.cells[sheet]], columns=keys, dtype=object)
+        frame.insert(0, "_dong", np.array([n for r in mine for n in r.rows[sheet]], dtype=int))
         frame.insert(0, "_trang", sheet)
         frame.insert(0, "_tep", np.repeat([r.tep for r in mine], [len(r.rows[sheet]) for r in mine]))
         frame["_dong"] = frame["_dong"].astype("Int64")
-        frames[sheet] = frame[~_cellwise(frame[keys], is_empty).all(axis=1)].reset_index(drop=True)
+        frames[sheet] = frame
     sources = pd.DataFrame(
         {
             "tep": [r.tep for r in reads],
@@ -266,7 +277,15 @@ def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Ba
     )
     for sheet, name in (("Xa", "dong_xa"), ("Thon", "dong_thon")):
         sources[name] = sources["tep"].map(frames[sheet].groupby("_tep").size()).fillna(0).astype(int)
-    letters = pd.DataFrame([x for r in reads for x in r.letters], columns=["tep", "trang", "cot", "chu", "tu_dong"])
+    letters = pd.DataFrame(
+        [
+            (r.tep, sheet, key, _letter(pos), first)
+            for r in reads
+            for sheet, first, layout in r.layouts
+            for key, pos in layout.items()
+        ],
+        columns=["tep", "trang", "cot", "chu", "tu_dong"],
+    )
     problems = problems + [p for r in reads for p in r.problems]
     return Batch(frames["Xa"], frames["Thon"], letters, sources, problems)
 
@@ -388,9 +407,9 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     it are read by its own columns (`tieu-de-lap-khac-cot`, a warning), and
     their cells are named with its letters (`letters` says from which row).
     """
-    keys, names, labels = _catalog_names(columns, sheet)
-    matches = [_match(row, names) for row in rows[:HEADER_SEARCH_ROWS]]
-    hits = [sum(m is not None for m in row) for row in matches]
+    keys, names, labels, seen = _catalog_names(columns, sheet)
+    matches = [_match(row, names, seen) for row in rows[:HEADER_SEARCH_ROWS]]
+    hits = [len(m) - m.count(None) for m in matches]
     if not hits or max(hits) < 2:
         detail = "trang trống" if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]) else ""
         out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
@@ -408,45 +427,56 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     for key in keys:
         if key not in position and labels[key][1]:
             out.problems.append(problem("thieu-cot", out.tep, labels[key][0], trang=sheet, cot=key))
-    keep, blocks = _data_rows(out, sheet, rows, header_at, max(hits), names, position)
-    cells = np.full((len(keep), len(keys)), None, dtype=object)
+    keep, blocks = _data_rows(out, sheet, rows, header_at, max(hits), names, seen, position)
+    cells, numbers = [], []
     for n, (start, layout) in enumerate(blocks):  # each block of rows with the columns of the header above it
         end = blocks[n + 1][0] if n + 1 < len(blocks) else len(keep)
-        if end > start:
-            grid = np.array([rows[i] for i in keep[start:end]], dtype=object)
-            for j, key in enumerate(keys):
-                if key in layout and layout[key] < grid.shape[1]:
-                    cells[start:end, j] = grid[:, layout[key]]
+        where = [layout.get(key, -1) for key in keys]  # -1: the file has no such column
+        for i in keep[start:end]:
+            row = rows[i]
+            width = len(row)
+            values = [row[p] if 0 <= p < width else None for p in where]
+            if not all(map(_blank, values)):
+                cells.append(values)
+                numbers.append(i + 1)
         first_row = keep[start] + 1 if n and start < len(keep) else 0  # the Excel row from which these letters hold
-        out.letters += [
-            {"tep": out.tep, "trang": sheet, "cot": k, "chu": xl_col_to_name(p), "tu_dong": first_row}
-            for k, p in layout.items()
-        ]
+        out.layouts.append((sheet, first_row, layout))
     out.cells[sheet] = cells
-    out.rows[sheet] = np.asarray(keep, dtype=int) + 1
+    out.rows[sheet] = numbers
 
 
-def _match(row: list, names: dict[str, str]) -> list[str | None]:
-    return [names.get(_fold(c)) if isinstance(c, str) else None for c in row]
+def _blank(value) -> bool:
+    """A cell `parse.is_empty` calls empty: no value, NaN, or text of nothing but spaces."""
+    return not value.strip() if type(value) is str else value is None or value != value
 
 
-_fold = functools.lru_cache(maxsize=2**16)(fold)  # headers repeat from file to file
+def _match(row: list, names: dict[str, str], seen: dict) -> list[str | None]:
+    """The column key each cell of a row names, or None."""
+    return [seen[c] if c in seen else _learn(c, names, seen) for c in row]
+
+
+def _learn(cell, names: dict[str, str], seen: dict) -> str | None:
+    """The key a cell names, remembered in `seen` (cleared now and then, so it stays small)."""
+    if len(seen) > 2**16:
+        seen.clear()
+    seen[cell] = key = names.get(fold(cell)) if isinstance(cell, str) else None
+    return key
+
+
+_letter = functools.cache(xl_col_to_name)
 
 
 def _data_rows(
-    out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, position
+    out: FileRead, sheet: str, rows: list[list], header_at: int, best: int, names, seen, position
 ) -> tuple[list[int], list[tuple[int, dict[str, int]]]]:
     """Indices of the rows below the header to read, leaving out repeated header rows (and reporting them),
     and the blocks they form: (index in the kept rows where a block starts, its columns: key -> position)."""
     threshold = max(2, (best + 1) // 2)
-    folded: dict[str, str | None] = {}
 
     def name_of(cell) -> str | None:
         if type(cell) is not str:
             return None
-        if cell not in folded:
-            folded[cell] = names.get(_fold(cell))
-        return folded[cell]
+        return seen[cell] if cell in seen else _learn(cell, names, seen)
 
     # A header row has names in most of the header's columns: a row is looked at whole only when one of a few
     # probe columns holds a name. The probes avoid free-text columns (every village name would be folded).
@@ -480,15 +510,10 @@ def _data_rows(
 
 
 @functools.cache
-def _catalog_names(columns: Columns, sheet: str) -> tuple[list[str], dict[str, str], dict[str, tuple[str, bool]]]:
-    """The sheet's keys in catalog order, folded key/label -> key, and key -> (label, required)."""
+def _catalog_names(columns: Columns, sheet: str) -> tuple[list[str], dict[str, str], dict[str, tuple[str, bool]], dict]:
+    """The sheet's keys in catalog order, folded key/label -> key, key -> (label, required), and a memo
+    cell -> the key it names or None, kept across the files of this process (headers repeat from file to file)."""
     catalog = columns.of(sheet)
     names = {fold(k): k for k in catalog.index} | {fold(v): k for k, v in catalog["label"].items()}
     labels = {k: (row["label"], bool(row["required"])) for k, row in catalog.iterrows()}
-    return list(catalog.index), names, labels
-
-
-def _cellwise(frame: pd.DataFrame, func) -> pd.DataFrame:
-    """Apply a column function to every cell of a frame in one call (one column is cheaper than many)."""
-    flat = func(pd.Series(frame.to_numpy(dtype=object).ravel(), dtype=object))
-    return pd.DataFrame(flat.to_numpy(dtype=object).reshape(frame.shape), index=frame.index, columns=frame.columns)
+    return list(catalog.index), names, labels, {}
