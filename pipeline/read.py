@@ -108,6 +108,8 @@ def shown_name(rel: Path | str) -> tuple[str, bool]:
     text = Path(rel).as_posix() if not isinstance(rel, str) else rel
     raw = os.fsencode(text)
     decoded = raw.decode("utf-8", "backslashreplace")
+    if decoded.isprintable():  # nearly every name: no character to look at one by one
+        return decoded, decoded == text
     safe = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in decoded)
     return safe, safe == text
 
@@ -151,12 +153,13 @@ def discover(root: Path, exclude=()) -> tuple[list[Path], list[dict]]:
                 regular = entry.is_file()
             except OSError:
                 regular = False
-            files.append((path, regular, entry.is_symlink()))
+            link = entry.is_symlink()  # only a link needs resolving: the folder's real path is known
+            files.append((path, regular, link, os.path.realpath(path) if link else os.path.join(real, entry.name)))
         stack += reversed(below)  # depth first in name order: the same folder reached twice keeps its first path
-    for path, regular, link in sorted(files):
+    for path, regular, link, resolved in sorted(files):
         rel = path.relative_to(root)
         tep, printable = shown_name(rel)
-        if os.path.realpath(path) in skip:
+        if resolved in skip:
             continue
         if not printable:
             problems.append(problem("ten-tep-khong-hop-le", tep))
