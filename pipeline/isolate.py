@@ -181,6 +181,9 @@ class _Worker:
         return [(first, failure)] + [(i, None) for i in reversed(rest)]
 
     def exit_detail(self) -> str:
+        """How the process ended ("tín hiệu 6"). Its end of the pipe closes as it dies, a moment before it can be
+        reaped: it gets a grace to finish dying, or the signal that killed it would go unreported."""
+        self.process.join(_STOP_GRACE)
         code = self.process.exitcode
         if code is None:
             return ""
