@@ -108,9 +108,9 @@ def run(
             if not busy:
                 continue
             wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for)
+            ready = set(wait([x for w in busy for x in (w.conn, w.process.sentinel)], timeout=wait_for))
             for worker in busy:
-                for i, outcome in worker.collect(timeout):
+                for i, outcome in worker.collect(bool(ready & {worker.conn, worker.process.sentinel}), timeout):
                     if outcome is None:  # queued behind the file that failed: read again by another worker
                         pending.appendleft(i)
                         continue
@@ -145,34 +145,30 @@ class _Worker:
         self.queue.append(i)
         return True
 
-    def collect(self, timeout: float) -> list[tuple[int, object]]:
-        """(task, result or Failure) of each task that is over; (task, None) for a task to send again."""
-        out: list[tuple[int, object]] = []
-        while self.queue:
-            i = self.queue[0]
-            try:
-                ready = self.conn.poll()
-            except (OSError, EOFError, ValueError):
-                ready = True
-            if ready:
-                try:
-                    status, value = self.conn.recv()
-                except (OSError, EOFError, ValueError):
-                    return out + self._fail(Failure("crash", self.exit_detail()))
-                except Exception as e:  # noqa: BLE001 - a result that does not unpickle is the file's failure
-                    return out + self._fail(Failure("error", f"{type(e).__name__}: {e}"))
-                if status != "ok":  # after a MemoryError or an unhandled error the worker starts afresh
-                    return out + self._fail(Failure(status, value))
-                self.queue.popleft()
-                self.deadline = time.monotonic() + timeout
-                out.append((i, value))
-                continue
+    def collect(self, ready: bool, timeout: float) -> list[tuple[int, object]]:
+        """(task, result or Failure) of the oldest task if it is over; (task, None) for each task to send again.
+
+        `ready`: `wait` found the pipe or the process sentinel ready. One message is read per wait: a second
+        look at the pipe would cost as much as the wait itself, and the next wait returns at once if more came.
+        """
+        if not self.queue:
+            return []
+        if not ready:
             if not self.process.is_alive():
-                return out + self._fail(Failure("crash", self.exit_detail()))
+                return self._fail(Failure("crash", self.exit_detail()))
             if time.monotonic() >= self.deadline:
-                return out + self._fail(Failure("timeout"))
-            break
-        return out
+                return self._fail(Failure("timeout"))
+            return []
+        try:
+            status, value = self.conn.recv()
+        except (OSError, EOFError, ValueError):
+            return self._fail(Failure("crash", self.exit_detail()))
+        except Exception as e:  # noqa: BLE001 - a result that does not unpickle is the file's failure
+            return self._fail(Failure("error", f"{type(e).__name__}: {e}"))
+        if status != "ok":  # after a MemoryError or an unhandled error the worker starts afresh
+            return self._fail(Failure(status, value))
+        self.deadline = time.monotonic() + timeout
+        return [(self.queue.popleft(), value)]
 
     def _fail(self, failure: Failure) -> list[tuple[int, object]]:
         """The oldest task failed: it gets `failure`, the tasks queued behind it go back to be sent again."""
