@@ -32,6 +32,7 @@ import contextlib
 import html
 import io
 import re
+import string
 import struct
 import zipfile
 import zlib
@@ -58,6 +59,11 @@ _BOOK = (
     "META-INF/manifest.xml",
 )
 _SLICE = 4 * 2**20  # bytes of XML scanned at a time for cell addresses
+# letters -> a, digits and $ -> 0, quotes and white space -> q: an address of three letters reads "aaa0", one of
+# five digits "00000q"; without either, no grid passes column ZZ x row 9,999 = 7,019,298 cells (under MAX_CELLS)
+_CLASSES = bytes.maketrans(
+    string.ascii_letters.encode() + b"0123456789$" + b"\"' \t\n\r\f\v", b"a" * 52 + b"0" * 11 + b"q" * 8
+)
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an element may carry any namespace prefix (<x:c …>)
 # A cell's start or end tag; the attributes stop at the first < or >, so a failed match costs at most
 # the distance to the next tag and the whole scan stays linear.
@@ -248,13 +254,16 @@ def _xlsx_extent(xml: bytes, name: str) -> str:
     """The grid the sheet's farthest cell addresses would make the parser build, if over MAX_CELLS.
 
     The addresses are collected a slice at a time (cut after a `>`, so no tag is split): the
-    scan runs in C and holds at most one slice's worth of addresses.
+    scan runs in C and holds at most one slice's worth of addresses. A slice whose bytes, as
+    classes (`_CLASSES`), hold no three letters before a digit and no five digits before a quote
+    or space has no address past column ZZ or row 9,999: its addresses are not collected.
     """
     rows, far, at = 0, b"", 0
     while at < len(xml):
         end = xml.find(b">", at + _SLICE)
         end = len(xml) if end < 0 else end + 1
-        refs = _CELL_REF.findall(xml, at, end)
+        chunk = xml[at:end].translate(_CLASSES)
+        refs = _CELL_REF.findall(xml, at, end) if b"aaa0" in chunk or b"00000q" in chunk else []
         if refs:
             letters, numbers = map(set, zip(*refs, strict=True))  # each distinct spelling once
             rows = max(rows, *map(int, numbers))

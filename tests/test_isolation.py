@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import passing_commune, passing_village, write_workbook
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from test_bad_inputs import FIXTURES, both_sheets, crafted_ods, damaged_deflate, good, rezip, write_rows, write_xlsb
 
@@ -266,6 +268,36 @@ def test_the_scans_are_linear_on_adversarial_xml(name):
     read.safety._xlsx_marks(xml)
     read.safety._inspect_ods(xml)
     assert time.monotonic() - started < 5
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text("ABXYZabz", min_size=1, max_size=3),
+            st.integers(min_value=1, max_value=9_999_999),
+            st.sampled_from(["", "$"]),
+            st.sampled_from(['"', "'"]),
+            st.sampled_from(["", " ", "\n"]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_extent_is_refused_exactly_when_the_farthest_cells_make_too_big_a_grid(cells):
+    """Addresses in any spelling the scan reads; the shortcut for sheets without far addresses hides none."""
+    xml = b"<worksheet><sheetData>"
+    for column, row, dollar, quote, space in cells:
+        xml += f"<c r{space}={space}{quote}{dollar}{column}{dollar}{row}{space}{quote}><v>1</v></c>".encode()
+    rows = max(row for _, row, *_ in cells)
+    columns = max(read.safety._column_number(column.encode()) for column, *_ in cells)
+    refused = read.safety._xlsx_extent(xml + b"</sheetData></worksheet>", "Xa")
+    assert bool(refused) == (rows * columns > read.safety.MAX_CELLS)
+
+
+def test_the_extent_shortcut_holds_for_the_bound():
+    """Without three letters or five digits no address passes ZZ9999: that grid must stay under the bound."""
+    assert read.safety._column_number(b"ZZ") * 9_999 <= read.safety.MAX_CELLS
 
 
 def test_what_the_scan_marks_in_an_xlsx_sheet():
