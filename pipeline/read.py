@@ -297,8 +297,11 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     """Read one workbook in this process: the workers' task. Failures are problem rows; MemoryError propagates."""
     out = FileRead(tep=tep)
     try:
-        with open(path, "rb") as f:
-            data = f.read(safety.MAX_FILE_BYTES + 1)
+        with open(path, "rb") as f:  # read(MAX_FILE_BYTES + 1) would first allocate that much, for every file
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(min(size, safety.MAX_FILE_BYTES) + 1)
+            if len(data) > size:  # it grew since: read on, to the same bound
+                data += f.read(safety.MAX_FILE_BYTES + 1 - len(data))
     except OSError as e:
         out.problems.append(problem("khong-doc-duoc", tep, _os_reason(e)))
         return out

@@ -189,6 +189,14 @@ def test_a_file_over_the_size_bound_is_not_read(tmp_path, monkeypatch):
     assert got.size == 5 * 2**30
 
 
+def test_a_file_that_grows_while_it_is_read_is_read_on_to_the_bound(tmp_path, monkeypatch):
+    """The worker reads as much as the file's size said, then on to MAX_FILE_BYTES + 1 if there is more."""
+    path = good(tmp_path / "xa.xlsx", "00001")
+    monkeypatch.setattr(read.os, "fstat", lambda fd: os.stat_result((0,) * 6 + (10,) + (0,) * 3))  # "10 bytes"
+    got = read._read_here(COLUMNS, str(path), "xa.xlsx", ".xlsx")
+    assert got.problems == [] and got.size == path.stat().st_size and len(got.cells["Xa"]) == 1
+
+
 # --- discover -----------------------------------------------------------------------------------------------------
 
 
