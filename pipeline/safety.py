@@ -235,8 +235,9 @@ def _xlsx_parts(
             continue
         name = html.unescape(dict(pairs).get(b"name", b"").decode("utf-8", "replace"))
         for target in (t for rid in _values(pairs, b"id") for t in targets.get(rid, [])):
-            bare = target.lstrip("/")  # the parser's reading of the target is one of these
-            for path in dict.fromkeys(p.lower() for p in (bare, f"xl/{bare}", target, f"xl/{target}")):
+            bare = target.lstrip("/")  # the parser's reading of the target is one of these, likely the first
+            paths = (bare, f"xl/{bare}", target, f"xl/{target}") if bare != target else (f"xl/{target}", target)
+            for path in dict.fromkeys(p.lower() for p in paths):
                 sheets.setdefault(name, []).extend(read(path))
     return [xml for found in done.values() for xml in found], sheets
 

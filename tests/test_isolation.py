@@ -428,6 +428,19 @@ def test_a_sheet_the_parser_reads_is_checked_however_its_part_is_named(tmp_path,
     assert look.sheet == "Xa" and "dòng 1048576, cột 16384" in look.unsafe
 
 
+def test_cells_are_marked_from_the_part_the_parser_reads(tmp_path):
+    """A relative target is read below xl/: a part of the same name at the top of the archive is checked, not used."""
+    decoy = b'<worksheet><sheetData><row r="1"><c r="A1" t="e"><v>#REF!</v></c></row></sheetData></worksheet>'
+    for name, top in (("xa.xlsx", decoy), ("doctype.xlsx", DOCTYPE + decoy)):
+        path = good(tmp_path / name, "00001")
+        with zipfile.ZipFile(path, "a") as z:
+            z.writestr("worksheets/sheet1.xml", top)
+    data = (tmp_path / "xa.xlsx").read_bytes()
+    assert CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Xa").to_python()[3][0] == "00001"
+    assert read.safety.inspect(data, ".xlsx", read._wanted) == read.safety.Inspection()
+    assert read.safety.inspect((tmp_path / "doctype.xlsx").read_bytes(), ".xlsx", read._wanted).unsafe
+
+
 def test_members_are_read_as_zipfile_reads_them(tmp_path):
     """Inflated directly in the common case; every other case (and its error) is zipfile's."""
     path = tmp_path / "a.zip"
