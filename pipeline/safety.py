@@ -15,6 +15,8 @@ that turn the common cases into a clear message instead of a crashed worker:
   repeated cells of an ods sheet. A spelling this misses is caught by the
   worker's memory limit.
 - XML with a DOCTYPE is refused: workbooks never need one, entity bombs do.
+  Of an xlsx only the parts the parser parses are looked at (`_BOOK` and the
+  sheets the caller reads): the others it never opens.
 
 The same look finds what python-calamine would hand over as an empty cell:
 a formula stored without its cached value (`Formula`, xlsx) and a cell whose
