@@ -8,6 +8,7 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -82,19 +83,22 @@ def run(
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}
         checked = validate(batch, columns, periods)
+        # the raw cells of every file are the largest thing a national run holds; past validation only these are used
+        read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
+        del batch
         timings["validate"] = time.perf_counter() - clock - sum(timings.values())
         unlisted: list[dict] = []
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        outcome.problems = pd.concat([frame(batch.problems + unlisted), checked.problems], ignore_index=True)
-        sources = _sources(batch.sources, checked)
+        outcome.problems = pd.concat([frame(read_problems + unlisted), checked.problems], ignore_index=True)
+        sources = _sources(read_sources, checked)
         note = undated_note(len(outcome.undated))
         # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
         count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
         written: list[Path] = []
-        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown, _pool(processes) as pool:
+        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown, _pool(processes, len(checked.xa)) as pool:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
@@ -117,7 +121,7 @@ def run(
                 if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
                     path = folder / f"phieu-tham-dinh-{year}.docx"
                     documents.append(
-                        _start(pool, report.write_sheets, path, year, result, criteria, batch.letters, signing)
+                        _start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
                     )
                 csvs = csv_out.write(result, outcome.problems, year, folder)
                 shown.update(len(csvs))
@@ -146,9 +150,21 @@ def run(
     return outcome
 
 
-def _pool(processes: int):
-    """Worker processes for the files of the write stage (none when the run is told to use one process)."""
-    return ProcessPoolExecutor(processes) if processes > 1 else contextlib.nullcontext()
+def _pool(processes: int, communes: int):
+    """Worker processes for the files of the write stage (none when the run is told to use one process).
+
+    Above a province's size the workers are forked from a small server process
+    that has only imported the writers, not from this one: a worker forked from
+    here shares this process's frames and, merely touching them, copies them;
+    at 10,000 communes that doubled the run's memory.
+    """
+    if processes <= 1:
+        return contextlib.nullcontext()
+    if communes <= PROVINCE_SIZE or "forkserver" not in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(processes)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.workbook", "pipeline.report"])
+    return ProcessPoolExecutor(processes, mp_context=context)
 
 
 def _start(pool: ProcessPoolExecutor | None, write, *args, **kwargs) -> Future:
