@@ -120,9 +120,7 @@ def run(
                 ]
                 if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
                     path = folder / f"phieu-tham-dinh-{year}.docx"
-                    documents.append(
-                        _start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
-                    )
+                    documents.append(_start(pool, report.write_sheets, path, year, result, criteria, letters, signing))
                 csvs = csv_out.write(result, outcome.problems, year, folder)
                 shown.update(len(csvs))
                 books = workbook.write(
