@@ -106,6 +106,11 @@ def is_empty(raw: pd.Series) -> pd.Series:
     return raw.isna() | blank.fillna(False).astype(bool)
 
 
+def is_blank(value) -> bool:
+    """One cell as `is_empty` sees it, for the readers' plain lists: no value, NaN, or text of nothing but spaces."""
+    return not value.strip() if type(value) is str else value is None or value != value
+
+
 def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Integers as people type them: 1234, 1234.0, "1.234", "1,234", " 1 234 "."""
     text = _text(raw).str.replace(r"[\s\u00a0]", "", regex=True)

@@ -28,7 +28,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
-from pipeline.parse import fold
+from pipeline.parse import fold, is_blank
 from pipeline.problems import problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -442,18 +442,13 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
             row = rows[i]
             width = len(row)
             values = [row[p] if 0 <= p < width else None for p in where]
-            if not all(map(_blank, values)):
+            if not all(map(is_blank, values)):
                 cells.append(values)
                 numbers.append(i + 1)
         first_row = keep[start] + 1 if n and start < len(keep) else 0  # the Excel row from which these letters hold
         out.layouts.append((sheet, first_row, layout))
     out.cells[sheet] = cells
     out.rows[sheet] = numbers
-
-
-def _blank(value) -> bool:
-    """A cell `parse.is_empty` calls empty: no value, NaN, or text of nothing but spaces."""
-    return not value.strip() if type(value) is str else value is None or value != value
 
 
 def _match(row: list, names: dict[str, str], seen: dict) -> list[str | None]:

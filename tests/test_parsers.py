@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import parse, read, safety
+from pipeline import parse, safety
 from pipeline.catalog import criteria_files, load_columns
 
 COLUMNS = load_columns()
@@ -198,8 +198,8 @@ MARKERS = st.builds(safety.Formula, st.text()) | st.builds(safety.CellError, st.
 
 @given(values=st.lists(ANYTHING | MARKERS))
 def test_the_reader_drops_the_rows_is_empty_would_drop(values):
-    """Workers leave out a row with nothing in it by `read._blank`, cell by cell: it must agree with `is_empty`."""
-    assert [read._blank(v) for v in values] == parse.is_empty(column(values)).tolist()
+    """Workers leave out a row with nothing in it by `parse.is_blank`, cell by cell: it must agree with `is_empty`."""
+    assert [parse.is_blank(v) for v in values] == parse.is_empty(column(values)).tolist()
 
 
 def test_cells_of_every_kind_side_by_side():
