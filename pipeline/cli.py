@@ -44,7 +44,7 @@ def main():
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Số tiến trình đọc tệp song song (mặc định: số lõi CPU; 1 = không song song).",
+    help="Số tiến trình đọc và ghi tệp song song (mặc định: số lõi CPU; 1 = không song song).",
 )
 @click.option(
     "--registered",
