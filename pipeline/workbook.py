@@ -128,7 +128,7 @@ def _districts(communes, tiers, villages, problems, folder: Path, shared: _Share
 def _write_district(d: _District) -> Path:
     shared = d.shared
     with replace_atomically(d.path) as tmp:
-        book = Book(tmp, shared.lang, shared.now)
+        book = Book(tmp, shared.lang, shared.now, small=True)
         book.tier_sheets(d.tiers, shared.criteria, shared.year, place=d.name)
         book.villages(d.villages, shared.year, place=d.name)
         book.problems(d.problems, shared.labels, shared.year, place=d.name)
@@ -145,7 +145,7 @@ class TierTable:
     the commune columns repeated on each page rather than shrunk to fit.
     """
 
-    indicators: pd.DataFrame
+    indicators: dict[str, dict]  # per indicator id, its catalog entry: plain dicts, looked up per column
     pages: list[list[str]]
     laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
 
@@ -176,7 +176,7 @@ class TierTable:
         display = pd.DataFrame(shown, index=table.index, dtype=object)
         display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
         laid = _grouped(display, headings=communes["huyen"].notna().any())
-        return cls(indicators, _pages(list(indicators.index)), laid)
+        return cls(indicators.to_dict("index"), _pages(list(indicators.index)), laid)
 
 
 # Indicators on one A4 landscape page at full size beside the repeated commune columns, and the widths of an
@@ -257,19 +257,20 @@ def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
 class Book:
     """An xlsxwriter workbook with this project's formats and page set-up."""
 
-    def __init__(self, path: Path, lang: str, now: dt.datetime):
+    def __init__(self, path: Path, lang: str, now: dt.datetime, small: bool = False):
+        """`small`: a district's share, assembled in memory; otherwise each sheet's XML is assembled in a
+        temporary file beside the workbook (the summary took 50 MB less at 3,000 communes, but a dozen
+        temporary files cost a small workbook about a tenth of its time)."""
         self.t = TEXT[lang]
         self.lang = lang
         self.now = now
         self.wb = xlsxwriter.Workbook(
             str(path),
-            # each sheet's XML is assembled in a temporary file beside the workbook, not in memory (the summary alone
-            # took 50 MB less at 3,000 communes)
             {
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
-                "tmpdir": str(path.parent),
+                **({"in_memory": True} if small else {"tmpdir": str(path.parent)}),
             },
         )
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
@@ -535,7 +536,7 @@ class Book:
         """
         t, laid = self.t, table.laid
         label = "label" if self.lang == "vi" else "label_en"
-        ind = table.indicators.to_dict("index")  # looked up per column: plain dicts, not pandas
+        ind = table.indicators
         cells, at = laid.to_numpy(), {key: i for i, key in enumerate(laid.columns)}
 
         def column(key: str) -> np.ndarray:
