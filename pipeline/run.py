@@ -7,17 +7,14 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, files, progress, registration, report, settings, workbook
+from pipeline import catalog, csv_out, files, parallel, progress, registration, report, settings, workbook
 from pipeline.assess import Assessment, assess
 from pipeline.catalog import Criteria
 from pipeline.kinds import NOT_ASSESSABLE, RESULTS
@@ -98,14 +95,17 @@ def run(
         # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
         count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
         written: list[Path] = []
-        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown, _pool(processes, len(checked.xa)) as pool:
+        with (
+            progress.bar(count, "Ghi kết quả", quiet=quiet) as shown,
+            parallel.pool(processes, len(checked.xa) > PROVINCE_SIZE) as pool,
+        ):
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
                 criteria = outcome.criteria[year]
                 # the documents are started first, in the pool, and written while this process writes the workbooks
                 documents = [
-                    _start(
+                    parallel.start(
                         pool,
                         report.write_report,
                         folder / f"bao-cao-tham-dinh-{year}.docx",
@@ -120,7 +120,9 @@ def run(
                 ]
                 if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
                     path = folder / f"phieu-tham-dinh-{year}.docx"
-                    documents.append(_start(pool, report.write_sheets, path, year, result, criteria, letters, signing))
+                    documents.append(
+                        parallel.start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
+                    )
                 csvs = csv_out.write(result, outcome.problems, year, folder)
                 shown.update(len(csvs))
                 books = workbook.write(
@@ -146,32 +148,6 @@ def run(
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
-
-
-def _pool(processes: int, communes: int):
-    """Worker processes for the files of the write stage (none when the run is told to use one process).
-
-    Above a province's size the workers are forked from a small server process
-    that has only imported the writers, not from this one: a worker forked from
-    here shares this process's frames and, merely touching them, copies them
-    (at 10,000 communes: 1.44 GiB for all processes with fork, 1.32 with this).
-    """
-    if processes <= 1:
-        return contextlib.nullcontext()
-    if communes <= PROVINCE_SIZE or "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(processes)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.workbook", "pipeline.report"])
-    return ProcessPoolExecutor(processes, mp_context=context)
-
-
-def _start(pool: ProcessPoolExecutor | None, write, *args, **kwargs) -> Future:
-    """`write(*args)` in the pool, or here and now when there is none; either way a future of its result."""
-    if pool is not None:
-        return pool.submit(write, *args, **kwargs)
-    done: Future = Future()
-    done.set_result(write(*args, **kwargs))
-    return done
 
 
 def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:

@@ -20,7 +20,7 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.format import Format
 
-from pipeline import __version__, style, summary
+from pipeline import __version__, parallel, style, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.files import replace_atomically
@@ -64,9 +64,9 @@ def write(
     if pool is None or len(parts) < 8:
         _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
         return [summary_path, *(_write_district(part) for part in parts)]
-    pending = pool.map(_write_district, parts, chunksize=max(1, len(parts) // 8))  # a few chunks a worker
+    pending = [parallel.start(pool, _write_district, part) for part in parts]
     _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
-    return [summary_path, *pending]
+    return [summary_path, *(district.result() for district in pending)]
 
 
 @dataclass

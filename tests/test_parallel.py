@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, write_workbook
 
-from pipeline import progress
+from pipeline import parallel, progress
 from pipeline.run import run
 
 FILES = 40  # above the bar's threshold and the parallel threshold
@@ -93,3 +95,28 @@ def test_progress_bar_is_drawn_only_on_a_terminal_for_many_files_unless_quiet(mo
     with progress.bar(FILES, "Đọc bảng tính") as bar:
         bar.update(FILES)
     assert sys.stderr.getvalue() == ""
+
+
+class Witness:
+    """Notes the thread that pickles it."""
+
+    pickled_in: list[str] = []
+
+    def __reduce__(self):
+        Witness.pickled_in.append(threading.current_thread().name)
+        return (Witness, ())
+
+
+def _echo(value):
+    return type(value).__name__
+
+
+def test_a_task_is_pickled_before_the_caller_goes_on():
+    """The pool pickles a task in a thread of its own, while the caller may be reading the same frames (and
+    pandas adds to an array's `__dict__` as it is read): `start` pickles it in the calling thread instead."""
+    Witness.pickled_in = []
+    with ProcessPoolExecutor(1) as workers:
+        done = parallel.start(workers, _echo, Witness())
+        assert Witness.pickled_in == [threading.current_thread().name]
+        assert done.result() == "Witness"
+    assert parallel.start(None, _echo, Witness()).result() == "Witness"  # no pool: run here and now
