@@ -30,6 +30,14 @@ def pool(processes: int, small_server: bool):
     return ProcessPoolExecutor(processes, mp_context=context)
 
 
+def warm(workers: Executor | None) -> None:
+    """Start the pool's first worker now, without waiting for it. From the small server, a worker begins by
+    importing pandas and the writers (about a second), better done while this process checks the files
+    than at the start of the write stage."""
+    if workers is not None:
+        workers.submit(int)
+
+
 def start(workers: Executor | None, write, *args, **kwargs) -> Future:
     """`write(*args, **kwargs)` in the pool, or here and now when there is none; either way a future of its result.
 

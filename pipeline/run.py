@@ -7,6 +7,7 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -75,10 +76,13 @@ def run(
     listed = registration.load(registered, columns, periods) if registered else None
     signing = settings.load_settings(settings_file)
     # the lock is taken first, so a second run into the same folder stops before reading anything
-    with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out:
+    with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}
+        # the write stage's workers start while this process checks the files (`parallel.warm`)
+        pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
+        parallel.warm(pool)
         checked = validate(batch, columns, periods)
         # the raw cells of every file are the largest thing a national run holds; past validation only these are used
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
@@ -95,10 +99,7 @@ def run(
         # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
         count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
         written: list[Path] = []
-        with (
-            progress.bar(count, "Ghi kết quả", quiet=quiet) as shown,
-            parallel.pool(processes, len(checked.xa) > PROVINCE_SIZE) as pool,
-        ):
+        with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
