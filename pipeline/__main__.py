@@ -1,3 +1,3 @@
-from pipeline.cli import main
+from pipeline.cli import entry_point
 
-main()
+entry_point()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def main():
 
     Appraise the ICT indicators of new-rural communes from their workbooks.
     """
+
+
+def entry_point() -> None:
+    """`ntm-ict` and `python -m pipeline`: the command line, then a quick exit.
+
+    When the command is over, the interpreter's last collections would walk every object the run made
+    (0.3 s of a province's 3.5 s) to free memory the process gives back anyway: frozen, they are left alone.
+    """
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 @main.command()
