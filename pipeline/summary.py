@@ -7,10 +7,13 @@ import pandas as pd
 from pipeline.catalog import Criteria
 from pipeline.kinds import KINDS
 from pipeline.validate import is_stand_in
-from pipeline.words import INTRO, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
+from pipeline.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid
+# Communes the paragraph names for each tier and outcome; the rest are counted and left to the tier's sheet.
+# A paragraph naming hundreds would be unreadable, pass Excel's 32,767 characters a cell, and not print.
+NAMED_AT_MOST = 5
 
 
 def tier_label(keys: pd.Series, criteria: Criteria, lang: str = "vi") -> pd.Series:
@@ -126,9 +129,13 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
                 "every ICT indicator of that tier" + "".join(f", {r}" for r in rest) + "."
             )
         for outcome, intro in (("khong_dat", INTRO[lang][0]), ("khong_danh_gia_duoc", INTRO[lang][1])):
-            named = _named_failures(mine[mine["ket_qua"] == outcome], results, criteria, outcome, label, lang)
+            failing = mine[mine["ket_qua"] == outcome]
+            named = _named_failures(failing.head(NAMED_AT_MOST), results, criteria, outcome, label, lang)
             if named:
-                sentences.append(f"{intro}: {'; '.join(named)}.")
+                more = len(failing) - len(named)
+                sheet = tier["sheet"] if lang == "vi" else tier["label_en"]
+                others = MORE_NAMED[lang].format(n=more, sheet=sheet) if more else ""
+                sentences.append(f"{intro}: {'; '.join(named)}{others}.")
     if not sentences:
         return INTRO[lang][2]
     return " ".join(sentences)

@@ -191,6 +191,10 @@ NO_TIER_SENTENCE = {
     "vi": "{n:02d} hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",
     "en": "{n:02d} communes gave no valid registered tier and could not be assessed (see Data problems).",
 }
+MORE_NAMED = {  # after the communes the overview's paragraph names
+    "vi": "; và {n:02d} xã khác (xem trang «{sheet}»)",
+    "en": "; and {n:02d} more (see the sheet “{sheet}”)",
+}
 INTRO = {
     "vi": ("Các xã chưa đạt", "Các xã chưa đủ số liệu để đánh giá", "Không có xã nào được đánh giá."),
     "en": ("Communes falling short", "Communes that could not be assessed", "No commune was assessed."),

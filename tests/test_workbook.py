@@ -46,6 +46,19 @@ def test_paragraph_names_the_communes_that_fell_short(mixed):
     )
 
 
+def test_paragraph_names_a_few_communes_and_counts_the_rest(tmp_path):
+    """At national scale hundreds fall short: the paragraph names five, counts the others, sends to the sheet."""
+    short = {"dan_so_lao_dong_smartphone": 7050}  # 70,5% of 10.000, under the 80% of 8.2.a
+    xa = [passing_commune(f"{i:05d}", ten_xa=f"Xã Số {i}", **short) for i in range(1, 9)]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, [v for c in xa for v in villages(c["ma_xa"], 1)])
+    ws = book(Run(tmp_path / "input", tmp_path / "output"))["Tổng hợp"]
+    text = ws["A4"].value
+    named = [f"Xã Số {i}" for i in range(1, 9) if f"Xã Số {i} (8.2.a" in text]
+    assert named == [f"Xã Số {i}" for i in range(1, 6)]
+    assert text.endswith("70,5%); và 03 xã khác (xem trang «NTM nâng cao»).")
+    assert ws.row_dimensions[4].height <= 409  # the tallest row Excel allows
+
+
 def test_overview_counts_per_tier_and_district(mixed):
     ws = book(mixed)["Tổng hợp"]
     rows = [tuple(c.value for c in r[:8]) for r in ws.iter_rows(min_row=6, max_row=14)]
