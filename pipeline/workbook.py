@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
-from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import __version__, parallel, style, summary
 from pipeline.assess import Assessment
@@ -277,26 +277,29 @@ class Book:
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
         base = style.base(10)
         border = base | {"border": 1}
-        self.specs = {  # what each format is made of, so that its coloured variants can be made (`_coloured`)
-            "title": base | {"bold": True, "font_size": 14},
-            "subtitle": base | {"italic": True},
-            "section": base | {"bold": True, "font_size": 12},
-            "head": border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL},
-            "head_small": border
-            | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": style.HEAD_FILL},
-            "wrap_center": border | {"text_wrap": True, "align": "center"},
-            "text": border,
-            "wrap": border | {"text_wrap": True},
-            "center": border | {"align": "center"},
-            "int": border | {"num_format": "#,##0"},
-            "year": border | {"num_format": "0", "align": "center"},
-            "pct": border | {"num_format": "0.0%"},
-            "group": border | {"bold": True, "bg_color": style.GROUP_FILL},
-            "paragraph": base | {"text_wrap": True, "valign": "top", "font_size": 12},
-            "note": base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9},
+        self.f = {
+            "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
+            "subtitle": self.wb.add_format(base | {"italic": True}),
+            "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
+            "head": self.wb.add_format(
+                border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL}
+            ),
+            "head_small": self.wb.add_format(
+                border
+                | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": style.HEAD_FILL}
+            ),
+            "wrap_center": self.wb.add_format(border | {"text_wrap": True, "align": "center"}),
+            "text": self.wb.add_format(border),
+            "wrap": self.wb.add_format(border | {"text_wrap": True}),
+            "center": self.wb.add_format(border | {"align": "center"}),
+            "int": self.wb.add_format(border | {"num_format": "#,##0"}),
+            "year": self.wb.add_format(border | {"num_format": "0", "align": "center"}),
+            "pct": self.wb.add_format(border | {"num_format": "0.0%"}),
+            "group": self.wb.add_format(border | {"bold": True, "bg_color": style.GROUP_FILL}),
+            "paragraph": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "font_size": 12}),
+            "note": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9}),
         }
-        self.f = {name: self.wb.add_format(spec) for name, spec in self.specs.items()}
-        self._filled: dict[tuple[str, str], Format] = {}  # (format name, result) -> the format in that result's colour
+        self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in style.RESULT_FILLS.items()}
         self.border = self.wb.add_format({"border": 1})
 
     def close(self):
@@ -396,11 +399,8 @@ class Book:
         ws.write_string(0, 0, title, self.f["title"])
         style.page_title(ws, title)
         self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
-        words = self._results_shown()
         for i, fmt in enumerate(table.formats, start=1):
-            values = laid[i - 1].to_numpy()
-            fills = self._coloured("center", values, words) if fmt == "result" else None
-            _column(ws, HEADER_ROW + 1, i, values, self.f[self._format_name(fmt)], fills)
+            _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
         widths = [VILLAGE_WIDTHS.get(fmt, 7) for fmt in ["no", *table.formats]]
         for i, width in enumerate(widths):  # fixed widths: autofit reads every cell
@@ -414,6 +414,7 @@ class Book:
         ws.repeat_columns(0, identity - 1)
         ws.print_area(HEADER_ROW, 0, HEADER_ROW + max(len(laid), 1), len(table.heads))
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
+        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads))
 
     def problems(self, problems, labels: dict[str, str], year: int, place: str = ""):
         """Every problem, naming the commune and the village and the column as the template labels it."""
@@ -443,13 +444,16 @@ class Book:
         title = f"{t['problems'].upper()} — {t['year'].format(year=year)}" + (f" — {place.upper()}" if place else "")
         ws.write_string(0, 0, title, self.f["title"])
         self._write_header_row(ws, HEADER_ROW, [t["no"], *[t[h] for _, h, _ in cols]])
-        severity = {t["loi"]: "khong_dat", t["canh_bao"]: "khong_danh_gia_duoc"}  # an error in red, a warning in amber
-        fills = {"muc_do": self._coloured("center", table["muc_do"], severity)}
-        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1, fills=fills)
+        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
         ws.set_column(6, 6, 22)
         ws.set_column(8, 8, 60)
+        severity = 1 + next(i for i, c in enumerate(cols) if c[0] == "muc_do")
+        last = HEADER_ROW + len(table)
+        for word, colour in (("loi", "khong_dat"), ("canh_bao", "khong_danh_gia_duoc")):
+            rule = {"type": "cell", "criteria": "==", "value": f'"{t[word]}"', "format": self.colours[colour]}
+            ws.conditional_format(HEADER_ROW + 1, severity, last, severity, rule)
 
     def sources(self, sources, criteria: Criteria, now: dt.datetime):
         ws = self._sheet(self.t["sources"])
@@ -570,16 +574,11 @@ class Book:
         longest = max((len(str(i[label])) for i in ind.values()), default=10)
         ws.set_row(top + 1, _height(12 * -(-longest // 10) + 4))
         row = top + 2
-        words, symbols_shown = self._results_shown(), {t["symbols"][key]: key for key in style.RESULT_FILLS}
         for c, (key, _, _, fmt) in enumerate(fixed):
-            fills = self._coloured(fmt, column(key), words) if key == "ket_qua" else None
-            _column(ws, row, c, column(key), self.f[fmt], fills)
+            _column(ws, row, c, column(key), self.f[fmt])
         for key, c in value_cols.items():
-            symbols = column(f"s_{key}")
-            shown = self._format_name(KINDS[ind[key]["kind"]].shown)
-            # the value in the colour of its result, as the symbol beside it
-            _column(ws, row, c, column(f"v_{key}"), self.f[shown], self._coloured(shown, symbols, symbols_shown))
-            _column(ws, row, c + 1, symbols, self.f["center"], self._coloured("center", symbols, symbols_shown))
+            _column(ws, row, c, column(f"v_{key}"), self._format(KINDS[ind[key]["kind"]].shown))
+            _column(ws, row, c + 1, column(f"s_{key}"), self.f["center"])
         for c, (key, _, _, fmt) in enumerate(tail, start=first_tail):
             _column(ws, row, c, column(key), self.f[fmt])
         headings = column("_heading").astype(bool)
@@ -606,38 +605,27 @@ class Book:
         ws.repeat_rows(top, top + 1)
         ws.freeze_panes(top + 2, len(fixed))
         ws.autofilter(top + 1, 0, max(last, top + 2), last_col)
+        if last < row:
+            return
+        symbols = [xl_rowcol_to_cell(row, c + 1) + ":" + xl_rowcol_to_cell(last, c + 1) for c in value_cols.values()]
+        values = [xl_rowcol_to_cell(row, c) + ":" + xl_rowcol_to_cell(last, c) for c in value_cols.values()]
+        right = xl_rowcol_to_cell(row, next(iter(value_cols.values()), 0) + 1, row_abs=False, col_abs=False)
+        for key, fmt in self.colours.items():
+            symbol = t["symbols"][key]
+            rule = {"type": "cell", "criteria": "==", "value": f'"{symbol}"', "format": fmt}
+            if symbols:
+                ws.conditional_format(row, 0, row, 0, rule | {"multi_range": " ".join(symbols)})
+                formula = {"type": "formula", "criteria": f'={right}="{symbol}"', "format": fmt}
+                ws.conditional_format(row, 0, row, 0, formula | {"multi_range": " ".join(values)})
+        self._colour_results(ws, row, last, 3, 3)
 
-    def _format_name(self, kind: str) -> str:
-        """The format a kind of value is shown in: a flag or a result centred, anything unknown as text."""
-        name = {"flag": "center", "result": "center"}.get(kind, kind)
-        return name if name in self.f else "text"
+    def _format(self, kind: str):
+        return self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
 
-    def _results_shown(self) -> dict[str, str]:
-        """Each result as its cells show it ("Đạt", "Không đạt" …) -> the result."""
-        return {self.t[key]: key for key in style.RESULT_FILLS}
-
-    def _coloured(self, fmt: str, shown, results: dict[str, str]) -> list:
-        """Per cell, format `fmt` in the colour of the result `shown` names through `results` (the cell's
-        text, or the symbol beside it), or None for a cell that names none.
-
-        Written into each cell, not as conditional formats: xlsxwriter spent about a fifth of a district
-        workbook's time preparing the formulas of a dozen rules per sheet.
-        """
-        by_text = {}
-        for text, result in results.items():
-            if (fmt, result) not in self._filled:
-                colour = {"bg_color": style.RESULT_FILLS[result]}
-                self._filled[fmt, result] = self.wb.add_format(self.specs[fmt] | colour)
-            by_text[text] = self._filled[fmt, result]
-        return [by_text.get(text) for text in shown]
-
-    def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0, fills=None):
-        """Write each column of `table` downwards with its format (one call per column); `fills`: per column key,
-        the cells' coloured formats (`_coloured`)."""
-        fills = fills or {}
+    def _columns(self, ws, row: int, table: pd.DataFrame, cols, start_col: int = 0):
+        """Write each column of `table` downwards with its format (one call per column)."""
         for i, (key, _, kind) in enumerate(cols):
-            values = _display(table[key], kind, self.t)
-            _column(ws, row, start_col + i, values, self.f[self._format_name(kind)], fills.get(key))
+            _column(ws, row, start_col + i, _display(table[key], kind, self.t), self._format(kind))
 
     def _write_header_row(self, ws, row: int, heads: list[str]):
         ws.write_row(row, 0, heads, self.f["head"])
@@ -655,6 +643,18 @@ class Book:
         ws.repeat_rows(first_head, last_head)
         if widths:
             ws.autofit()
+
+    def _colour_results(self, ws, first: int, last: int, first_col: int, last_col: int):
+        if last < first:
+            return
+        for key, fmt in self.colours.items():
+            ws.conditional_format(
+                first,
+                first_col,
+                last,
+                last_col,
+                {"type": "cell", "criteria": "==", "value": f'"{self.t[key]}"', "format": fmt},
+            )
 
     def _table(self, ws, row: int, title: str, table: pd.DataFrame, keys, heads, formats=None) -> int:
         """A titled table on the overview; returns the next free row."""
@@ -735,23 +735,20 @@ def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop(columns="_d").reset_index(drop=True)
 
 
-def _column(ws, row: int, col: int, values, fmt, fills=None) -> None:
-    """Write a column downwards, one typed call per cell, in `fmt` or the cell's coloured format in `fills`.
+def _column(ws, row: int, col: int, values, fmt) -> None:
+    """Write a column downwards, one typed call per cell; an empty value writes nothing.
 
-    An empty value writes nothing, unless it has a colour (a value not
-    assessable, beside its "?"). Half the cells of a national batch are empty
-    (a village's smart-village conditions below the model tier, a value not
-    given): the table's borders reach them through one conditional format
-    (`Book._grid`), not a cell each.
+    Half the cells of a national batch are empty (a village's smart-village
+    conditions below the model tier, a value not given): the table's borders
+    reach them through one conditional format (`Book._grid`), not a cell each.
     """
-    for i, (value, fill) in enumerate(zip(values, [None] * len(values) if fills is None else fills, strict=True)):
+    for i, value in enumerate(values):
         if value is None:
-            if fill is not None:
-                ws.write_blank(row + i, col, None, fill)
-        elif isinstance(value, str):
-            ws.write_string(row + i, col, value, fmt if fill is None else fill)
+            continue
+        if isinstance(value, str):
+            ws.write_string(row + i, col, value, fmt)
         else:
-            ws.write_number(row + i, col, value, fmt if fill is None else fill)
+            ws.write_number(row + i, col, value, fmt)
 
 
 def _height(points: float) -> float:
