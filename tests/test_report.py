@@ -528,3 +528,17 @@ def test_a_year_without_a_catalog_cites_nothing_and_says_why_in_the_table(tmp_pa
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
     assert rows(table)[1][1:] == ["Xã TânLập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
     assert rows(table)[1][4].startswith("Không có bộ chỉ tiêu cho năm đánh giá này")
+
+
+def test_names_with_markup_characters_print_as_typed_in_both_documents(tmp_path):
+    """The documents' text is written as XML: a name holding <, >, & or quotes must come out as typed."""
+    name, district = 'Xã <An> & "Bình"', "huyện A&B <mới>"
+    xa = [passing_commune("00001", ten_xa=name, huyen=district, dan_so_lao_dong_smartphone=7050)]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [passing_village("00001")])
+    outcome = run.run(tmp_path / "input", tmp_path / "output", workers=1, quiet=True)
+    folder = tmp_path / "output" / "2024"
+    for path in (folder / "bao-cao-tham-dinh-2024.docx", folder / "phieu-tham-dinh-2024.docx"):
+        lines = texts(Document(str(path)))
+        assert any(name in line for line in lines), path.name
+        assert any(district in line for line in lines), path.name
+    assert outcome.years[2024].communes["ten_xa"].tolist() == [name]
