@@ -1,8 +1,8 @@
 """The write stage's worker processes: the pool, and tasks sent to it safely.
 
 The documents and the district workbooks are written in worker processes
-while the main process writes the summary (xlsxwriter and python-docx are pure
-Python: two cores write twice as fast as one).
+while the main process writes the summary: xlsxwriter and python-docx are pure
+Python, so only separate processes write at the same time.
 """
 
 from __future__ import annotations
