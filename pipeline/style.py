@@ -1,4 +1,4 @@
-"""How every workbook this tool writes looks: font, fills and paper, in one place.
+"""How every workbook this tool writes looks: font, fills, paper and row heights, in one place.
 
 The summary and district workbooks (`workbook.py`) and the input template
 (`template.py`) take their fonts, colours and page set-up from here.
@@ -18,6 +18,7 @@ RESULT_FILLS = {  # a result's colour (a symbol or word always says the same in 
 }
 CHART_FILLS = {"dat": "#70AD47", "khong_dat": "#C00000", "khong_danh_gia_duoc": "#FFC000"}
 A4 = 9  # xlsxwriter's paper code
+MAX_ROW_HEIGHT = 409  # points: the tallest row Excel allows
 
 
 def base(size: int) -> dict:
@@ -42,3 +43,8 @@ def page_title(ws, title: str, note: str = "") -> None:
         text += f'\n&"{FONT},Italic"&9{note.replace("&", "&&")}'
     ws.set_header(text, {"margin": 0.3})
     ws.set_margins(left=0.4, right=0.4, top=0.95 if note else 0.8, bottom=0.6)
+
+
+def row_height(points: float) -> float:
+    """A row's height for its wrapped text, within the tallest row Excel allows (a catalog may hold a long text)."""
+    return min(points, MAX_ROW_HEIGHT)

@@ -433,7 +433,7 @@ class Book:
             comment = f"Mã cột: {key}\n{spec.meaning(key, row)}"
             ws.write_comment(HEADER_ROW, col, _clip(comment, 500), {"author": "ntm-ict", "x_scale": 2, "y_scale": 2})
             ws.data_validation(FIRST_ROW, col, LAST_ROW, col, spec.validation(key, row))
-        ws.set_row(HEADER_ROW, 15 * lines + 6)
+        ws.set_row(HEADER_ROW, style.row_height(15 * lines + 6))
         if rows is not None:
             self._prefill(ws, catalog, rows)
         leading = 0
@@ -577,7 +577,7 @@ def _width(row: pd.Series) -> int:
 def _height(values, widths) -> float:
     """Row height (points) for wrapped cells: xlsxwriter cannot autofit rows."""
     lines = [len(textwrap.wrap(str(v), max(int(w) - 2, 4))) for v, w in zip(values, widths, strict=False)]
-    return 15 * max([1, *lines]) + 3
+    return style.row_height(15 * max([1, *lines]) + 3)
 
 
 def _clip(text: str, limit: int) -> str:

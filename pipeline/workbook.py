@@ -30,7 +30,6 @@ from pipeline.validate import shown_code
 from pipeline.words import ABBREVIATIONS, TEXT
 
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
-MAX_ROW_HEIGHT = 409  # points: the tallest row Excel allows
 
 
 def write(
@@ -322,7 +321,7 @@ class Book:
             ws.write_string(2, 0, note, self.f["section"])
         text = summary.paragraph(communes, results, criteria, year, self.lang)
         ws.merge_range(3, 0, 3, 7, text, self.f["paragraph"])
-        ws.set_row(3, _height(17 * (len(text) // 95 + 2)))
+        ws.set_row(3, style.row_height(17 * (len(text) // 95 + 2)))
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
         sections = itertools.count(1)
@@ -406,7 +405,7 @@ class Book:
         for i, width in enumerate(widths):  # fixed widths: autofit reads every cell
             ws.set_column(i, i, width)
         longest = max(len(h) / max(w - 1, 1) for h, w in zip(table.heads, widths[1:], strict=True))
-        ws.set_row(HEADER_ROW, _height(12 * (int(longest) + 1) + 6))
+        ws.set_row(HEADER_ROW, style.row_height(12 * (int(longest) + 1) + 6))
         identity = 5  # STT, district, code, commune, village
         results = next((i for i, fmt in enumerate(table.formats, start=1) if fmt == "result"), None)
         if results and sum(widths[:results]) > PAGE_WIDTH:  # the smart-village results on a page of their own
@@ -572,7 +571,7 @@ class Book:
         last_col = first_tail + len(tail) - 1
         ws.set_row(top, 27)  # the indicator id and its threshold, on two lines
         longest = max((len(str(i[label])) for i in ind.values()), default=10)
-        ws.set_row(top + 1, _height(12 * -(-longest // 10) + 4))
+        ws.set_row(top + 1, style.row_height(12 * -(-longest // 10) + 4))
         row = top + 2
         for c, (key, _, _, fmt) in enumerate(fixed):
             _column(ws, row, c, column(key), self.f[fmt])
@@ -664,7 +663,7 @@ class Book:
         ws.set_row(row + 1, 28)
         if formats.get(keys[0]) == "wrap":  # a long first column: make room for its lines
             for i, text in enumerate(table[keys[0]].astype(str)):
-                ws.set_row(row + 2 + i, _height(14 * (len(text) // 42 + 1)))
+                ws.set_row(row + 2 + i, style.row_height(14 * (len(text) // 42 + 1)))
         cols = [(k, None, formats.get(k, "int" if table[k].dtype.kind in "iu" else "center")) for k in keys]
         self._columns(ws, row + 2, table, cols)
         return row + 3 + len(table)
@@ -749,11 +748,6 @@ def _column(ws, row: int, col: int, values, fmt) -> None:
             ws.write_string(row + i, col, value, fmt)
         else:
             ws.write_number(row + i, col, value, fmt)
-
-
-def _height(points: float) -> float:
-    """A row's height for its text, within the tallest row Excel allows (a catalog may hold a long label)."""
-    return min(points, MAX_ROW_HEIGHT)
 
 
 def _basis_text(basis) -> str:

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, read_csv, summary_problems, write_workbook
 
+from pipeline import template
 from pipeline.catalog import SCHEMAS
 from pipeline.run import run
 
@@ -593,3 +594,19 @@ def test_province_ratio_leaves_out_a_commune_without_its_numerator(assess_rows):
         [smart(c, "thôn 1") for c in ("00001", "00002")],
     )
     assert overview_ratio(run.output, "8.2.a")["Tỷ lệ"] == pytest.approx(0.8)
+
+
+def test_a_long_wording_in_the_catalog_never_makes_a_row_taller_than_excel_allows(tmp_path):
+    """A department may write a long wording; the rows sized from it stop at Excel's 409 points."""
+    wording = "Tỷ lệ người dùng điện thoại thông minh " * 60  # about 2,300 characters
+    schemas = catalog_copy(tmp_path, "8.2.a", "label", f'"{wording.strip()}"')
+    run_with(schemas, tmp_path, [passing_commune("00001")], [passing_village("00001")])
+    book = summary_book(tmp_path / "output")
+    tallest = {ws.title: max([0, *(d.height or 0 for d in ws.row_dimensions.values())]) for ws in book.worksheets}
+    # 409 points, as Excel stores it (408.75); uncapped they would be hundreds of points more
+    assert tallest["Tổng hợp"] == tallest["NTM nâng cao"] == pytest.approx(409, abs=0.5)
+    made = template.generate(2024, tmp_path / "template", schemas=schemas)
+    blank = openpyxl.load_workbook(made.written[0])
+    assert max(d.height or 0 for ws in blank.worksheets for d in ws.row_dimensions.values()) == pytest.approx(
+        409, abs=0.5
+    )
