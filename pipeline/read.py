@@ -40,6 +40,7 @@ MAX_ROWS = 200_000
 HEADER_SEARCH_ROWS = 30
 
 META = ["_tep", "_trang", "_dong"]
+LETTER_COLUMNS = ["tep", "trang", "cot", "chu", "tu_dong"]  # `Batch.letters`: where each column key is, per file
 
 
 @dataclass
@@ -62,14 +63,18 @@ class FileRead:
     layouts: list[tuple[str, int, dict[str, int]]] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
 
-    @property
-    def letters(self) -> list[dict]:
-        """The column letter of each column key, as `Batch.letters` rows."""
+    def letter_rows(self) -> list[tuple]:
+        """The column letter of each column key: (tep, trang, cot, chu, tu_dong), a `Batch.letters` row."""
         return [
-            {"tep": self.tep, "trang": sheet, "cot": key, "chu": _letter(pos), "tu_dong": first}
+            (self.tep, sheet, key, _letter(pos), first)
             for sheet, first, layout in self.layouts
             for key, pos in layout.items()
         ]
+
+    @property
+    def letters(self) -> list[dict]:
+        """`letter_rows` as records."""
+        return [dict(zip(LETTER_COLUMNS, row, strict=True)) for row in self.letter_rows()]
 
 
 @dataclass
@@ -78,7 +83,7 @@ class Batch:
 
     xa: pd.DataFrame
     thon: pd.DataFrame
-    letters: pd.DataFrame  # tep, trang, cot, chu
+    letters: pd.DataFrame  # LETTER_COLUMNS: tep, trang, cot, chu, tu_dong
     sources: pd.DataFrame  # one row per file
     problems: list[dict]
 
@@ -280,15 +285,7 @@ def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Ba
     )
     for sheet, name in (("Xa", "dong_xa"), ("Thon", "dong_thon")):
         sources[name] = sources["tep"].map(frames[sheet].groupby("_tep").size()).fillna(0).astype(int)
-    letters = pd.DataFrame(
-        [
-            (r.tep, sheet, key, _letter(pos), first)
-            for r in reads
-            for sheet, first, layout in r.layouts
-            for key, pos in layout.items()
-        ],
-        columns=["tep", "trang", "cot", "chu", "tu_dong"],
-    )
+    letters = pd.DataFrame([row for r in reads for row in r.letter_rows()], columns=LETTER_COLUMNS)
     problems = problems + [p for r in reads for p in r.problems]
     return Batch(frames["Xa"], frames["Thon"], letters, sources, problems)
 
