@@ -413,7 +413,8 @@ class Book:
         ws.repeat_columns(0, identity - 1)
         ws.print_area(HEADER_ROW, 0, HEADER_ROW + max(len(laid), 1), len(table.heads))
         self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
-        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads))
+        shown = [laid[i - 1] for i, fmt in enumerate(table.formats, start=1) if fmt == "result"]
+        self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads), *shown)
 
     def problems(self, problems, labels: dict[str, str], year: int, place: str = ""):
         """Every problem, naming the commune and the village and the column as the template labels it."""
@@ -609,14 +610,15 @@ class Book:
         symbols = [xl_rowcol_to_cell(row, c + 1) + ":" + xl_rowcol_to_cell(last, c + 1) for c in value_cols.values()]
         values = [xl_rowcol_to_cell(row, c) + ":" + xl_rowcol_to_cell(last, c) for c in value_cols.values()]
         right = xl_rowcol_to_cell(row, next(iter(value_cols.values()), 0) + 1, row_abs=False, col_abs=False)
+        shown = set(itertools.chain.from_iterable(column(f"s_{key}") for key in value_cols))
         for key, fmt in self.colours.items():
             symbol = t["symbols"][key]
             rule = {"type": "cell", "criteria": "==", "value": f'"{symbol}"', "format": fmt}
-            if symbols:
+            if symbol in shown:
                 ws.conditional_format(row, 0, row, 0, rule | {"multi_range": " ".join(symbols)})
                 formula = {"type": "formula", "criteria": f'={right}="{symbol}"', "format": fmt}
                 ws.conditional_format(row, 0, row, 0, formula | {"multi_range": " ".join(values)})
-        self._colour_results(ws, row, last, 3, 3)
+        self._colour_results(ws, row, last, 3, 3, column("ket_qua"))
 
     def _format(self, kind: str):
         return self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
@@ -643,10 +645,15 @@ class Book:
         if widths:
             ws.autofit()
 
-    def _colour_results(self, ws, first: int, last: int, first_col: int, last_col: int):
+    def _colour_results(self, ws, first: int, last: int, first_col: int, last_col: int, *shown):
+        """A colour for each result the `shown` columns hold (each rule costs xlsxwriter a few hundred regular
+        expressions: a small district's workbook spent a quarter of its time on rules for results it did not have)."""
         if last < first:
             return
+        present = set(itertools.chain.from_iterable(shown))
         for key, fmt in self.colours.items():
+            if self.t[key] not in present:
+                continue
             ws.conditional_format(
                 first,
                 first_col,

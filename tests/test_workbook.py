@@ -102,17 +102,20 @@ def test_tier_sheet_values_symbols_and_colours(mixed):
     total = next(r for r in ws.iter_rows(min_row=6) if r[0].value == "Số xã đạt")
     assert (total[heads["Kết quả chung"]].value, total[value].value, total[heads["8.1"]].value) == ("01/03", 2, 3)
     # symbols coloured by their text, values by the symbol to their right, the overall result by its word
-    rules = {str(r.sqref): sorted(rule.type for rule in r.rules) for r in ws.conditional_formatting}
+    # (a rule for each result the table shows: no commune here has an indicator "not applicable", "–")
+    rules = {str(r.sqref): sorted((rule.type, *rule.formula) for rule in r.rules) for r in ws.conditional_formatting}
     indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Mức đạt chuẩn cao nhất"]]
     assert len(indicators) == 25
 
     def ranges(offset: int) -> str:
         return " ".join(f"{get_column_letter(c + offset)}6:{get_column_letter(c + offset)}10" for c in indicators)
 
-    assert rules[ranges(2)] == ["cellIs"] * 4
-    assert rules[ranges(1)] == ["expression"] * 4
-    assert rules["D6:D10"] == ["cellIs"] * 4
-    assert rules["A6:BE10"] == ["containsBlanks"]  # borders for the cells left empty
+    symbols = ['"?"', '"KĐ"', '"Đ"']
+    assert rules[ranges(2)] == [("cellIs", s) for s in symbols]
+    right = get_column_letter(indicators[0] + 2)
+    assert rules[ranges(1)] == [("expression", f"{right}6={s}") for s in symbols]
+    assert rules["D6:D10"] == [("cellIs", w) for w in ['"Chưa đánh giá được"', '"Không đạt"', '"Đạt"']]
+    assert rules["A6:BE10"] == [("containsBlanks", "LEN(TRIM(A6))=0")]  # borders for the cells left empty
     assert len(rules) == 4
 
 
@@ -173,6 +176,9 @@ def test_district_workbook_holds_only_its_district(mixed):
     assert codes == ["00001", "00002"]
     villages = {r[2] for r in wb["Thôn"].iter_rows(min_row=5, values_only=True)}
     assert villages == {"00001", "00002"}
+    # colours for the results this district's table shows: one commune met every indicator, one did not
+    colours = {rule.formula[0] for r in wb["NTM nâng cao"].conditional_formatting for rule in r.rules}
+    assert colours == {'"KĐ"', '"Không đạt"', '"Đ"', '"Đạt"', 'G6="KĐ"', 'G6="Đ"', "LEN(TRIM(A6))=0"}
 
 
 def test_two_runs_give_identical_results(tmp_path):
