@@ -104,7 +104,8 @@ def run(
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
                 criteria = outcome.criteria[year]
-                # the documents are started first, in the pool, and written while this process writes the workbooks
+                # the documents and the CSVs are started first, in the pool, and written while this process writes
+                # the workbooks
                 documents = [
                     parallel.start(
                         pool,
@@ -124,8 +125,7 @@ def run(
                     documents.append(
                         parallel.start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
                     )
-                csvs = csv_out.write(result, outcome.problems, year, folder)
-                shown.update(len(csvs))
+                csvs = parallel.start(pool, csv_out.write, result, outcome.problems, year, folder)
                 books = workbook.write(
                     result,
                     outcome.problems,
@@ -140,8 +140,9 @@ def run(
                     previous=previous,
                 )
                 shown.update(len(books))
-                written += csvs + books + [d.result() for d in documents]
-                shown.update(len(documents))
+                tables = csvs.result()
+                written += tables + books + [d.result() for d in documents]
+                shown.update(len(tables) + len(documents))
         if len(outcome.undated):
             written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
         if not outcome.years:
