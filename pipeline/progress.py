@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator
 
 import click
@@ -33,11 +34,38 @@ def shown(total: int, quiet: bool = False) -> bool:
         return False
 
 
+class _Steps:
+    """The drawn bar, advanced from this thread or from the threads that see the write pool's tasks end
+    (a national run's workbooks are written for half a minute: the bar moves as each one is done)."""
+
+    def __init__(self, drawn):
+        self._drawn, self._lock, self._open = drawn, threading.Lock(), True
+
+    def update(self, n_steps: int = 1) -> None:
+        with self._lock:
+            if self._open:  # a task's callback may run just after the run has waited for its result
+                self._drawn.update(n_steps)
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
+
+
 @contextlib.contextmanager
 def bar(total: int, label: str, quiet: bool = False) -> Iterator:
-    """A context yielding an object with `update(n)`; draws only when `shown`."""
+    """A context yielding an object with `update(n)`, which any thread may call; draws only when `shown`."""
     if not shown(total, quiet):
         yield _Silent()
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30) as b:
-        yield b
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, width=30) as drawn:
+        steps = _Steps(drawn)
+        try:
+            yield steps
+        finally:
+            steps.close()
+
+
+def say(text: str, total: int, quiet: bool = False) -> None:
+    """A line on the terminal for a step with nothing to count, on the terms of `shown`."""
+    if shown(total, quiet):
+        click.echo(text, err=True)

@@ -80,6 +80,7 @@ def run(
         clock = time.perf_counter()
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}
+        progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
         # the write stage's workers start while this process checks the files (`parallel.warm`)
         pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
         parallel.warm(pool)
@@ -96,8 +97,8 @@ def run(
         outcome.problems = pd.concat([frame(read_problems + unlisted), checked.problems], ignore_index=True)
         sources = _sources(read_sources, checked)
         note = undated_note(len(outcome.undated))
-        # files to write: per year 3 CSVs, the summary, the report, the sheets and one workbook per district
-        count = sum(6 + a.communes["huyen"].nunique(dropna=False) for a in outcome.years.values())
+        # the bar's steps: per year the CSVs, the report, the sheets if any, the summary and each district's workbook
+        count = sum(3 + _with_sheets(a, sheets) + a.communes["huyen"].nunique() for a in outcome.years.values())
         written: list[Path] = []
         with progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
@@ -120,12 +121,14 @@ def run(
                         note=note,
                     )
                 ]
-                if sheets is True or (sheets is None and len(result.communes) <= PROVINCE_SIZE):
+                if _with_sheets(result, sheets):
                     path = folder / f"phieu-tham-dinh-{year}.docx"
                     documents.append(
                         parallel.start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
                     )
                 csvs = parallel.start(pool, csv_out.write, result, outcome.problems, year, folder)
+                for task in (csvs, *documents):
+                    task.add_done_callback(lambda _: shown.update(1))
                 books = workbook.write(
                     result,
                     outcome.problems,
@@ -138,11 +141,9 @@ def run(
                     pool=pool,
                     note=note,
                     previous=previous,
+                    done=shown.update,
                 )
-                shown.update(len(books))
-                tables = csvs.result()
-                written += tables + books + [d.result() for d in documents]
-                shown.update(len(tables) + len(documents))
+                written += csvs.result() + books + [d.result() for d in documents]
         if len(outcome.undated):
             written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
         if not outcome.years:
@@ -150,6 +151,11 @@ def run(
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
+
+
+def _with_sheets(result: Assessment, sheets: bool | None) -> bool:
+    """Whether a year's per-commune sheets are written: as asked, else when the year is province-sized."""
+    return sheets if sheets is not None else len(result.communes) <= PROVINCE_SIZE
 
 
 def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,12 +45,13 @@ def write(
     pool: Executor | None = None,
     note: str = "",
     previous: pd.DataFrame | None = None,
+    done: Callable[[], object] = lambda: None,
 ) -> list[Path]:
-    """The summary workbook and one workbook per district.
+    """The summary workbook and one workbook per district; `done()` as each is written (in any thread).
 
     The tier and village tables are laid out once for the whole batch and cut
-    by district in one pass. Given a `pool` of processes and many districts,
-    the district workbooks are written there, each sent only its district,
+    by district in one pass. Given a `pool` of processes, the district
+    workbooks are written there, each sent only its district,
     while this process writes the summary (xlsxwriter is pure Python, and at
     national scale writing is most of the run).
     """
@@ -61,11 +63,11 @@ def write(
     shared = _Shared(criteria, year, lang, now, labels, previous)
     parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
-    if pool is None or len(parts) < 8:
-        _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
-        return [summary_path, *(_write_district(part) for part in parts)]
     pending = [parallel.start(pool, _write_district, part) for part in parts]
+    for district in pending:
+        district.add_done_callback(lambda _: done())
     _write_summary(summary_path, communes, result, tiers, villages, problems, sources, shared, note)
+    done()
     return [summary_path, *(district.result() for district in pending)]
 
 

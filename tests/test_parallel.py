@@ -76,6 +76,33 @@ def test_no_progress_bar_when_not_on_a_terminal(corpus, tmp_path):
     assert "Năm 2024:" in out  # the normal report is still printed
 
 
+def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, monkeypatch, capsys):
+    bars = {}
+
+    class Drawn:  # click's bar, recording its steps and the thread each came from
+        def __init__(self, length, label, **_):
+            self.total, self.steps = length, []
+            bars[label] = self
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, n):
+            self.steps.append((n, threading.current_thread() is threading.main_thread()))
+
+    monkeypatch.setattr(progress, "shown", lambda total, quiet=False: not quiet)
+    monkeypatch.setattr(progress.click, "progressbar", Drawn)
+    run(corpus, tmp_path / "out", workers=2, sheets=False)
+    writing = bars["Ghi kết quả"]
+    assert writing.total == 13  # the CSVs, the report, the summary and 10 districts' workbooks; no sheets asked for
+    assert sum(n for n, _ in writing.steps) == 13
+    assert not all(here for _, here in writing.steps)  # steps as the pool's files end, not all after the summary
+    assert "Kiểm tra số liệu và đánh giá…" in capsys.readouterr().err  # between the reading bar and the writing bar
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
