@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import os
 from pathlib import Path
 
 import click
@@ -148,9 +149,26 @@ def assess(
         )
         for line in problem_kinds(outcome.problems):
             click.echo(f"  {line}")
-        for path in outcome.written:
-            click.echo(f"  đã ghi {path}")
+        for line in written_lines(outcome.written):
+            click.echo(f"  {line}")
     raise SystemExit(outcome.exit_code)
+
+
+LISTED_PER_FOLDER = 10  # beyond this many files in one folder (a national run's district workbooks), a count
+
+
+def written_lines(paths: list[Path]) -> list[str]:
+    """ "đã ghi <file>" per file, folder by folder; a folder of many files gets one line with their count."""
+    folders: dict[Path, list[Path]] = {}
+    for path in paths:
+        folders.setdefault(path.parent, []).append(path)
+    lines = []
+    for folder, files in folders.items():
+        if len(files) > LISTED_PER_FOLDER:
+            lines.append(f"đã ghi {len(files)} tệp vào {folder}{os.sep}")
+        else:
+            lines += [f"đã ghi {path}" for path in files]
+    return lines
 
 
 @main.command()

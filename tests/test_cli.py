@@ -1,11 +1,12 @@
 """The command line explains itself: every command has help with an example; `make` lists the targets."""
 
+import os
 import shutil
 import subprocess
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
 from pipeline.cli import main
 
@@ -24,3 +25,23 @@ def test_make_alone_lists_the_targets():
     listed = subprocess.run(["make", "-s", "-C", str(REPO)], capture_output=True, text=True, check=True).stdout
     for target in ("assess", "test", "template", "bench"):
         assert f"make {target}" in listed
+
+
+def test_the_files_written_are_listed_and_a_folder_of_many_is_counted(tmp_path):
+    xa = [passing_commune(f"{i:05d}", "ntm", huyen=f"huyện {i:02d}") for i in range(1, 13)]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [passing_village(x["ma_xa"], "thôn 1") for x in xa])
+    done = Run(tmp_path / "input", tmp_path / "output", "--khong-phieu")
+    assert done.exit_code == 0, done.result.output
+    year = tmp_path / "output" / "2024"
+    lines = [line.strip() for line in done.result.output.splitlines() if "đã ghi" in line]
+    assert lines == [
+        f"đã ghi {year / name}"
+        for name in (
+            "ket-qua-2024.csv",
+            "xa-2024.csv",
+            "loi-du-lieu.csv",
+            "tong-hop-2024.xlsx",
+            "bao-cao-tham-dinh-2024.docx",
+        )
+    ] + [f"đã ghi 12 tệp vào {year / 'huyen'}{os.sep}"]
+    assert len(list((year / "huyen").glob("*.xlsx"))) == 12
