@@ -71,12 +71,18 @@ def per_unique(text: pd.Series, func) -> pd.Series:
 
 def fold_series(s: pd.Series) -> pd.Series:
     """`fold` over a column; non-text cells become NA."""
-    return per_unique(strings(s), fold).astype("string")
+    return per_unique(texts(s), fold).astype("string")
 
 
 def strings(raw: pd.Series) -> pd.Series:
     """The cells that hold text, as a string column; NA wherever the cell is not text."""
-    return raw.where(raw.map(type, na_action="ignore").eq(str)).astype("string")
+    return texts(raw).astype("string")
+
+
+def texts(raw: pd.Series) -> pd.Series:
+    """The cells that hold text (a marker such as `safety.Formula` is not text), as they are; NaN elsewhere.
+    What `per_unique` takes: a string column would first check every cell again."""
+    return raw.where(raw.map(type, na_action="ignore").eq(str))
 
 
 def is_tcvn3(text: pd.Series) -> pd.Series:
@@ -86,7 +92,7 @@ def is_tcvn3(text: pd.Series) -> pd.Series:
 
 def _text(raw: pd.Series) -> pd.Series:
     """The cells that hold text, NFC-normalised and trimmed, TCVN3 converted; NA elsewhere."""
-    return per_unique(strings(raw), clean).astype("string")
+    return per_unique(texts(raw), clean).astype("string")
 
 
 def _numbers(raw: pd.Series) -> pd.Series:
@@ -102,7 +108,7 @@ def _whole(num: pd.Series) -> pd.Series:
 
 def is_empty(raw: pd.Series) -> pd.Series:
     """Cells with nothing in them (including whitespace-only text and absent columns)."""
-    blank = per_unique(strings(raw), lambda text: not text.strip())
+    blank = per_unique(texts(raw), lambda text: not text.strip())
     return raw.isna() | blank.fillna(False).astype(bool)
 
 
@@ -125,12 +131,21 @@ def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
-    """Có/Không, x, 1/0, TRUE/FALSE, Đạt/Không đạt, yes/no — in any case."""
+    """Có/Không, x, 1/0, TRUE/FALSE, Đạt/Không đạt, yes/no — in any case.
+
+    Decided once per distinct cell value (`per_unique`), which puts True, 1
+    and 1.0 together: all three read as yes, as False, 0 and 0.0 read as no.
+    Only plain text, booleans and numbers are looked at: a marker such as
+    `safety.CellError` is text that equals its words and is never an answer.
+    """
     spelled = {fold(v): True for v in yes} | {fold(v): False for v in no}
-    from_text = fold_series(raw).map(spelled).astype("boolean")
-    from_bool = raw.where(raw.map(type, na_action="ignore").eq(bool)).astype("boolean")
-    from_number = _numbers(raw).map({1.0: True, 0.0: False}).astype("boolean")
-    out = from_text.fillna(from_bool).fillna(from_number)
+    numbers = {1: True, 0: False}
+
+    def answer(value):
+        return spelled.get(fold(value), pd.NA) if type(value) is str else numbers.get(value, pd.NA)
+
+    plain = raw.map(type, na_action="ignore").isin([str, bool, int, float])
+    out = per_unique(raw.where(plain), answer).astype("boolean")
     return out, out.isna() & ~is_empty(raw)
 
 
