@@ -311,19 +311,31 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     """
     hits = []
     files = typed[["_tep"]]  # a hit keeps only its row and file: select from this column, not from them all
+    needs = {
+        c.period: c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
+        for c in criteria
+    }
+    keys = set().union(*(need.index for need in needs.values())).intersection(typed.columns) - {"ma_xa"}
+    blank = _blank_cells(raw, sorted(keys))
     for c in criteria:
-        need = c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
+        need = needs[c.period]
         # a commune whose year is unknown is checked against every period that has its tier
         in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
         ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(in_period)
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]
-            empty = raw[key].notna() & parse.is_empty(raw[key])
-            hits.append(_hits(files[empty & needed], key, "thieu-gia-tri"))
+            hits.append(_hits(files[blank[key] & needed], key, "thieu-gia-tri"))
             absent = files[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
             hits.append(_hits(absent, key, "thieu-cot-chi-tieu"))
     return hits
+
+
+def _blank_cells(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Which cells of these columns are there but hold nothing (`parse.is_empty`), every column in one pass."""
+    flat = pd.Series(raw[keys].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    blank = (flat.notna() & parse.is_empty(flat)).to_numpy(dtype=bool)
+    return pd.DataFrame(blank.reshape(len(keys), len(raw)).T, index=raw.index, columns=keys)
 
 
 def _indicators_by_column(criteria: list[Criteria]) -> pd.Series:
