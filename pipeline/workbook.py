@@ -111,20 +111,34 @@ def _districts(communes, tiers, villages, problems, folder: Path, shared: _Share
     tier_parts = {t: dict(tuple(table.laid.groupby("_huyen", sort=False))) for t, table in tiers.items()}
     village_parts = dict(tuple(villages.laid.groupby("_huyen", sort=False)))
     empty = {t: table.laid.iloc[:0] for t, table in tiers.items()}
+    placed = communes.dropna(subset=["huyen"])  # no file for "no district"
+    problem_parts = _problems_by_district(problems, placed)
     out = []
-    for name, part in communes.dropna(subset=["huyen"]).groupby("huyen", sort=True):  # no file for "no district"
-        mine = problems[problems["ma_xa"].isin(part["ma_xa"]) | problems["tep"].isin(set(part["_tep"]))]
+    for name in placed["huyen"].drop_duplicates().sort_values():
         out.append(
             _District(
                 path=folder / "huyen" / f"{slug(name)}.xlsx",
                 name=name,
                 tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
                 villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),
-                problems=mine,
+                problems=problem_parts.get(name, problems.iloc[:0]),
                 shared=shared,
             )
         )
     return out
+
+
+def _problems_by_district(problems: pd.DataFrame, communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each district's problems, in their order: those of its communes, and those of the files its communes came
+    from that name no commune of the batch (a file-wide problem, a village of an unknown commune). A file may
+    hold several districts' communes: a commune's problem goes only to its own district."""
+    at = pd.Series(np.arange(len(problems)), index=problems.index)
+    own = problems["ma_xa"].isin(communes["ma_xa"]).to_numpy(dtype=bool)
+    by_code = pd.DataFrame({"at": at[own], "ma_xa": problems["ma_xa"][own]}).merge(communes[["ma_xa", "huyen"]])
+    files = communes[["_tep", "huyen"]].drop_duplicates()
+    by_file = pd.DataFrame({"at": at[~own], "_tep": problems["tep"][~own]}).merge(files)
+    pairs = pd.concat([by_code[["at", "huyen"]], by_file[["at", "huyen"]]])
+    return {name: problems.iloc[np.sort(rows.to_numpy())] for name, rows in pairs.groupby("huyen")["at"]}
 
 
 def _write_district(d: _District) -> Path:

@@ -181,6 +181,24 @@ def test_district_workbook_holds_only_its_district(mixed):
     assert colours == {'"KĐ"', '"Không đạt"', '"Đ"', '"Đạt"', 'G6="KĐ"', 'G6="Đ"', "LEN(TRIM(A6))=0"}
 
 
+def test_a_district_workbook_lists_its_own_communes_problems_and_its_files(tmp_path):
+    """One file holding two districts' communes: a commune's problem goes to its district only, the file's to both."""
+    xa = [
+        passing_commune("00001", huyen="huyện Một", cot_la="?"),  # a column the catalog lacks: the file's problem
+        passing_commune("00002", huyen="huyện Hai", dan_so_lao_dong_smartphone="nhiều"),  # the commune's problem
+    ]
+    write_workbook(tmp_path / "input" / "chung.xlsx", xa, villages("00001") + villages("00002"))
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 3, run.result.output
+
+    def listed(district: str) -> list[tuple]:
+        ws = book(run, f"huyen/{district}.xlsx")["Lỗi dữ liệu"]
+        return [(r[10], r[12]) for r in ws.iter_rows(min_row=5, values_only=True) if r[0]]
+
+    assert listed("huyen-mot") == [("", "cot-la")]
+    assert listed("huyen-hai") == [("", "cot-la"), ("00002", "sai-kieu")]
+
+
 def test_two_runs_give_identical_results(tmp_path):
     first = Run(REPO / "input", tmp_path / "a")
     second = Run(REPO / "input", tmp_path / "b")
