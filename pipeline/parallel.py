@@ -8,6 +8,7 @@ Python, so only separate processes write at the same time.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import pickle
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -20,14 +21,19 @@ def pool(processes: int, small_server: bool):
     imported the writers, not from this one. A worker forked from here shares
     this process's frames and, merely touching them, copies them (at 10,000
     communes: 1.44 GiB for all processes with fork, 1.32 with the server).
+
+    A worker starts by freezing the collector (`gc.freeze`) on what it was
+    forked with: the imports, or this process's frames. Its collections then
+    walk only what its tasks make (20 district workbooks: 0.16-0.20 s of
+    collection, 0.04-0.05 s frozen), and never write to the pages it shares.
     """
     if processes <= 1:
         return contextlib.nullcontext()
     if not small_server or "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(processes)
+        return ProcessPoolExecutor(processes, initializer=gc.freeze)
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.workbook", "pipeline.report"])
-    return ProcessPoolExecutor(processes, mp_context=context)
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=gc.freeze)
 
 
 def warm(workers: Executor | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 import threading
@@ -101,6 +102,13 @@ def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, mon
     assert sum(n for n, _ in writing.steps) == 13
     assert not all(here for _, here in writing.steps)  # steps as the pool's files end, not all after the summary
     assert "Kiểm tra số liệu và đánh giá…" in capsys.readouterr().err  # between the reading bar and the writing bar
+
+
+def test_a_run_gives_the_collector_back_as_it_found_it(corpus, tmp_path):
+    """The run freezes what it holds while it writes (`run._settled`); a caller that runs again must not pile up."""
+    assert gc.get_freeze_count() == 0
+    run(corpus, tmp_path / "out", workers=2, quiet=True)
+    assert gc.get_freeze_count() == 0
 
 
 class _Terminal(io.StringIO):
