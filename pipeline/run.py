@@ -106,8 +106,8 @@ def run(
                 folder = out.path(str(year))
                 previous = _previous(outcome, output_dir, year)
                 criteria = outcome.criteria[year]
-                # the documents and the CSVs are started first, in the pool, and written while this process writes
-                # the workbooks
+                # the documents are started first, in the pool, and written while this process writes the CSVs and
+                # the workbooks (the CSVs in the pool took 130 MiB more at 10,000 communes, for no time saved)
                 documents = [
                     parallel.start(
                         pool,
@@ -127,9 +127,10 @@ def run(
                     documents.append(
                         parallel.start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
                     )
-                csvs = parallel.start(pool, csv_out.write, result, outcome.problems, year, folder)
-                for task in (csvs, *documents):
+                for task in documents:
                     task.add_done_callback(lambda _: shown.update(1))
+                csvs = csv_out.write(result, outcome.problems, year, folder)
+                shown.update(1)
                 books = workbook.write(
                     result,
                     outcome.problems,
@@ -144,7 +145,7 @@ def run(
                     previous=previous,
                     done=shown.update,
                 )
-                written += csvs.result() + books + [d.result() for d in documents]
+                written += csvs + books + [d.result() for d in documents]
         if len(outcome.undated):
             written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
         if not outcome.years:
