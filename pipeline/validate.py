@@ -311,14 +311,13 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     """
     hits = []
     files = typed[["_tep"]]  # a hit keeps only its row and file: select from this column, not from them all
-    needs = {
-        c.period: c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
+    needs = [
+        c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
         for c in criteria
-    }
-    keys = set().union(*(need.index for need in needs.values())).intersection(typed.columns) - {"ma_xa"}
+    ]
+    keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {"ma_xa"}
     blank = _blank_cells(raw, sorted(keys))
-    for c in criteria:
-        need = needs[c.period]
+    for c, need in zip(criteria, needs, strict=True):
         # a commune whose year is unknown is checked against every period that has its tier
         in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
         ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(in_period)
