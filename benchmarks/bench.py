@@ -586,13 +586,12 @@ def bench(sizes: list[int], work: Path, results: Path, budget: float, timeout: f
             assessed.append(run_measured(assess_command(root, out), timeout))
             if assessed[-1]["rc"] not in (0, 3) and not assessed[-1]["timed_out"]:
                 raise SystemExit(f"assess failed:\n{assessed[-1]['stderr']}")
-            walls = " ".join(f"{m['wall']:.1f}" for m in assessed)
             print(f"  floor {floors[-1]['wall']:.2f} s, assess {assessed[-1]['wall']:.1f} s", flush=True)
         f = row["floor"] = fastest(floors)
         a = row["assess"] = fastest(assessed)
         print(f"  floor       {secs(f):>8} s  {mib(f['max_rss'])} MiB", flush=True)
         print(f"  assess      {secs(a):>8} s  {mib(a['max_rss'])} MiB, {mib(a['tree_mem'])} MiB all", flush=True)
-        row["walls"] = walls
+        row["walls"] = " ".join(f"{m['wall']:.1f}" for m in assessed)
         predicted = rate * n if rate else 0.0
         if rows and rows[-1]["read_excel"].get("timed_out"):  # slower than the budget already at a smaller size
             x = row["read_excel"] = {"wall": rows[-1]["read_excel"]["wall"], "max_rss": 0, "timed_out": True}

@@ -71,11 +71,6 @@ class FileRead:
             for key, pos in layout.items()
         ]
 
-    @property
-    def letters(self) -> list[dict]:
-        """`letter_rows` as records."""
-        return [dict(zip(LETTER_COLUMNS, row, strict=True)) for row in self.letter_rows()]
-
 
 @dataclass
 class Batch:

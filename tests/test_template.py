@@ -77,7 +77,7 @@ def test_header_row_holds_the_labels_and_data_starts_below(tmp_path):
     assert read.problems == []
     assert list(read.rows["Xa"]) == [FIRST]
     assert list(read.rows["Thon"]) == [FIRST]
-    letters = {(x["trang"], x["cot"]): x["chu"] for x in read.letters}
+    letters = {(trang, cot): chu for _, trang, cot, chu, _ in read.letter_rows()}
     assert letters[("Xa", "ma_xa")] == "A"
     assert len(letters) == len(COLUMNS.table)
 
