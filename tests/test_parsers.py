@@ -131,6 +131,14 @@ def test_yes_no_as_boolean_or_number_cells(raw, answer):
     assert (value.iloc[0], bool(bad.iloc[0])) == (answer, False)
 
 
+def test_yes_no_read_once_per_value_keeps_booleans_numbers_and_markers_apart():
+    """True, 1 and 1.0 hash alike and read alike; a marker whose text is a spelling is still no answer."""
+    raw = column([True, 1, 1.0, False, 0, 0.0, "Có", safety.CellError("Có"), safety.Formula("Không"), "Không"])
+    value, bad = parse.parse_yesno(raw, COLUMNS.yes, COLUMNS.no)
+    assert value.tolist() == [True, True, True, False, False, False, True, pd.NA, pd.NA, False]
+    assert bad.tolist() == [False] * 7 + [True, True, False]
+
+
 @pytest.mark.parametrize("raw", ["", "   ", None])
 def test_empty_yes_no_is_not_provided_and_not_an_error(raw):
     value, bad = parse.parse_yesno(column([raw]), COLUMNS.yes, COLUMNS.no)
