@@ -82,9 +82,8 @@ def run(
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}
         progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
-        # the write stage's workers start while this process checks the files (`parallel.warm`)
+        # made now: at national scale the workers' server imports the writers while this process checks the files
         pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
-        parallel.warm(pool)
         checked = validate(batch, columns, periods)
         # the raw cells of every file are the largest thing a national run holds; past validation only these are used
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
