@@ -119,15 +119,25 @@ def is_blank(value) -> bool:
 
 def parse_count(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Integers as people type them: 1234, 1234.0, "1.234", "1,234", " 1 234 "."""
-    text = _text(raw).str.replace(r"[\s\u00a0]", "", regex=True)
-    plain = text.str.fullmatch(r"-?\d+")
-    grouped = text.str.fullmatch(r"\d{1,3}([.,])\d{3}(\1\d{3})*")
-    digits = text.where(plain | grouped).str.replace(r"[.,]", "", regex=True)
-    from_text = pd.to_numeric(digits.where(digits.str.len() <= 16), errors="coerce")
-    value = _whole(_numbers(raw)).astype("Float64").fillna(from_text.astype("Float64"))
+    from_text = per_unique(texts(raw), _count_in).astype("Float64")
+    value = _whole(_numbers(raw)).astype("Float64").fillna(from_text)
     value = value.where(value.abs() <= LARGEST)
     out = value.round().astype("Int64")
     return out, out.isna() & ~is_empty(raw)
+
+
+_SPACES = re.compile(r"[\s\u00a0]")
+_COUNT_TEXT = re.compile(r"-?[0-9]+|[0-9]{1,3}([.,])[0-9]{3}(?:\1[0-9]{3})*")  # 1234, -5, 1.234, 1,234,567
+
+
+def _count_in(text: str):
+    """A count typed as text, as a float ("1.234", " 1 234 " -> 1234.0); NA for any other text.
+    Called once per distinct text (`per_unique`): most counts arrive as numbers, and the rest repeat."""
+    digits = _SPACES.sub("", clean(text))
+    if not _COUNT_TEXT.fullmatch(digits):
+        return pd.NA
+    digits = digits.replace(".", "").replace(",", "")
+    return float(digits) if len(digits) <= 16 else pd.NA
 
 
 def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:

@@ -195,12 +195,12 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         hits.append(where[formula].assign(ma_loi="cong-thuc", chi_tiet=""))
         hits.append(where[error].assign(ma_loi="o-loi", chi_tiet=("ô lỗi " + flat[error].astype(str)).to_numpy()))
         wrong = bad.to_numpy(dtype=bool) & ~formula & ~error
-        detail = pd.Series(f"cần {expected.get(kind, '')}", index=flat.index)
+        detail = pd.Series(f"cần {expected.get(kind, '')}", index=flat.index[wrong])
         if kind == "count":  # a share typed where a count is asked: say so, in the column's unit
-            units = pd.Series(np.repeat(catalog.loc[keys, "unit"].replace("", "lượng").to_numpy(), n), index=flat.index)
-            share = _typed_share(flat)
+            units = np.repeat(catalog.loc[keys, "unit"].replace("", "lượng").to_numpy(), n)[wrong]
+            share = _typed_share(flat[wrong])
             detail = detail.where(share.isna(), share + " — hãy nhập số " + units + ", không nhập tỷ lệ")
-        hits.append(where[wrong].assign(ma_loi="sai-kieu", chi_tiet=detail[wrong].to_numpy()))
+        hits.append(where[wrong].assign(ma_loi="sai-kieu", chi_tiet=detail.to_numpy()))
         if kind == "text":
             legacy = parse.is_tcvn3(parse.strings(flat)).to_numpy()
             hits.append(
