@@ -173,8 +173,8 @@ class TierTable:
         results = results[results["ma_xa"].isin(mine["ma_xa"])]
         parts = ["gia_tri", "tu_so", "ket_qua"]
         wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
-        wide = wide.reindex(columns=pd.MultiIndex.from_product([parts, indicators.index]))
         table = mine.set_index("ma_xa", drop=False)
+        wide = wide.reindex(index=table.index, columns=pd.MultiIndex.from_product([parts, indicators.index]))
         shown = {
             "ma_xa": _display(shown_code(table["ma_xa"]), "text", t),
             "ten_xa": _display(table["ten_xa"], "text", t),
@@ -183,10 +183,15 @@ class TierTable:
                 table["so_chi_tieu_dat"].astype("string") + "/" + table["so_chi_tieu"].astype("string"), "text", t
             ),
         }
-        for key, ind in indicators.iterrows():
-            kind = KINDS[ind["kind"]]
-            shown[f"v_{key}"] = _display(wide[(kind.figure, key)].reindex(table.index), kind.shown, t)
-            shown[f"s_{key}"] = _display(wide[("ket_qua", key)].reindex(table.index), "symbol", t)
+        # the indicators' columns, displayed a block at a time: all symbols, then the values of each way of showing
+        kinds = indicators["kind"].map(KINDS)
+        # (a year no catalog covers has no indicators, and `wide` then no "ket_qua" block)
+        symbols = _display_block(wide["ket_qua"], "symbol", t) if len(indicators) else {}
+        values: dict[str, np.ndarray] = {}
+        for (figure, how), keys in kinds.groupby([kinds.map(lambda k: k.figure), kinds.map(lambda k: k.shown)]):
+            values |= _display_block(wide[figure][keys.index], how, t)
+        for key in indicators.index:
+            shown[f"v_{key}"], shown[f"s_{key}"] = values[key], symbols[key]
         shown["hang_cao"] = _display(table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text", t)
         shown["thieu"] = _display(summary.shortfalls(results, lang).reindex(table.index), "wrap", t)
         display = pd.DataFrame(shown, index=table.index, dtype=object)
@@ -268,6 +273,13 @@ def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
     elif kind == "symbol":
         values = values.map(t["symbols"])
     return values.astype(object).where(values.notna(), None).to_numpy()
+
+
+def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndarray]:
+    """`_display` of every column of a block in one pass: per column, what its cells show."""
+    flat = pd.Series(block.to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    cells = _display(flat, kind, t).reshape(block.shape, order="F")
+    return {key: cells[:, i] for i, key in enumerate(block.columns)}
 
 
 class Book:
