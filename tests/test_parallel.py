@@ -104,6 +104,36 @@ def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, mon
     assert "Kiểm tra số liệu và đánh giá…" in capsys.readouterr().err  # between the reading bar and the writing bar
 
 
+def test_a_national_run_writes_the_same_workbooks_from_the_small_server(corpus, tmp_path, monkeypatch):
+    """Above PROVINCE_SIZE communes the write stage's workers are forked from a small server, started with the
+    pool while the files are checked: the district workbooks they write hold the cells one process writes."""
+    monkeypatch.setattr("pipeline.run.PROVINCE_SIZE", 10)
+    made, original = [], parallel.pool
+
+    def pool(processes: int, small_server: bool):
+        made.append(small_server)
+        return original(processes, small_server)
+
+    single = run(corpus, tmp_path / "one", workers=1, quiet=True)
+    monkeypatch.setattr("pipeline.parallel.pool", pool)
+    national = run(corpus, tmp_path / "two", workers=2, quiet=True)
+    assert made == [True]
+    assert national.exit_code == single.exit_code
+    districts = sorted((tmp_path / "one" / "2024" / "huyen").glob("*.xlsx"))
+    assert len(districts) == 10
+    assert [p.relative_to(tmp_path / "two") for p in national.written] == [
+        p.relative_to(tmp_path / "one") for p in single.written
+    ]
+    for one in districts:
+        two = tmp_path / "two" / one.relative_to(tmp_path / "one")
+        assert _cells(one) == _cells(two), one.name
+
+
+def _cells(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
 def test_a_run_gives_the_collector_back_as_it_found_it(corpus, tmp_path):
     """The run freezes what it holds while it writes (`run._settled`); a caller that runs again must not pile up."""
     assert gc.get_freeze_count() == 0
