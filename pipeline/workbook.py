@@ -183,13 +183,13 @@ class TierTable:
                 table["so_chi_tieu_dat"].astype("string") + "/" + table["so_chi_tieu"].astype("string"), "text", t
             ),
         }
-        # the indicators' columns, displayed a block at a time: all symbols, then the values of each way of showing
+        # the indicators' columns, displayed a block at a time: the indicators shown alike, their values and symbols
         kinds = indicators["kind"].map(KINDS)
-        # (a year no catalog covers has no indicators, and `wide` then no "ket_qua" block)
-        symbols = _display_block(wide["ket_qua"], "symbol", t) if len(indicators) else {}
         values: dict[str, np.ndarray] = {}
+        symbols: dict[str, np.ndarray] = {}
         for (figure, how), keys in kinds.groupby([kinds.map(lambda k: k.figure), kinds.map(lambda k: k.shown)]):
             values |= _display_block(wide[figure][keys.index], how, t)
+            symbols |= _display_block(wide["ket_qua"][keys.index], "symbol", t)
         for key in indicators.index:
             shown[f"v_{key}"], shown[f"s_{key}"] = values[key], symbols[key]
         shown["hang_cao"] = _display(table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text", t)
