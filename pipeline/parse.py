@@ -58,6 +58,12 @@ def slug(name) -> str:
     return "-".join(w for w in words if w) or "khong-ten"
 
 
+def stacked(block: pd.DataFrame) -> pd.Series:
+    """Every cell of a block as one column, the block's columns one after another: a parser, or a display,
+    then runs once for the whole block rather than once per column (`reshape(…, order="F")` undoes it)."""
+    return pd.Series(block.to_numpy(dtype=object).ravel(order="F"), dtype=object)
+
+
 def per_unique(text: pd.Series, func) -> pd.Series:
     """`func` applied once per distinct value, spread back over the column; NA stays NA.
 

@@ -185,7 +185,7 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
         keys = list(keys)
-        flat = pd.Series(raw[keys].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+        flat = parse.stacked(raw[keys])
         value, bad = parsers[kind](flat)
         for j, key in enumerate(keys):
             typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(DTYPES[kind])
@@ -332,7 +332,7 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
 
 def _blank_cells(raw: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Which cells of these columns are there but hold nothing (`parse.is_empty`), every column in one pass."""
-    flat = pd.Series(raw[keys].to_numpy(dtype=object).ravel(order="F"), dtype=object)
+    flat = parse.stacked(raw[keys])
     blank = (flat.notna() & parse.is_empty(flat)).to_numpy(dtype=bool)
     return pd.DataFrame(blank.reshape(len(keys), len(raw)).T, index=raw.index, columns=keys)
 

@@ -26,7 +26,7 @@ from pipeline.assess import Assessment
 from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, threshold_text
-from pipeline.parse import slug
+from pipeline.parse import slug, stacked
 from pipeline.validate import shown_code
 from pipeline.words import ABBREVIATIONS, TEXT
 
@@ -277,8 +277,7 @@ def _display(values: pd.Series, kind: str, t: dict) -> np.ndarray:
 
 def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndarray]:
     """`_display` of every column of a block in one pass: per column, what its cells show."""
-    flat = pd.Series(block.to_numpy(dtype=object).ravel(order="F"), dtype=object)
-    cells = _display(flat, kind, t).reshape(block.shape, order="F")
+    cells = _display(stacked(block), kind, t).reshape(block.shape, order="F")
     return {key: cells[:, i] for i, key in enumerate(block.columns)}
 
 
