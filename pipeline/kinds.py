@@ -48,13 +48,15 @@ def ratio_codes(n: pd.Series, d: pd.Series, t: Fraction | tuple, zero=NOT_ASSESS
     """n/d against threshold t = p/q on the exact fraction; a zero denominator gives `zero`.
 
     t is one Fraction, or a pair of columns (p, q) when the threshold depends on the commune.
+    A value missing or in error is never overridden by the zero rule: 3 of 0 OCOP products
+    (a numerator blanked as bad input) is not assessable, not "not applicable".
     """
     p, q = (t.numerator, t.denominator) if isinstance(t, Fraction) else t
     met = (n * q >= d * p).fillna(False).astype(bool)
     codes = pd.Series(np.where(met, MET, NOT_MET), index=n.index)
+    codes[d.eq(0).fillna(False).to_numpy()] = zero
     unknown = n.isna() | d.isna() | (p.isna() if isinstance(p, pd.Series) else False)
     codes[unknown.to_numpy()] = NOT_ASSESSABLE
-    codes[d.eq(0).fillna(False).to_numpy()] = zero
     return codes
 
 

@@ -29,7 +29,11 @@ CODES = {
     "vuot-mau-so": (ERROR, "Tử số lớn hơn mẫu số"),
     "khong-co-xa": (ERROR, "Mã xã của thôn không có trong trang Xa"),
     "trung-ma-xa": (ERROR, "Mã xã trùng trong cùng năm; xã này không được đánh giá cho đến khi sửa"),
-    "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; dòng sau không được tính"),
+    "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; thôn chỉ được tính một lần, hãy xóa dòng thừa"),
+    "thon-khai-khac-nhau": (
+        ERROR,
+        "Thôn được khai hai lần với số liệu khác nhau; chỉ tiêu dùng ô này chưa đánh giá được cho đến khi sửa",
+    ),
     "khong-co-bo-chi-tieu": (ERROR, "Không có bộ chỉ tiêu cho năm đánh giá này"),
     "qua-lon": (ERROR, "Tệp vượt giới hạn kích thước an toàn"),
     "tcvn3": (WARNING, "Văn bản gõ bằng bảng mã TCVN3 (.VnTime), đã chuyển sang Unicode"),
@@ -38,6 +42,10 @@ CODES = {
     "thon-chua-ro-nam": (ERROR, "Không rõ thôn thuộc năm đánh giá nào; hãy ghi cột Năm đánh giá trong trang Thon"),
     "chua-nop-ho-so": (ERROR, "Xã có trong danh sách đăng ký nhưng chưa nộp hồ sơ"),
     "khong-co-trong-danh-sach": (WARNING, "Xã gửi hồ sơ nhưng không có trong danh sách đăng ký"),
+    "hang-khac-danh-sach": (
+        WARNING,
+        "Hạng đăng ký trong hồ sơ khác danh sách đăng ký của Sở; xã được đánh giá theo hạng trong danh sách",
+    ),
     "thon-chua-du": (
         WARNING,
         "Danh sách thôn của xã có thể chưa đủ; các chỉ tiêu cấp thôn chưa đánh giá được"

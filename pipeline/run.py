@@ -84,7 +84,7 @@ def run(
         progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
         # made now: at national scale the workers' server imports the writers while this process checks the files
         pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
-        checked = validate(batch, columns, periods)
+        checked = validate(batch, columns, periods, listed)
         # the raw cells of every file are the largest thing a national run holds; past validation only these are used
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
         del batch

@@ -42,9 +42,15 @@ class Checked:
     problems: pd.DataFrame
 
 
-def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checked:
+def validate(
+    batch: Batch, columns: Columns, criteria: list[Criteria], registered: pd.DataFrame | None = None
+) -> Checked:
+    """`registered`: the department's registration list (`registration.load`), which decides each listed
+    commune's tier."""
     tiers = pd.concat([c.tiers for c in criteria])
     xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
+    if registered is not None:
+        xa = _registered_tiers(xa, registered, tiers["label"], xa_hits)
     xa_hits += _period_tiers(xa, criteria)
     xa = _blank(xa, xa_hits)
     real = xa["ma_xa"].notna()
@@ -70,10 +76,8 @@ def validate(batch: Batch, columns: Columns, criteria: list[Criteria]) -> Checke
     thon = thon.dropna(subset=["ma_xa"])
     thon, tied_hits, incomplete = _village_years(thon, xa)
     thon_hits += tied_hits
-    twice = thon.dropna(subset=["ten_thon"]).duplicated(["ma_xa", "nam", "ten_thon"])
-    twice = twice.reindex(thon.index, fill_value=False)
-    thon_hits.append(_hits(thon[twice], "ten_thon", "trung-ten-thon"))
-    thon = thon[~twice]
+    thon, twice_hits = _one_row_per_village(thon, columns.of("Thon").index)
+    thon_hits += twice_hits
 
     refused = {p["tep"] for p in batch.problems if p.get("ma_loi") == "qua-lon" and p.get("trang") == "Thon"}
     pairs = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
@@ -107,6 +111,23 @@ def is_stand_in(codes: pd.Series) -> pd.Series:
 def shown_code(codes: pd.Series) -> pd.Series:
     """Commune codes as people read them: the stand-in key of a row with no valid code shows as empty."""
     return codes.where(~is_stand_in(codes))
+
+
+def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series, hits: list) -> pd.DataFrame:
+    """The list is the department's record: where it gives a commune's tier for a year, the commune is
+    checked, assessed and counted at that tier, and a workbook cell that says otherwise (or nothing, or
+    something unreadable) gets a warning naming both."""
+    tiers = listed.dropna(subset=["hang_dang_ky"]).set_index(["ma_xa", "nam"])["hang_dang_ky"]
+    keys = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
+    wanted = pd.Series(tiers.reindex(keys).to_numpy(), index=xa.index, dtype="string")
+    differs = wanted.notna() & wanted.ne(xa["hang_dang_ky"]).fillna(True)
+    labels = labels[~labels.index.duplicated()]
+    said = "hồ sơ ghi “" + xa.loc[differs, "hang_dang_ky"].map(labels) + "”"
+    detail = said.fillna("hồ sơ để trống hoặc ghi sai") + ", danh sách ghi “" + wanted[differs].map(labels) + "”"
+    # the list supersedes the cell: its error (blank, misspelt) becomes this warning
+    hits[:] = [h[~(h["cot"].eq("hang_dang_ky") & h["idx"].isin(xa.index[differs]))] for h in hits]
+    hits.append(_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
+    return xa.assign(hang_dang_ky=wanted.fillna(xa["hang_dang_ky"]))
 
 
 def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFrame]:
@@ -151,6 +172,33 @@ def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
     years_of = known.groupby("ma_xa")["nam"].agg(list)
     incomplete = {(code, year) for code in set(thon.loc[unsure, "ma_xa"]) for year in years_of[code]}
     return thon[tied], hits, incomplete
+
+
+def _one_row_per_village(thon: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """A village listed twice in its commune of a year is one village, never first-row-wins.
+
+    Names match after case and spacing are folded ("Thôn 2 " is "thôn 2"). Every later row is
+    reported; a cell on which the rows disagree ("Có", then "Không"; a value, then a blank) is
+    reported on the later row and left blank on the row kept, so the indicators that use it are
+    not assessable for the commune until the village is listed once.
+    """
+    name = thon["ten_thon"].str.casefold().str.split().str.join(" ")
+    group = thon[["ma_xa", "nam"]].assign(_ten=name).groupby(["ma_xa", "nam", "_ten"], sort=False).ngroup()
+    group = group.where(name.notna(), -1 - np.arange(len(thon)))  # an unnamed village is its own
+    listed_twice = group.duplicated(keep=False).to_numpy()
+    later = group.duplicated().to_numpy()
+    hits = [_hits(thon[later], "ten_thon", "trung-ten-thon")]
+    if not later.any():
+        return thon, hits
+    twice, by = thon[listed_twice], group[listed_twice]
+    first = "khác dòng " + twice.groupby(by)["_dong"].transform("first").astype("string")
+    kept = thon.copy()
+    for key in (k for k in keys if k not in ("ma_xa", "nam", "ten_thon") and k in thon.columns):
+        differs = twice[key].groupby(by).transform(lambda s: s.nunique(dropna=False) > 1).astype(bool)
+        on_later = differs & by.duplicated()
+        hits.append(_hits(twice[on_later], key, "thon-khai-khac-nhau", first[on_later]))
+        kept.loc[differs.index[differs], key] = pd.NA
+    return kept[~later], hits
 
 
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
@@ -365,22 +413,11 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
         )
         names = names[~names.index.duplicated() & names.index.notna()]
         communes, villages = code.map(names).astype("string"), parse.parse_text(meta[name])[0]
-    # a column's letter in its file, from the header above the row (a sheet may paste blocks in other orders)
-    letters = batch.letters[batch.letters["trang"] == sheet][["tep", "cot", "chu", "tu_dong"]].astype({"tu_dong": int})
-    wanted = pd.DataFrame({"tep": meta["_tep"], "cot": hits["cot"], "dong": meta["_dong"].astype(int)})
-    located = pd.merge_asof(
-        wanted.reset_index().sort_values("dong"),
-        letters.sort_values("tu_dong"),
-        left_on="dong",
-        right_on="tu_dong",
-        by=["tep", "cot"],
-    )
-    chu = located.set_index("index")["chu"].sort_index().reset_index(drop=True)
     out = pd.DataFrame(
         {
             "tep": meta["_tep"],
             "trang": sheet,
-            "o": chu + meta["_dong"].astype("string"),
+            "o": cell_names(batch.letters, sheet, meta["_tep"], hits["cot"], meta["_dong"]),
             "cot": hits["cot"],
             "gia_tri": _shown(found),
             "ma_xa": code,
@@ -393,6 +430,24 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
     label = hits["cot"].map(labels)
     detail = label.where(hits["chi_tiet"].fillna("").eq(""), label + " — " + hits["chi_tiet"])
     return frame(pd.concat([out, describe(hits["ma_loi"], detail)], axis=1))
+
+
+def cell_names(letters: pd.DataFrame, sheet: str, files: pd.Series, keys: pd.Series, rows: pd.Series) -> pd.Series:
+    """The cell ("K7") of each (file, column key, Excel row) of a sheet, from `Batch.letters`.
+
+    A column's letter is taken from the header above the row: a sheet may paste blocks in other orders.
+    """
+    letters = letters[letters["trang"] == sheet][["tep", "cot", "chu", "tu_dong"]].astype({"tu_dong": int})
+    wanted = pd.DataFrame({"tep": files.to_numpy(), "cot": keys.to_numpy(), "dong": rows.astype(int).to_numpy()})
+    located = pd.merge_asof(
+        wanted.reset_index().sort_values("dong"),
+        letters.sort_values("tu_dong"),
+        left_on="dong",
+        right_on="tu_dong",
+        by=["tep", "cot"],
+    )
+    chu = located.set_index("index")["chu"].sort_index().astype("string")
+    return pd.Series((chu + wanted["dong"].astype("string")).to_numpy(), index=files.index, dtype="string")
 
 
 def _shown(values: pd.Series) -> pd.Series:

@@ -336,3 +336,30 @@ def test_an_output_folder_inside_the_input_folder_is_never_read_back(tmp_path):
     assert (first.exit_code, second.exit_code) == (0, 0), second.result.output
     assert "Lỗi dữ liệu: 0, cảnh báo: 0" in second.result.output
     assert list(second.communes()) == ["00001"]
+
+
+def test_the_registration_list_decides_the_tier_and_the_differing_cell_is_named(tmp_path):
+    """Workbook says NTM (which it meets); the list says NTM nâng cao (whose 8.2.a it fails): the list decides."""
+    write_workbook(
+        tmp_path / "input" / "a.xlsx",
+        [passing_commune("00001", tier="ntm", dan_so_lao_dong_smartphone=7000), passing_commune("00002", tier="")],
+        villages("00001") + villages("00002"),
+    )
+    listed = tmp_path / "dang-ky.csv"
+    listed.write_text(
+        "ma_xa,ten_xa,huyen,hang_dang_ky,nam\n00001,Xã 00001,huyện Thử,NTM nâng cao,2024\n"
+        "00002,Xã 00002,huyện Thử,nang_cao,2024\n",
+        encoding="utf-8",
+    )
+    run = Run(tmp_path / "input", tmp_path / "output", "--registered", str(listed))
+    got = {c: (r["hang_dang_ky"], r["ket_qua"]) for c, r in run.communes().items()}
+    assert got == {"00001": ("nang_cao", "khong_dat"), "00002": ("nang_cao", "dat")}
+    assert run.results()[("00001", "8.2.a")]["ket_qua"] == "khong_dat"
+    rows = [r for r in run.problems() if r["cot"] == "hang_dang_ky"]
+    assert [(r["tep"], r["trang"], r["o"], r["muc_do"], r["ma_xa"]) for r in rows] == [
+        ("a.xlsx", "Xa", "E4", "canh_bao", "00001"),
+        ("a.xlsx", "Xa", "E5", "canh_bao", "00002"),
+    ]
+    assert rows[0]["mo_ta"].endswith("hồ sơ ghi “NTM”, danh sách ghi “NTM nâng cao”")
+    assert rows[1]["mo_ta"].endswith("hồ sơ để trống hoặc ghi sai, danh sách ghi “NTM nâng cao”")
+    assert "NTM nâng cao: 01/02 xã đạt" in run.result.output
