@@ -41,6 +41,20 @@ CODES = {
     "hang-khac-giai-doan": (ERROR, "Hạng đăng ký không có trong bộ chỉ tiêu của năm đánh giá"),
     "thon-chua-ro-nam": (ERROR, "Không rõ thôn thuộc năm đánh giá nào; hãy ghi cột Năm đánh giá trong trang Thon"),
     "chua-nop-ho-so": (ERROR, "Xã có trong danh sách đăng ký nhưng chưa nộp hồ sơ"),
+    "ma-khong-co-trong-danh-muc": (
+        ERROR,
+        "Mã xã không có trong danh mục đơn vị hành chính từ ngày 01/7/2025 (Quyết định 19/2025/QĐ-TTg);"
+        " xã chưa được đánh giá cho đến khi sửa mã",
+    ),
+    "khong-phai-xa": (
+        ERROR,
+        "Mã này là phường hoặc đặc khu, không thuộc đối tượng xét xã nông thôn mới; chưa được đánh giá",
+    ),
+    "ten-khac-danh-muc": (
+        WARNING,
+        "Tên xã khác tên trong danh mục đơn vị hành chính; hãy kiểm tra mã xã (mã cũ có thể đã được dùng cho xã khác)",
+    ),
+    "xa-tinh-khac": (WARNING, "Xã thuộc tỉnh khác tỉnh của Sở (ma_tinh trong cấu hình)"),
     "khong-co-trong-danh-sach": (WARNING, "Xã gửi hồ sơ nhưng không có trong danh sách đăng ký"),
     "hang-khac-danh-sach": (
         WARNING,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import parse
+from pipeline import parse, units
 from pipeline.catalog import Columns, Criteria
 from pipeline.problems import ERROR, SEVERITY, describe, frame
 from pipeline.read import META, Batch
@@ -43,10 +43,14 @@ class Checked:
 
 
 def validate(
-    batch: Batch, columns: Columns, criteria: list[Criteria], registered: pd.DataFrame | None = None
+    batch: Batch,
+    columns: Columns,
+    criteria: list[Criteria],
+    registered: pd.DataFrame | None = None,
+    province: int | None = None,
 ) -> Checked:
     """`registered`: the department's registration list (`registration.load`), which decides each listed
-    commune's tier."""
+    commune's tier; `province`: the department's province in the national list (settings' `ma_tinh`)."""
     tiers = pd.concat([c.tiers for c in criteria])
     xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
     if registered is not None:
@@ -68,6 +72,10 @@ def validate(
     others = places[dup].groupby([xa["ma_xa"], xa["nam"]]).transform(", ".join).astype("string")
     xa_hits.append(_hits(xa[dup], "ma_xa", "trung-ma-xa", "các nơi khai báo: " + others))
     xa["_chan"] = dup | ~real
+    for rows, column, code, detail in units.questions(xa, province):
+        xa_hits.append(_hits(xa.loc[rows], column, code, detail.reindex(rows).to_numpy()))
+        if SEVERITY[code] == ERROR:  # kept in the ledger under its code, never assessed as a commune
+            xa.loc[rows, "_chan"] = True
     xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
     xa["ma_xa"] = xa["ma_xa"].fillna(UNKNOWN_CODE + xa["_tep"].astype("string") + ":" + xa["_dong"].astype("string"))
 

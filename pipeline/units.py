@@ -1,0 +1,85 @@
+"""The national list of administrative units, against which commune codes are checked from 2025 on.
+
+Since 1 July 2025 (Decision 19/2025/QĐ-TTg) a commune's code is its code in
+the list of 3,321 units of the 34 provinces, and codes are reused: 13456 was
+Xã Liêm Cần (Hà Nam) and is Xã Liêm Hà (Ninh Bình). The list is data someone
+maintains, so it comes from the package `vietnam-provinces` (pinned in
+requirements.lock), never retyped here. It is read only when a batch holds a
+year from `LIST_FROM` on.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import unicodedata
+
+import pandas as pd
+
+LIST_FROM = 2025  # the first assessment year whose codes are those of the list of 1 July 2025
+COMMUNE = "xã"  # the unit type the new-rural sets apply to; wards (phường) and special zones (đặc khu) are not
+UNITS = ["ma_xa", "ten", "loai", "ma_tinh", "ten_tinh"]
+
+
+@functools.cache
+def national_list() -> pd.DataFrame:
+    """Every unit of the list, indexed by its 5-digit code (text): name, type, province code and name."""
+    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH  # imported here: most runs never need it
+
+    provinces = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+    rows = [
+        (f"{w['code']:05d}", w["name"], w["division_type"], p["code"], p["name"]) for p in provinces for w in p["wards"]
+    ]
+    return pd.DataFrame(rows, columns=UNITS).set_index("ma_xa")
+
+
+def communes_of(province: int) -> pd.DataFrame:
+    """The communes (xã only) of one province, in code order: ma_xa, ten_xa."""
+    units = national_list()
+    mine = units[(units["ma_tinh"] == province) & (units["loai"] == COMMUNE)].sort_index()
+    return pd.DataFrame({"ma_xa": mine.index, "ten_xa": mine["ten"].to_numpy()})
+
+
+def province_name(province: int) -> str | None:
+    units = national_list()
+    names = units.loc[units["ma_tinh"] == province, "ten_tinh"]
+    return names.iat[0] if len(names) else None
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two names of one unit, whatever the case, the composition of diacritics or a leading "Xã"."""
+    return _bare(a) == _bare(b)
+
+
+def _bare(name: str) -> str:
+    words = unicodedata.normalize("NFC", name).casefold().split()
+    return " ".join(words[1:] if words[:1] == ["xã"] else words)
+
+
+def questions(xa: pd.DataFrame, province: int | None) -> list[tuple[pd.Index, str, str, pd.Series]]:
+    """What the list says of the commune rows of a year from `LIST_FROM` on: (rows, column, problem code,
+    detail) for each kind of question.
+
+    Not in the list: an error on the code. A ward or special zone: an error, outside the commune set.
+    Another name than the list's: a warning naming both (the trap of a reused code). Another province
+    than the department's (`province`, the settings' `ma_tinh`): a warning.
+    """
+    shaped = xa["ma_xa"].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    dated = xa[xa["nam"].ge(LIST_FROM).fillna(False).astype(bool) & shaped]
+    if dated.empty:
+        return []
+    units = national_list().reindex(dated["ma_xa"]).set_axis(dated.index)
+    listed = units["ten"].notna()
+    given = dated["ten_xa"].where(listed)
+    ward = listed & units["loai"].ne(COMMUNE)
+    renamed = ~ward & pd.Series(
+        [isinstance(a, str) and not same_name(a, b) for a, b in zip(given, units["ten"], strict=True)],
+        index=dated.index,
+    )
+    elsewhere = listed & units["ma_tinh"].ne(province) if province is not None else listed & False
+    return [
+        (dated.index[~listed], "ma_xa", "ma-khong-co-trong-danh-muc", units["ten"].fillna("")[~listed]),
+        (dated.index[ward], "ma_xa", "khong-phai-xa", units["ten"][ward]),
+        (dated.index[renamed], "ten_xa", "ten-khac-danh-muc", "mã " + dated["ma_xa"] + " là " + units["ten"]),
+        (dated.index[elsewhere], "ma_xa", "xa-tinh-khac", units["ten"] + " thuộc " + units["ten_tinh"]),
+    ]

@@ -1,0 +1,50 @@
+"""The province after the 2025 reform: commune codes checked against the national list of 1 July 2025."""
+
+from __future__ import annotations
+
+from conftest import passing_commune, passing_village
+
+from pipeline import units
+
+
+def villages(ma_xa: str, n: int = 3) -> list[dict]:
+    return [passing_village(ma_xa, f"thôn {i}", smart=False) for i in range(1, n + 1)]
+
+
+def commune(ma_xa: str, name: str, **overrides) -> dict:
+    return passing_commune(ma_xa, ten_xa=name, huyen=None, nam=2025, **overrides)
+
+
+def test_the_national_list_is_the_one_of_1_july_2025():
+    units_ = units.national_list()
+    assert len(units_) == 3321
+    assert units_["loai"].value_counts().to_dict() == {"xã": 2621, "phường": 687, "đặc khu": 13}
+    assert units_["ma_tinh"].nunique() == 34
+    assert units_.loc["13456", ["ten", "loai", "ten_tinh"]].tolist() == ["Xã Liêm Hà", "xã", "Ninh Bình"]
+    assert units_.loc["00640", "ten"] == "Xã Thanh Trì"
+    assert units_.loc["13402", "ten"] == "Phường Kim Thanh"
+    assert len(units.communes_of(37)) == 97
+
+
+def test_a_2025_batch_is_checked_against_the_list_and_every_commune_stays_in_the_ledger(assess_rows):
+    xa = [
+        commune("13456", "Xã Liêm Hà"),
+        commune("13474", "Xã Liêm Cần"),  # a code of the list under another commune's old name
+        commune("13402", "Xã Hoàng Tây"),  # a ward since 1 July 2025
+        commune("99999", "Xã Không Có"),
+    ]
+    run = assess_rows(xa, [v for c in xa for v in villages(c["ma_xa"])])
+    communes = run.communes(2025)
+    assert {c: r["ket_qua"] for c, r in communes.items()} == {
+        "13456": "dat",
+        "13474": "dat",
+        "13402": "khong_danh_gia_duoc",
+        "99999": "khong_danh_gia_duoc",
+    }
+    got = {(p["o"], p["ma_xa"], p["muc_do"]): p["mo_ta"] for p in run.problems(2025)}
+    name = units.national_list().loc["13474", "ten"]
+    assert got[("B5", "13474", "canh_bao")].endswith(f"Tên xã — mã 13474 là {name}")
+    assert got[("A6", "13402", "loi")].endswith("Mã xã — Phường Kim Thanh")
+    assert "không thuộc đối tượng xét xã nông thôn mới" in got[("A6", "13402", "loi")]
+    assert got[("A7", "99999", "loi")].startswith("Mã xã không có trong danh mục đơn vị hành chính từ ngày 01/7/2025")
+    assert len(got) == 3
