@@ -31,8 +31,9 @@ assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .v
 	  $(if $(SETTINGS),--settings $(SETTINGS)) \
 	  || [ $$? -eq 3 ]
 
-template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv: one per commune; PER=district)
-	$(BIN)/python -m pipeline template --year $(YEAR) --output $(OUTPUT) $(if $(COMMUNES),--communes $(COMMUNES) --per $(PER))
+template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv or PROVINCE=37: one per commune; PER=district)
+	$(BIN)/python -m pipeline template --year $(YEAR) --output $(OUTPUT) $(if $(COMMUNES),--communes $(COMMUNES) --per $(PER)) \
+	  $(if $(PROVINCE),--province $(PROVINCE) --per $(PER))
 
 test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest

@@ -194,18 +194,29 @@ def written_lines(paths: list[Path]) -> list[str]:
     show_default=True,
     help="Với --communes: một tệp cho mỗi xã hay cho mỗi huyện.",
 )
+@click.option(
+    "--province",
+    type=int,
+    default=None,
+    help="Mã tỉnh trong danh mục ngày 01/7/2025 (ví dụ 37 Ninh Bình): điền sẵn mã và tên mọi xã của tỉnh "
+    "(không gồm phường, đặc khu), mỗi xã một tệp. Từ năm 2025.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
-def template(year: int, output_dir: Path, communes: Path | None, per: str, quiet: bool):
+def template(year: int, output_dir: Path, communes: Path | None, per: str, province: int | None, quiet: bool):
     """Ghi biểu nhập liệu trống (hoặc điền sẵn cho từng xã) từ danh mục cột.
 
     Write the blank input template (or one pre-filled copy per commune or district).
 
     Example: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
+
+    Example: python -m pipeline template --year 2025 --province 37
     """
     from pipeline.template import TemplateError, generate
 
+    if communes is not None and province is not None:
+        raise click.UsageError("chọn một trong --communes và --province")
     try:
-        made = generate(year, output_dir, communes=communes, per=per)
+        made = generate(year, output_dir, communes=communes, per=per, province=province)
     except (OutputError, CatalogError, TemplateError) as e:
         raise click.ClickException(str(e)) from e
     for note in made.notes:

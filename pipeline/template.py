@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__, parse, style
+from pipeline import __version__, parse, style, units
 from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
@@ -76,24 +76,29 @@ def generate(
     communes: Path | None = None,
     per: str = "commune",
     schemas: Path = SCHEMAS,
+    province: int | None = None,
 ) -> Made:
-    """The blank template, or one pre-filled copy per commune (or district) of `communes`."""
+    """The blank template, or one pre-filled copy per commune (or district) of `communes`, or of the
+    communes (xã only) of `province` in the national list of 1 July 2025."""
     columns, periods = load_catalogs(schemas)
     _check_year(year, columns)
     criteria, made = _criteria(year, periods), Made()
     spec = Spec(year, columns, criteria)
-    if communes is None:
+    if communes is None and province is None:
         path = output_dir / f"mau-nhap-lieu-{year}.xlsx"
         _write(path, spec)
         made.written.append(path)
         return made
     if per not in PER:
         raise TemplateError(f"--per phải là một trong {', '.join(PER)}")
-    xa, thon, notes = load_communes(communes, columns, periods)
-    made.notes += notes
-    if xa.empty:
-        raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
     roles = _roles(columns)
+    if province is not None:
+        xa, thon = _province(year, province, roles), pd.DataFrame(columns=list(columns.of("Thon").index))
+    else:
+        xa, thon, notes = load_communes(communes, columns, periods)  # type: ignore[arg-type]
+        made.notes += notes
+        if xa.empty:
+            raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
     folder = output_dir / f"mau-nhap-lieu-{year}"
     group = roles["code"] if per == "commune" else roles["district"]
     keyed = xa.assign(_group=xa[group].fillna("") if group else "")
@@ -107,6 +112,20 @@ def generate(
         _write(path, spec, part.drop(columns="_group"), villages)
         made.written.append(path)
     return made
+
+
+def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.DataFrame:
+    """The communes of a province in the national list, code and name filled in (wards are not communes)."""
+    if year < units.LIST_FROM:
+        raise TemplateError(
+            f"Danh mục đơn vị hành chính ngày 01/7/2025 áp dụng từ năm {units.LIST_FROM}; năm {year} dùng mã cũ, "
+            "hãy tạo biểu với --communes (danh sách xã của năm đó)"
+        )
+    found = units.communes_of(province)
+    if found.empty:
+        raise TemplateError(f"Không có tỉnh mã {province} trong danh mục đơn vị hành chính ngày 01/7/2025 (34 tỉnh)")
+    found = found.rename(columns={"ma_xa": roles["code"], "ten_xa": roles["name"]})
+    return found.assign(**{roles["district"]: pd.NA}) if roles["district"] else found  # no districts since 2025
 
 
 def _criteria(year: int, periods: list[Criteria]) -> Criteria:

@@ -48,3 +48,36 @@ def test_a_2025_batch_is_checked_against_the_list_and_every_commune_stays_in_the
     assert "không thuộc đối tượng xét xã nông thôn mới" in got[("A6", "13402", "loi")]
     assert got[("A7", "99999", "loi")].startswith("Mã xã không có trong danh mục đơn vị hành chính từ ngày 01/7/2025")
     assert len(got) == 3
+
+
+def _prefilled(path) -> list[tuple]:
+    import openpyxl
+
+    from pipeline.template import FIRST_ROW
+
+    ws = openpyxl.load_workbook(path, read_only=True)["Xa"]
+    rows = ws.iter_rows(min_row=FIRST_ROW + 1, max_col=2, values_only=True)
+    return [r for r in rows if r[0] is not None]
+
+
+def test_the_template_of_a_province_lists_its_communes_and_no_ward(tmp_path):
+    from pipeline.template import generate
+
+    made = generate(2025, tmp_path, province=37, per="district")
+    rows = _prefilled(made.written[0])
+    assert len(rows) == 97
+    assert ("13456", "Xã Liêm Hà") in rows
+    assert not {"13402", "13444"} & {code for code, _ in rows}  # Phường Kim Thanh, Phường Liêm Tuyền
+    hanoi = _prefilled(generate(2025, tmp_path / "hn", province=1, per="district").written[0])
+    assert ("00640", "Xã Thanh Trì") in hanoi  # the code as text: its zeros kept
+
+
+def test_a_province_template_before_the_reform_or_of_no_province_is_refused_with_a_reason(tmp_path):
+    import pytest
+
+    from pipeline.template import TemplateError, generate
+
+    with pytest.raises(TemplateError, match="áp dụng từ năm 2025"):
+        generate(2024, tmp_path, province=37)
+    with pytest.raises(TemplateError, match="Không có tỉnh mã 99"):
+        generate(2025, tmp_path, province=99)
