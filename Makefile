@@ -27,13 +27,15 @@ $(STAMP): pyproject.toml $(LOCK)
 
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
 	@# exit status 3 (data problems, listed above and in loi-du-lieu.csv) is a finished run, not a make error
-	$(BIN)/python -m pipeline assess --input $(INPUT) --output $(OUTPUT) $(if $(REGISTERED),--registered $(REGISTERED)) \
-	  $(if $(SETTINGS),--settings $(SETTINGS)) \
+	$(BIN)/python -m pipeline assess --input "$(INPUT)" --output "$(OUTPUT)" $(if $(REGISTERED),--registered "$(REGISTERED)") \
+	  $(if $(SETTINGS),--settings "$(SETTINGS)") \
 	  || [ $$? -eq 3 ]
 
 template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv or PROVINCE=37: one per commune; PER=district)
-	$(BIN)/python -m pipeline template --year $(YEAR) --output $(OUTPUT) $(if $(COMMUNES),--communes $(COMMUNES) --per $(PER)) \
-	  $(if $(PROVINCE),--province $(PROVINCE) --per $(PER))
+	@# exit status 4 (no criteria catalog for YEAR yet: the message says what to add) is not a make error
+	$(BIN)/python -m pipeline template --year "$(YEAR)" --output "$(OUTPUT)" $(if $(COMMUNES),--communes "$(COMMUNES)" --per $(PER)) \
+	  $(if $(PROVINCE),--province $(PROVINCE) --per $(PER)) \
+	  || [ $$? -eq 4 ]
 
 test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest
@@ -62,7 +64,7 @@ lock: ## re-resolve the dependencies into requirements.lock (then make test, and
 
 clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
-	find $(OUTPUT) -mindepth 1 ! -name README.md -exec rm -rf {} +
+	find "$(OUTPUT)" -mindepth 1 ! -name README.md -exec rm -rf {} +
 
 .PHONY: catalog
 FILE ?=

@@ -14,6 +14,8 @@ from pipeline import __version__
 from pipeline.catalog import CatalogError
 from pipeline.files import OutputError
 
+EXIT_NO_CATALOG = 4  # `template` for a year no criteria catalog covers yet: nothing written, nothing failed
+
 
 def folder_option(name: str, default: str, help_text: str):
     """A folder option (--input, --output), written once for every command."""
@@ -211,12 +213,15 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, provi
 
     Example: python -m pipeline template --year 2025 --province 37
     """
-    from pipeline.template import TemplateError, generate
+    from pipeline.template import NoCatalog, TemplateError, generate
 
     if communes is not None and province is not None:
         raise click.UsageError("chọn một trong --communes và --province")
     try:
         made = generate(year, output_dir, communes=communes, per=per, province=province)
+    except NoCatalog as e:  # not a failure: the department has a catalog to add first (make tolerates this code)
+        click.echo(str(e), err=True)
+        raise SystemExit(EXIT_NO_CATALOG) from e
     except (OutputError, CatalogError, TemplateError) as e:
         raise click.ClickException(str(e)) from e
     for note in made.notes:

@@ -59,6 +59,10 @@ class TemplateError(Exception):
     """The template cannot be made as asked (bad year, unreadable commune list)."""
 
 
+class NoCatalog(TemplateError):
+    """No criteria catalog covers the year yet: nothing is wrong with the request, something is still to add."""
+
+
 @dataclass
 class Made:
     """The files written and what the user should know about them."""
@@ -133,7 +137,7 @@ def _criteria(year: int, periods: list[Criteria]) -> Criteria:
     found = next((c for c in periods if c.covers(year)), None)
     if found is None:
         known = ", ".join(f"{c.period} ({c.years[0]}–{c.years[1]})" for c in periods) or "không có"
-        raise TemplateError(
+        raise NoCatalog(
             f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp criteria-*.toml "
             "của giai đoạn đó vào thư mục danh mục (xem README, mục Danh mục) rồi tạo lại biểu"
         )

@@ -45,3 +45,16 @@ def test_the_files_written_are_listed_and_a_folder_of_many_is_counted(tmp_path):
         )
     ] + [f"đã ghi 12 tệp vào {year / 'huyen'}{os.sep}"]
     assert len(list((year / "huyen").glob("*.xlsx"))) == 12
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_passes_folders_with_spaces_whole():
+    shown = subprocess.run(
+        ["make", "-n", "-C", str(REPO), "assess", "template", "OUTPUT=kết quả", "INPUT=hồ sơ xã", "YEAR=2025"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert '--input "hồ sơ xã" --output "kết quả"' in shown
+    assert '--year "2025" --output "kết quả"' in shown
+    assert "|| [ $? -eq 4 ]" in shown  # the template's "no catalog yet" is no make error
