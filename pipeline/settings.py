@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from pipeline import text_files
 from pipeline.catalog import LegalBasis
+from pipeline.parse import clean
 
 SETTINGS = Path(__file__).resolve().parent.parent / "cau-hinh.toml"
 PLACEHOLDER = "……………"
@@ -84,10 +86,11 @@ def load_settings(path: Path | None = None) -> Settings:
         path = found[0]
     path = Path(path)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        data = tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+    except text_files.UnreadableText as e:
+        raise SettingsError(f"{_path(path)}: {e}") from e
     except OSError as e:
         raise SettingsError(f"{_path(path)}: không đọc được tệp cấu hình ({e.strerror or e})") from e
     return _parse(path, data)
@@ -107,7 +110,7 @@ def _parse(path: Path, data: dict) -> Settings:
         fail(
             "noi_nhan", f' = {_show(recipients)}: cần danh sách các dòng chữ, ví dụ noi_nhan = ["UBND tỉnh", "Lưu: VT"]'
         )
-    values["noi_nhan"] = tuple(r.strip() for r in recipients if r.strip())
+    values["noi_nhan"] = tuple(line for line in map(clean, recipients) if line)
     bases = data.get("can_cu", [])
     if not isinstance(bases, list) or not all(isinstance(b, dict) for b in bases):
         fail("can_cu", ": cần viết mỗi căn cứ thành một mục [[can_cu]] với so, loai, ngay, co_quan, trich_yeu")
@@ -137,7 +140,7 @@ def _text(fail: Fail, key: str, value) -> str | None:
         return None
     if not isinstance(value, str):
         fail(key, f' = {_show(value)}: cần chữ trong ngoặc kép (để "" nếu muốn điền tay)')
-    return value.strip() or None
+    return clean(value) or None
 
 
 def _date(fail: Fail, key: str, value) -> dt.date | None:

@@ -526,7 +526,7 @@ def test_a_year_without_a_catalog_cites_nothing_and_says_why_in_the_table(tmp_pa
     assert not [line for line in body(doc) if line.startswith("Căn cứ")]
     assert not {n for line in texts(doc) for n in DOCUMENT_NUMBER.findall(line)}
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
-    assert rows(table)[1][1:] == ["Xã TânLập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
+    assert rows(table)[1][1:] == ["Xã Tân Lập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
     assert rows(table)[1][4].startswith("Không có bộ chỉ tiêu cho năm đánh giá này")
 
 
