@@ -70,12 +70,13 @@ def run(
     """`workers`: reading processes (default one per core, 1 = this process only);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook);
-    `settings_file`: the department's settings for the report (default: cau-hinh.toml);
+    `settings_file`: the department's settings for the report (default: `settings.load_settings`'s; never one
+    inside the input folder);
     `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
     processes = workers or os.cpu_count() or 1
     columns, periods = catalog.load_catalogs(schemas)
     listed = registration.load(registered, columns, periods) if registered else None
-    signing = settings.load_settings(settings_file)
+    signing = settings.load_settings(settings_file, input_dir)
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()

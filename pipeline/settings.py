@@ -1,4 +1,5 @@
-"""The department's settings for the documents it signs: `cau-hinh.toml` at the project root.
+"""The department's settings for the documents it signs: `cau-hinh.toml` at the project root (`load_settings`
+says which file is read: never one in the input folder).
 
 What a department fills in once (its parent body, its name, the place, the signer,
 the recipients, its own legal bases) and never the input folder's business. A
@@ -76,15 +77,25 @@ class Settings:
         return value if value else PLACEHOLDER
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """The settings of `path`; with None, the project's `cau-hinh.toml` if there is one, else no settings
-    (every setting prints as a placeholder). A file given that does not exist is an error."""
+def load_settings(path: Path | None = None, input_dir: Path | None = None) -> Settings:
+    """The settings of `path`; with None, the first `cau-hinh.toml` found in the working folder, then beside
+    the package (the project's), else no settings (every setting prints as a placeholder). A file given that
+    does not exist is an error.
+
+    Never a file inside `input_dir`: that folder holds what communes sent, and whoever put a settings file
+    there would sign the report. By default such a file is passed over; given by name, it is refused.
+    """
     if path is None:  # the working folder's settings (an installed copy run from the department's folder), else ours
-        found = [p for p in (Path.cwd() / SETTINGS.name, SETTINGS) if p.is_file()]
+        found = [p for p in (Path.cwd() / SETTINGS.name, SETTINGS) if p.is_file() and not _inside(p, input_dir)]
         if not found:
             return Settings()
         path = found[0]
     path = Path(path)
+    if _inside(path, input_dir):
+        raise SettingsError(
+            f"{_path(path)}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào {input_dir}, nơi chứa tệp các xã gửi; "
+            "hãy để tệp cấu hình của Sở ngoài thư mục này (ví dụ cau-hinh.toml của thư mục dự án)"
+        )
     try:
         data = tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
@@ -94,6 +105,11 @@ def load_settings(path: Path | None = None) -> Settings:
     except OSError as e:
         raise SettingsError(f"{_path(path)}: không đọc được tệp cấu hình ({e.strerror or e})") from e
     return _parse(path, data)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    """Whether `path` lies in `folder` or below it, links resolved."""
+    return folder is not None and Path(path).resolve().is_relative_to(Path(folder).resolve())
 
 
 def _parse(path: Path, data: dict) -> Settings:

@@ -1,5 +1,5 @@
-"""The department's own files as Windows tools save them (issue 19, item 2): the settings, a province
-file, the registration list, each from Notepad or Excel.
+"""The department's own files as Windows tools save them (issue 19, items 2 and 3): the settings, a province
+file, the registration list, each from Notepad or Excel, and where the settings may come from.
 
 Each file is built as its tool writes it: Notepad's "UTF-8" (no mark) and "UTF-8 with BOM", its "Unicode"
 (UTF-16 LE with a mark), Excel's "Unicode Text" (UTF-16, tab-separated), and "ANSI" / Excel's "CSV" in a
@@ -14,9 +14,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import Run, passing_commune, passing_village, windows_ansi, write_workbook
+from conftest import REPO, Run, passing_commune, passing_village, windows_ansi, write_workbook
+from docx import Document
 
-from pipeline import catalog, registration, template, text_files
+from pipeline import catalog, registration, settings, template, text_files
 from pipeline.catalog import SCHEMAS, CatalogError
 from pipeline.parse import clean
 from pipeline.registration import RegistrationError
@@ -219,3 +220,65 @@ def test_a_commune_list_for_the_template_saved_by_excel_in_any_format_is_read(tm
         ["640", "Xã Ngọc Lũ", "NTM nâng cao"],  # as typed: the template pads codes and reads tiers itself
         ["00001", "Xã Đồng Hóa", "NTM kiểu mẫu"],
     ]
+
+
+# ---- where the settings come from ----------------------------------------------------------------------------------
+
+HOSTILE = 'co_quan_ban_hanh = "CÔNG TY LỪA ĐẢO"\nnguoi_ky = "Kẻ Mạo Danh"\n'
+
+
+@pytest.fixture
+def input_with_settings(tmp_path) -> Path:
+    """An input folder into which a commune's zip brought a settings file of its own."""
+    folder = tmp_path / "input"
+    write_workbook(folder / "huyen-a" / "a.xlsx", [passing_commune("00001")], [passing_village("00001")])
+    (folder / "cau-hinh.toml").write_text(HOSTILE, encoding="utf-8")
+    (folder / "huyen-a" / "cau-hinh.toml").write_text(HOSTILE, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("cwd", [".", "huyen-a"])
+def test_by_default_the_settings_never_come_from_the_input_folder(input_with_settings, monkeypatch, cwd):
+    monkeypatch.chdir(input_with_settings / cwd)
+    got = load_settings(None, input_with_settings)
+    assert got.source == settings.SETTINGS  # the project's
+    assert (got.co_quan_ban_hanh, got.nguoi_ky) == ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", None)
+
+
+def test_by_default_the_working_folders_settings_are_used_when_it_is_not_the_input_folder(
+    input_with_settings, monkeypatch
+):
+    office = input_with_settings.parent
+    (office / "cau-hinh.toml").write_text(f'nguoi_ky = "{SIGNER}"\n', encoding="utf-8")
+    monkeypatch.chdir(office)
+    assert load_settings(None, input_with_settings).nguoi_ky == SIGNER
+
+
+def test_a_settings_file_named_inside_the_input_folder_is_refused(input_with_settings, monkeypatch):
+    monkeypatch.chdir(input_with_settings.parent)
+    run = Run(Path("input"), Path("output"), "--settings", str(Path("input") / "huyen-a" / "cau-hinh.toml"))
+    assert run.exit_code == 1
+    assert run.result.output == (
+        f"Error: {Path('input/huyen-a/cau-hinh.toml')}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào input, "
+        "nơi chứa tệp các xã gửi; hãy để tệp cấu hình của Sở ngoài thư mục này "
+        "(ví dụ cau-hinh.toml của thư mục dự án)\n"
+    )
+    assert not (input_with_settings.parent / "output" / "2024").exists()
+
+
+def test_a_run_from_inside_the_input_folder_is_signed_by_the_department(input_with_settings, monkeypatch):
+    monkeypatch.chdir(input_with_settings)
+    run = Run(Path("."), input_with_settings.parent / "output")
+    assert run.exit_code == 0, run.result.output
+    report = Document(str(input_with_settings.parent / "output" / "2024" / "bao-cao-tham-dinh-2024.docx"))
+    text = "\n".join(p.text for p in report.paragraphs) + "".join(
+        c.text for t in report.tables for r in t.rows for c in r.cells
+    )
+    assert "SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text and "LỪA ĐẢO" not in text and "Mạo Danh" not in text
+    # the settings files among the workbooks are only passed over, as any file that is not a workbook
+    skipped = "Tệp không phải bảng tính (.xlsx, .xlsm, .xlsb, .xls, .ods), đã bỏ qua"
+    assert [(p["tep"], p["muc_do"], p["mo_ta"]) for p in run.problems()] == [
+        ("cau-hinh.toml", "canh_bao", skipped),
+        ("huyen-a/cau-hinh.toml", "canh_bao", skipped),
+    ]
+    assert REPO / "cau-hinh.toml" == settings.SETTINGS
