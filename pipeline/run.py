@@ -95,7 +95,9 @@ def run(
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        outcome.problems = pd.concat([frame(read_problems + unlisted), checked.problems], ignore_index=True)
+        lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
+        unread = [row for last in lasts.values() for row in last.problems]
+        outcome.problems = pd.concat([frame(read_problems + unlisted + unread), checked.problems], ignore_index=True)
         sources = _sources(read_sources, checked)
         note = undated_note(len(outcome.undated))
         # the bar's steps: per year the CSVs, the report, the sheets if any, the summary and each district's workbook
@@ -104,7 +106,7 @@ def run(
         with _settled(), progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
-                previous = _previous(outcome, output_dir, year)
+                last = lasts[year]
                 criteria = outcome.criteria[year]
                 # the documents are started first, in the pool, and written while this process writes the CSVs and
                 # the workbooks (the CSVs in the pool took 130 MiB more at 10,000 communes, for no time saved)
@@ -118,8 +120,9 @@ def run(
                         criteria,
                         signing,
                         outcome.problems,
-                        previous,
+                        last.communes,
                         note=note,
+                        unread=last.unread,
                     )
                 ]
                 if _with_sheets(result, sheets):
@@ -142,7 +145,7 @@ def run(
                     lang,
                     pool=pool,
                     note=note,
-                    previous=previous,
+                    previous=last.communes,
                     done=shown.update,
                 )
                 written += csvs + books + [d.result() for d in documents]
@@ -178,11 +181,11 @@ def _with_sheets(result: Assessment, sheets: bool | None) -> bool:
     return sheets if sheets is not None else len(result.communes) <= PROVINCE_SIZE
 
 
-def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:
-    """Last year's communes, for the report's year-over-year section: from this run, else from the output folder
+def _previous(outcome: Outcome, output_dir: Path, year: int) -> report.LastYear:
+    """Last year's communes, for the year-over-year sections: from this run, else from the output folder
     (read from the live folder: this run's outputs are swapped in only at the end)."""
     if year - 1 in outcome.years and outcome.criteria[year - 1].period:
-        return outcome.years[year - 1].communes
+        return report.LastYear(outcome.years[year - 1].communes)
     return report.previous_results(output_dir, year)
 
 
