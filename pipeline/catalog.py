@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TypeGuard
 
 import pandas as pd
 
+from pipeline import text_files
 from pipeline.kinds import KINDS
 from pipeline.parse import fold
 
@@ -664,11 +665,13 @@ def _columns_for(folder: Path, columns: Columns | Path | None) -> Columns:
 
 
 def _load_toml(path: Path) -> dict:
+    """A catalog or province file as Notepad may have saved it (`text_files.decode`)."""
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        return tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
         raise CatalogError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+    except text_files.UnreadableText as e:
+        raise CatalogError(f"{_path(path)}: {e}") from e
     except OSError as e:
         raise CatalogError(f"{_path(path)}: không đọc được tệp danh mục ({e.strerror or e})") from e
 

@@ -74,7 +74,8 @@ def entry_point() -> None:
     "settings_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml).",
+    help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml của thư mục đang đứng, "
+    "nếu không có thì của thư mục dự án; không bao giờ lấy tệp trong thư mục đầu vào).",
 )
 @click.option(
     "--phieu/--khong-phieu",

@@ -45,11 +45,19 @@ def fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
+# a line break or another control character, with the spaces around it (Alt+Enter in a cell, a break in a setting)
+_BREAK = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\u2028\u2029]+\s*")
+
+
 def clean(text: str) -> str:
-    """Text as stored: TCVN3 converted to Unicode, NFC, trimmed."""
+    """Text as stored: TCVN3 converted to Unicode, NFC, trimmed, on one line.
+
+    A line break or a control character between two words becomes one space,
+    never nothing: "Xã\\nAn Bình" is "Xã An Bình", as the person read it.
+    """
     if _legacy(text):
         text = text.translate(TCVN3_TABLE)
-    return unicodedata.normalize("NFC", text).strip()
+    return _BREAK.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def slug(name) -> str:

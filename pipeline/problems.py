@@ -84,6 +84,7 @@ CODES = {
     "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),
     "tieu-de-lap-khac-cot": (WARNING, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng dưới đọc theo dòng này"),
     "o-loi": (ERROR, "Ô báo lỗi công thức (#DIV/0!, #N/A, #VALUE!…); hãy sửa công thức rồi gửi lại"),
+    "ket-qua-nam-truoc": (WARNING, "Không đọc được kết quả năm trước; báo cáo không so sánh được với năm trước"),
 }
 
 SEVERITY = {code: severity for code, (severity, _) in CODES.items()}

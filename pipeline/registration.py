@@ -9,7 +9,6 @@ sent but not on the list is assessed and gets a warning (`khong-co-trong-danh-sa
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from pipeline import text_files
 from pipeline.catalog import Columns, Criteria
 from pipeline.parse import fold
 from pipeline.problems import problem
@@ -94,7 +94,8 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
 
 
 def _rows(path: Path) -> list[list]:
-    """The cells of the list, as text, from a CSV or the first sheet of a workbook."""
+    """The cells of the list, as text, from a CSV (as Excel or Notepad saved it: `text_files`) or the first
+    sheet of a workbook."""
     try:
         if path.stat().st_size > MAX_BYTES:
             raise RegistrationError(f"{path}: tệp quá lớn cho một danh sách đăng ký")
@@ -102,9 +103,10 @@ def _rows(path: Path) -> list[list]:
     except OSError as e:
         raise RegistrationError(f"Không đọc được danh sách đăng ký {path}: {e.strerror or e}") from e
     if path.suffix.lower() in (".csv", ".txt"):
-        text = data.decode("utf-8-sig", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        try:
+            return text_files.csv_rows(text_files.decode(data, text_files.SAVE_CSV))
+        except text_files.UnreadableText as e:
+            raise RegistrationError(f"Không đọc được danh sách đăng ký {path}: {e}") from e
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [list(r) for r in book.get_sheet_by_index(0).to_python(skip_empty_area=False)]

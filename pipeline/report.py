@@ -6,8 +6,8 @@
 - `write_sheets`: `phieu-tham-dinh-<year>.docx`, one sheet per commune (each starts on
   a new page): every indicator of its tier with its figures, threshold, result and the
   cell it came from, and room for the officer's remarks.
-- `previous_results`: last year's `xa-<year>.csv` from the output folder, for the
-  year-over-year section.
+- `previous_results`: last year's `xa-<year>.csv` from the output folder (even as Excel
+  saved it again), for the year-over-year section, or why it could not be read.
 
 Everything cited comes from the catalog (`Criteria.legal_bases`) or the department's
 settings (`Settings.can_cu`); an absent setting prints as a dotted placeholder. Pure
@@ -34,12 +34,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from pipeline import summary
+from pipeline import summary, text_files
 from pipeline.catalog import CERTAINTY, Criteria, LegalBasis
 from pipeline.csv_out import FORMULA_START
 from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, Kind, threshold_text
-from pipeline.problems import ERROR
+from pipeline.parse import parse_code
+from pipeline.problems import ERROR, problem
 from pipeline.settings import PLACEHOLDER, Settings
 from pipeline.summary import percent
 from pipeline.validate import UNKNOWN_CODE, is_stand_in
@@ -112,13 +113,16 @@ def write_report(
     problems: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
     note: str = "",
+    unread: str = "",
 ) -> Path:
     """Write the appraisal report of one year's `result` (an `Assessment`) to `path`.
 
     `settings`: the department's settings (None: every setting a dotted placeholder);
     `problems`: the run's problem rows (for what blocked a commune); `previous`: last
     year's commune rows (`previous_results`, or the same run's frame) for the year-over-year
-    section; `note`: a line the run adds (for example the communes whose year is unknown).
+    section; `note`: a line the run adds (for example the communes whose year is unknown);
+    `unread`: why last year's results, which exist, could not be read (`LastYear.unread`):
+    the year-over-year section then says that the comparison could not be made.
     """
     settings = settings or Settings()
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
@@ -167,9 +171,9 @@ def write_report(
         _para(body, terms(f"{n}. {title} ({len(mine):02d} xã)"), bold=True, indent=True, before=6, after=3, keep=True)
         _tier_table(body, mine, found, terms)
 
-    if previous is not None:
+    if previous is not None or unread:
         _heading(body, f"{next(numerals)}. SO VỚI NĂM {year - 1}")
-        for line in _year_over_year(communes, previous, criteria, year, found):
+        for line in _year_over_year(communes, previous, criteria, year, found, unread):
             _para(body, terms(line), indent=True, after=3)
 
     _heading(body, f"{next(numerals)}. KIẾN NGHỊ")
@@ -257,9 +261,12 @@ def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms) 
 
 
 def _year_over_year(
-    communes: pd.DataFrame, previous: pd.DataFrame, criteria: Criteria, year: int, found: dict
+    communes: pd.DataFrame, previous: pd.DataFrame | None, criteria: Criteria, year: int, found: dict, unread: str
 ) -> list[str]:
-    """The communes that met a tier last year and meet no tier as high now (`summary.lost_since`)."""
+    """The communes that met a tier last year and meet no tier as high now (`summary.lost_since`); without
+    last year's rows, why the comparison could not be made."""
+    if previous is None:
+        return [f"Chưa so sánh được với kết quả năm {year - 1}: tệp kết quả năm {year - 1} không đọc được ({unread})."]
     lost, both = summary.lost_since(communes, previous, criteria)
     labels = criteria.tiers["label"]
     if lost.empty:
@@ -714,21 +721,66 @@ def _threshold(ind: dict[str, Meta], r) -> str:
 # ---- last year -------------------------------------------------------------------------------------------------
 
 
-def previous_results(output_dir: Path, year: int) -> pd.DataFrame | None:
-    """Last year's commune rows (`<output_dir>/<year-1>/xa-<year-1>.csv`), or None when there are none.
+@dataclass(frozen=True)
+class LastYear:
+    """Last year's results for the year-over-year section: its communes, or why they could not be read.
 
+    `unread` is the few words the report prints in place of the comparison (never a
+    file name: the report is signed and sent on); `problems` the warning naming the file
+    and what to do, for the run's problem list.
+    """
+
+    communes: pd.DataFrame | None = None
+    unread: str = ""
+    problems: tuple[dict, ...] = ()
+
+
+NEEDED = ("ma_xa", "hang_cao_nhat_dat")  # what the comparison reads of last year's rows (`summary.lost_since`)
+NUMBERS = ("nam", "so_chi_tieu_dat", "so_chi_tieu")  # whole numbers Excel may save back as 2024.0
+_WHOLE = re.compile(r"^(\d+)\.0+$")  # 2024.0, as a whole number saved by Excel
+
+
+def previous_results(output_dir: Path, year: int) -> LastYear:
+    """Last year's commune rows (`<output_dir>/<year-1>/xa-<year-1>.csv`); none when there is no such file.
+
+    The file may have been opened and saved again with Excel or Notepad: any encoding and
+    delimiter `text_files` reads, empty rows, whole numbers as `2024.0`, codes that lost
+    their leading zeros (`640` for `00640`, restored as `parse.parse_code` restores a
+    workbook's). A file that still cannot be read costs only the comparison, never the run.
     Text the CSV writer neutralised (a leading `'` before `=`, `+`, `-`, `@`) is read back as written.
     """
     path = Path(output_dir) / str(year - 1) / f"xa-{year - 1}.csv"
     if not path.is_file():
-        return None
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return LastYear()
+    redo = f"hãy chạy lại đánh giá năm {year - 1} để ghi lại tệp"
+    try:
+        rows = text_files.csv_rows(text_files.decode(path.read_bytes(), text_files.SAVE_CSV))
+    except text_files.UnreadableText as e:
+        return _unread(path, "không nhận ra bảng mã chữ", f"{e}, hoặc {redo}")
+    except OSError as e:
+        return _unread(path, "không mở được tệp", f"{e.strerror or e}")
+    rows = [[cell.strip() for cell in row] for row in rows if any(cell.strip() for cell in row)]
+    header = rows[0] if rows else []
+    missing = [k for k in NEEDED if k not in header]
+    if missing:
+        return _unread(path, "không có cột mã xã hoặc hạng cao nhất đạt", f"thiếu cột {', '.join(missing)}; {redo}")
+    width = len(header)
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=header, dtype=object)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
     starts = tuple(FORMULA_START)
     for column in frame.columns:
         values = frame[column]
         quoted = values.str.startswith("'") & values.str[1:2].isin(starts)
         frame[column] = values.where(~quoted, values.str[1:])
-    return frame.replace("", pd.NA)
+    for column in (c for c in ("ma_xa", *NUMBERS) if c in frame):
+        frame[column] = frame[column].str.replace(_WHOLE, r"\1", regex=True)
+    frame["ma_xa"] = parse_code(frame["ma_xa"])[0]
+    return LastYear(frame.replace("", pd.NA))
+
+
+def _unread(path: Path, why: str, advice: str) -> LastYear:
+    """Last year's file is there but cannot be read: the report says so in few words, the problem list in full."""
+    return LastYear(unread=why, problems=(problem("ket-qua-nam-truoc", str(path), f"{why}; {advice}"),))
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------

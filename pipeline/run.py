@@ -70,12 +70,13 @@ def run(
     """`workers`: reading processes (default one per core, 1 = this process only);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook);
-    `settings_file`: the department's settings for the report (default: cau-hinh.toml);
+    `settings_file`: the department's settings for the report (default: `settings.load_settings`'s; never one
+    inside the input folder);
     `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
     processes = workers or os.cpu_count() or 1
     columns, periods = catalog.load_catalogs(schemas)
     listed = registration.load(registered, columns, periods) if registered else None
-    signing = settings.load_settings(settings_file)
+    signing = settings.load_settings(settings_file, input_dir)
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()
@@ -94,7 +95,9 @@ def run(
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        outcome.problems = pd.concat([frame(read_problems + unlisted), checked.problems], ignore_index=True)
+        lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
+        unread = [row for last in lasts.values() for row in last.problems]
+        outcome.problems = pd.concat([frame(read_problems + unlisted + unread), checked.problems], ignore_index=True)
         sources = _sources(read_sources, checked)
         note = undated_note(len(outcome.undated))
         # the bar's steps: per year the CSVs, the report, the sheets if any, the summary and each district's workbook
@@ -103,7 +106,7 @@ def run(
         with _settled(), progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
             for year, result in outcome.years.items():
                 folder = out.path(str(year))
-                previous = _previous(outcome, output_dir, year)
+                last = lasts[year]
                 criteria = outcome.criteria[year]
                 # the documents are started first, in the pool, and written while this process writes the CSVs and
                 # the workbooks (the CSVs in the pool took 130 MiB more at 10,000 communes, for no time saved)
@@ -117,8 +120,9 @@ def run(
                         criteria,
                         signing,
                         outcome.problems,
-                        previous,
+                        last.communes,
                         note=note,
+                        unread=last.unread,
                     )
                 ]
                 if _with_sheets(result, sheets):
@@ -141,7 +145,7 @@ def run(
                     lang,
                     pool=pool,
                     note=note,
-                    previous=previous,
+                    previous=last.communes,
                     done=shown.update,
                 )
                 written += csvs + books + [d.result() for d in documents]
@@ -177,11 +181,11 @@ def _with_sheets(result: Assessment, sheets: bool | None) -> bool:
     return sheets if sheets is not None else len(result.communes) <= PROVINCE_SIZE
 
 
-def _previous(outcome: Outcome, output_dir: Path, year: int) -> pd.DataFrame | None:
-    """Last year's communes, for the report's year-over-year section: from this run, else from the output folder
+def _previous(outcome: Outcome, output_dir: Path, year: int) -> report.LastYear:
+    """Last year's communes, for the year-over-year sections: from this run, else from the output folder
     (read from the live folder: this run's outputs are swapped in only at the end)."""
     if year - 1 in outcome.years and outcome.criteria[year - 1].period:
-        return outcome.years[year - 1].communes
+        return report.LastYear(outcome.years[year - 1].communes)
     return report.previous_results(output_dir, year)
 
 

@@ -1,4 +1,5 @@
-"""The department's settings for the documents it signs: `cau-hinh.toml` at the project root.
+"""The department's settings for the documents it signs: `cau-hinh.toml` at the project root (`load_settings`
+says which file is read: never one in the input folder).
 
 What a department fills in once (its parent body, its name, the place, the signer,
 the recipients, its own legal bases) and never the input folder's business. A
@@ -18,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from pipeline import text_files
 from pipeline.catalog import LegalBasis
+from pipeline.parse import clean
 
 SETTINGS = Path(__file__).resolve().parent.parent / "cau-hinh.toml"
 PLACEHOLDER = "……………"
@@ -74,23 +77,39 @@ class Settings:
         return value if value else PLACEHOLDER
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """The settings of `path`; with None, the project's `cau-hinh.toml` if there is one, else no settings
-    (every setting prints as a placeholder). A file given that does not exist is an error."""
+def load_settings(path: Path | None = None, input_dir: Path | None = None) -> Settings:
+    """The settings of `path`; with None, the first `cau-hinh.toml` found in the working folder, then beside
+    the package (the project's), else no settings (every setting prints as a placeholder). A file given that
+    does not exist is an error.
+
+    Never a file inside `input_dir`: that folder holds what communes sent, and whoever put a settings file
+    there would sign the report. By default such a file is passed over; given by name, it is refused.
+    """
     if path is None:  # the working folder's settings (an installed copy run from the department's folder), else ours
-        found = [p for p in (Path.cwd() / SETTINGS.name, SETTINGS) if p.is_file()]
+        found = [p for p in (Path.cwd() / SETTINGS.name, SETTINGS) if p.is_file() and not _inside(p, input_dir)]
         if not found:
             return Settings()
         path = found[0]
     path = Path(path)
+    if _inside(path, input_dir):
+        raise SettingsError(
+            f"{_path(path)}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào {input_dir}, nơi chứa tệp các xã gửi; "
+            "hãy để tệp cấu hình của Sở ngoài thư mục này (ví dụ cau-hinh.toml của thư mục dự án)"
+        )
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
+        data = tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+    except text_files.UnreadableText as e:
+        raise SettingsError(f"{_path(path)}: {e}") from e
     except OSError as e:
         raise SettingsError(f"{_path(path)}: không đọc được tệp cấu hình ({e.strerror or e})") from e
     return _parse(path, data)
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    """Whether `path` lies in `folder` or below it, links resolved."""
+    return folder is not None and Path(path).resolve().is_relative_to(Path(folder).resolve())
 
 
 def _parse(path: Path, data: dict) -> Settings:
@@ -107,7 +126,7 @@ def _parse(path: Path, data: dict) -> Settings:
         fail(
             "noi_nhan", f' = {_show(recipients)}: cần danh sách các dòng chữ, ví dụ noi_nhan = ["UBND tỉnh", "Lưu: VT"]'
         )
-    values["noi_nhan"] = tuple(r.strip() for r in recipients if r.strip())
+    values["noi_nhan"] = tuple(line for line in map(clean, recipients) if line)
     bases = data.get("can_cu", [])
     if not isinstance(bases, list) or not all(isinstance(b, dict) for b in bases):
         fail("can_cu", ": cần viết mỗi căn cứ thành một mục [[can_cu]] với so, loai, ngay, co_quan, trich_yeu")
@@ -137,7 +156,7 @@ def _text(fail: Fail, key: str, value) -> str | None:
         return None
     if not isinstance(value, str):
         fail(key, f' = {_show(value)}: cần chữ trong ngoặc kép (để "" nếu muốn điền tay)')
-    return value.strip() or None
+    return clean(value) or None
 
 
 def _date(fail: Fail, key: str, value) -> dt.date | None:

@@ -20,8 +20,6 @@ column; required `year` columns get the template's year.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import textwrap
 from dataclasses import dataclass, field
@@ -30,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__, parse, style, units
+from pipeline import __version__, parse, style, text_files, units
 from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
@@ -317,16 +315,13 @@ def load_communes(
 
 
 def _from_csv(path: Path, catalog: pd.DataFrame) -> pd.DataFrame:
-    """A commune list: header of column keys or labels, UTF-8 (BOM or not), ',' ';' or tab."""
+    """A commune list: header of column keys or labels, as Excel or Notepad saved it (`text_files`)."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise TemplateError(f"{path}: không phải UTF-8; hãy lưu lại dạng «CSV UTF-8»") from e
+        rows = text_files.csv_rows(text_files.decode(path.read_bytes(), text_files.SAVE_CSV))
+    except text_files.UnreadableText as e:
+        raise TemplateError(f"{path}: {e}") from e
     except OSError as e:
         raise TemplateError(f"Không đọc được {path}: {e}") from e
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         raise TemplateError(f"{path}: tệp trống")
     names = {parse.fold(k): k for k in catalog.index} | {parse.fold(v): k for k, v in catalog["label"].items()}

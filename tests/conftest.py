@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,21 @@ from pipeline.catalog import load_columns
 from pipeline.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng: separate marks in cp1258
+
+
+def windows_ansi(text: str) -> bytes:
+    """Text as Windows saves it in the Vietnamese ANSI code page (cp1258, "ANSI" in Notepad, "CSV" in Excel):
+    a letter with a tone is its base letter (â ê ô ơ ư ă đ are single bytes) followed by the tone's mark."""
+    out = bytearray()
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            tone = next(m for m in parts if m in TONES)
+            out += unicodedata.normalize("NFC", parts.replace(tone, "")).encode("cp1258") + tone.encode("cp1258")
+    return bytes(out)
 
 
 def passing_commune(ma_xa: str = "00001", tier: str = "nang_cao", **overrides) -> dict:

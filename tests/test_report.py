@@ -3,6 +3,7 @@ and the catalog's provenance they cite (issue 10 item 1-2, issue 9 item 1)."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 import shutil
@@ -12,12 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, passing_commune, passing_village, write_workbook
+from click.testing import CliRunner
+from conftest import REPO, passing_commune, passing_village, read_csv, windows_ansi, write_workbook
 from docx import Document
 from docx.shared import Mm, Pt
 
 from pipeline import catalog, report, run
 from pipeline.catalog import DOCUMENT_NUMBER, CatalogError, LegalBasis, criteria_files, load_criteria
+from pipeline.cli import main
+from pipeline.csv_out import COMMUNE_COLUMNS
 from pipeline.read import read_batch
 from pipeline.settings import PLACEHOLDER, Settings, SettingsError, load_settings
 
@@ -238,11 +242,93 @@ def test_previous_results_reads_last_years_csv_as_written(tmp_path):
         "2023,,'Quote,huyện Thử,,khong_danh_gia_duoc,,,\n",
         encoding="utf-8",
     )
-    got = report.previous_results(tmp_path / "output", 2024)
+    got = report.previous_results(tmp_path / "output", 2024).communes
     assert got["ma_xa"].tolist()[0] == "00002" and pd.isna(got["ma_xa"].tolist()[1])
     assert got["ten_xa"].tolist() == ["=Bình Minh", "'Quote"]
     assert got["hang_cao_nhat_dat"].tolist()[0] == "nang_cao"
-    assert report.previous_results(tmp_path / "output", 2023) is None
+    assert report.previous_results(tmp_path / "output", 2023) == report.LastYear()
+
+
+LAST_YEAR = [  # xa-2023.csv as written, then opened in Excel: the code 00002 became the number 2
+    COMMUNE_COLUMNS,
+    ["2023", "2", "Bình Minh", "huyện Thử", "nang_cao", "dat", "25", "25", "nang_cao"],
+    ["2023.0", "1.0", "An Bình", "huyện Thử", "nang_cao", "dat", "25.0", "25.0", "nang_cao"],
+    [""] * 9,  # rows Excel keeps after the table was edited
+]
+EXCEL_SAVED = {  # Excel's "Save as" types in a Vietnamese Windows
+    "CSV (Comma delimited)": lambda rows: windows_ansi("".join(";".join(r) + "\r\n" for r in rows)),
+    "CSV UTF-8 (Comma delimited)": lambda rows: codecs.BOM_UTF8 + "".join(";".join(r) + "\r\n" for r in rows).encode(),
+    "Unicode Text": lambda rows: codecs.BOM_UTF16_LE + "".join("\t".join(r) + "\r\n" for r in rows).encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("saved_as", EXCEL_SAVED)
+def test_last_years_csv_saved_again_by_excel_is_read_and_no_commune_is_dropped(case, tmp_path, saved_as):
+    folder = tmp_path / "output" / "2023"
+    folder.mkdir(parents=True)
+    (folder / "xa-2023.csv").write_bytes(EXCEL_SAVED[saved_as](LAST_YEAR))
+    last = report.previous_results(tmp_path / "output", 2024)
+    assert (last.unread, last.problems) == ("", ())
+    got = last.communes[["nam", "ma_xa", "ten_xa", "so_chi_tieu", "hang_cao_nhat_dat"]].values.tolist()
+    assert got == [
+        ["2023", "00002", "Bình Minh", "25", "nang_cao"],
+        ["2023", "00001", "An Bình", "25", "nang_cao"],
+    ]
+    path = report.write_report(tmp_path / "r.docx", YEAR, case["result"], case["criteria"], previous=last.communes)
+    lines = body(Document(str(path)))
+    at = lines.index("II. SO VỚI NĂM 2023")
+    assert lines[at + 1].startswith("Có 01 xã đã đạt chuẩn năm 2023 nhưng năm 2024 không còn đạt chuẩn ở mức đó")
+    assert lines[at + 2].startswith("- Xã Bình Minh (huyện Thử): năm 2023 đạt chuẩn NTM nâng cao, năm 2024 ")
+
+
+@pytest.mark.parametrize(
+    ("data", "why", "advice"),
+    [
+        (
+            "nam\tma_xa\r\n2023\t00001\r\n".encode("utf-16-le"),  # saved as "Unicode Text", its mark lost
+            "không nhận ra bảng mã chữ",
+            "không đọc được chữ trong tệp (không phải UTF-8, UTF-16 hay Windows-1258); hãy mở bằng Excel và lưu lại "
+            "dạng «CSV UTF-8 (Comma delimited)», hoặc hãy chạy lại đánh giá năm 2023 để ghi lại tệp",
+        ),
+        (
+            "Mã xã;Tên xã\r\n00001;An Bình\r\n".encode(),  # a table of someone's own, saved under the name
+            "không có cột mã xã hoặc hạng cao nhất đạt",
+            "thiếu cột ma_xa, hang_cao_nhat_dat; hãy chạy lại đánh giá năm 2023 để ghi lại tệp",
+        ),
+    ],
+)
+def test_last_years_csv_that_cannot_be_read_costs_only_the_comparison(case, tmp_path, data, why, advice):
+    folder = tmp_path / "output" / "2023"
+    folder.mkdir(parents=True)
+    (folder / "xa-2023.csv").write_bytes(data)
+    last = report.previous_results(tmp_path / "output", 2024)
+    assert (last.communes, last.unread) == (None, why)
+    ((row),) = last.problems
+    assert (row["tep"], row["muc_do"], row["ma_loi"]) == (str(folder / "xa-2023.csv"), "canh_bao", "ket-qua-nam-truoc")
+    assert row["mo_ta"] == (
+        f"Không đọc được kết quả năm trước; báo cáo không so sánh được với năm trước: {why}; {advice}"
+    )
+    path = report.write_report(tmp_path / "r.docx", YEAR, case["result"], case["criteria"], unread=last.unread)
+    lines = body(Document(str(path)))
+    at = lines.index("II. SO VỚI NĂM 2023")
+    assert lines[at + 1] == f"Chưa so sánh được với kết quả năm 2023: tệp kết quả năm 2023 không đọc được ({why})."
+    assert lines[at + 2] == "III. KIẾN NGHỊ"
+
+
+def test_a_run_goes_on_when_last_years_csv_cannot_be_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_workbook(tmp_path / "input" / "a.xlsx", [passing_commune("00001")], villages("00001"))
+    (tmp_path / "output" / "2023").mkdir(parents=True)
+    (tmp_path / "output" / "2023" / "xa-2023.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00")
+    result = CliRunner().invoke(main, ["assess", "--input", "input", "--output", "output"])
+    assert result.exit_code == 0, result.output
+    assert "1 cảnh báo: Không đọc được kết quả năm trước; báo cáo không so sánh được với năm trước" in result.output
+    lines = body(Document("output/2024/bao-cao-tham-dinh-2024.docx"))
+    assert lines[lines.index("II. SO VỚI NĂM 2023") + 1] == (
+        "Chưa so sánh được với kết quả năm 2023: tệp kết quả năm 2023 không đọc được (không nhận ra bảng mã chữ)."
+    )
+    problems = read_csv(tmp_path / "output" / "2024" / "loi-du-lieu.csv")
+    assert [(p["tep"], p["muc_do"]) for p in problems] == [(str(Path("output/2023/xa-2023.csv")), "canh_bao")]
 
 
 def test_without_a_previous_year_there_is_no_comparison(case, tmp_path):
@@ -526,7 +612,7 @@ def test_a_year_without_a_catalog_cites_nothing_and_says_why_in_the_table(tmp_pa
     assert not [line for line in body(doc) if line.startswith("Căn cứ")]
     assert not {n for line in texts(doc) for n in DOCUMENT_NUMBER.findall(line)}
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
-    assert rows(table)[1][1:] == ["Xã TânLập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
+    assert rows(table)[1][1:] == ["Xã Tân Lập", "huyện Thử", "Chưa đánh giá được", rows(table)[1][4]]
     assert rows(table)[1][4].startswith("Không có bộ chỉ tiêu cho năm đánh giá này")
 
 
