@@ -94,23 +94,23 @@ def test_a_new_period_is_a_new_catalog_file(tmp_path):
         f.write(GROUP_COLUMN)
     base = {"nam": 2026, "hang_dang_ky": "Xã NTM", "dan_so_lao_dong": 1000, "dan_so_lao_dong_smartphone": 850}
     xa = [
-        passing_commune("00001", **base, nhom="Gần đô thị"),  # 85 % < 90 %
-        passing_commune("00002", **base | {"dan_so_lao_dong_smartphone": 650}, nhom="miền núi"),  # 65 % >= 60 %
-        passing_commune("00003", **base),  # no group: the default 80 %
-        passing_commune("00004"),  # 2024: still the 2021-2025 catalog
+        passing_commune("13456", **base, nhom="Gần đô thị"),  # 85 % < 90 %
+        passing_commune("13474", **base | {"dan_so_lao_dong_smartphone": 650}, nhom="miền núi"),  # 65 % >= 60 %
+        passing_commune("13483", **base),  # no group: the default 80 %
+        passing_commune("13489"),  # 2024: still the 2021-2025 catalog
     ]
-    thon = [passing_village(code) for code in ("00001", "00002", "00003", "00004")]
+    thon = [passing_village(code) for code in ("13456", "13474", "13483", "13489")]
     write_workbook(tmp_path / "input" / "xa.xlsx", xa, thon)
     outcome = run(tmp_path / "input", tmp_path / "output", schemas=schemas)
     results = {(r["ma_xa"], r["chi_tieu"]): r for r in read_csv(tmp_path / "output" / "2026" / "ket-qua-2026.csv")}
     assert [(k, v["nguong"], v["ket_qua"]) for k, v in sorted(results.items())] == [
-        (("00001", "7.1"), "0.9", "khong_dat"),
-        (("00002", "7.1"), "0.6", "dat"),
-        (("00003", "7.1"), "0.8", "dat"),
+        (("13456", "7.1"), "0.9", "khong_dat"),
+        (("13474", "7.1"), "0.6", "dat"),
+        (("13483", "7.1"), "0.8", "dat"),
     ]
     communes = {r["ma_xa"]: r for r in read_csv(tmp_path / "output" / "2026" / "xa-2026.csv")}
-    assert communes["00002"]["hang_dang_ky"] == "xa_ntm"
-    assert communes["00002"]["hang_cao_nhat_dat"] == "hien_dai"  # a tier with no indicators of its own yet
+    assert communes["13474"]["hang_dang_ky"] == "xa_ntm"
+    assert communes["13474"]["hang_cao_nhat_dat"] == "hien_dai"  # a tier with no indicators of its own yet
     assert sorted(outcome.years) == [2024, 2026]
     assert read_csv(tmp_path / "output" / "2024" / "xa-2024.csv")[0]["ket_qua"] == "dat"
 

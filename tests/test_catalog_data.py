@@ -159,18 +159,18 @@ def test_a_period_with_its_own_tiers_and_thresholds_by_commune_group(schemas, tm
     (schemas / "criteria-2026-2030.toml").write_text(GROUPS_2026, encoding="utf-8")
     xa = [
         passing_commune(code, nam=2026, hang_dang_ky="Xã NTM", nhom_xa=group, dan_so_lao_dong_smartphone=n)
-        for code, group, n in (("00001", "1", 8500), ("00002", "2", 8500), ("00003", "3", 6500), ("00004", None, 9900))
+        for code, group, n in (("13456", "1", 8500), ("13474", "2", 8500), ("13483", "3", 6500), ("13489", None, 9900))
     ]
     write_workbook(tmp_path / "input" / "a.xlsx", xa, [passing_village(c["ma_xa"], smart=False) for c in xa])
     outcome = run(tmp_path / "input", tmp_path / "output", schemas=schemas, quiet=True)
     results = outcome.years[2026].results.set_index("ma_xa")
     assert results["ket_qua"].to_dict() == {
-        "00001": "khong_dat",  # 85 % < 90 % (group 1)
-        "00002": "dat",  # 85 % >= 80 % (group 2)
-        "00003": "dat",  # 65 % >= 60 % (group 3)
-        "00004": "khong_danh_gia_duoc",  # no group: no threshold
+        "13456": "khong_dat",  # 85 % < 90 % (group 1)
+        "13474": "dat",  # 85 % >= 80 % (group 2)
+        "13483": "dat",  # 65 % >= 60 % (group 3)
+        "13489": "khong_danh_gia_duoc",  # no group: no threshold
     }
-    missing = outcome.problems[(outcome.problems["ma_xa"] == "00004") & (outcome.problems["cot"] == "nhom_xa")]
+    missing = outcome.problems[(outcome.problems["ma_xa"] == "13489") & (outcome.problems["cot"] == "nhom_xa")]
     assert missing["muc_do"].tolist() == ["loi"]
 
 

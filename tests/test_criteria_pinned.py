@@ -486,8 +486,8 @@ def test_each_year_lists_only_its_own_communes_villages(tmp_path):
     )
     write_workbook(
         tmp_path / "input" / "b.xlsx",
-        [passing_commune("00002", nam=2025)],
-        [smart("00002", "thôn B1")],
+        [passing_commune("13474", nam=2025)],
+        [smart("13474", "thôn B1")],
     )
     run = Run(tmp_path / "input", tmp_path / "output")
     assert run.exit_code == 0, run.result.output
@@ -495,46 +495,46 @@ def test_each_year_lists_only_its_own_communes_villages(tmp_path):
         ("00001", "thôn A1"),
         ("00001", "thôn A2"),
     ]
-    assert [(v["Mã xã"], v["Tên thôn"]) for v in village_rows(run.output, 2025)] == [("00002", "thôn B1")]
+    assert [(v["Mã xã"], v["Tên thôn"]) for v in village_rows(run.output, 2025)] == [("13474", "thôn B1")]
 
 
 def test_a_commune_code_is_an_identity_within_its_year(tmp_path):
-    write_workbook(tmp_path / "input" / "2024.xlsx", [passing_commune("00001")], [smart("00001", "thôn 1")])
+    write_workbook(tmp_path / "input" / "2024.xlsx", [passing_commune("13456")], [smart("13456", "thôn 1")])
     write_workbook(
         tmp_path / "input" / "2025.xlsx",
-        [passing_commune("00001", nam=2025, dan_so_lao_dong_smartphone=7000)],
-        [smart("00001", "thôn 9")],
+        [passing_commune("13456", nam=2025, dan_so_lao_dong_smartphone=7000)],
+        [smart("13456", "thôn 9")],
     )
     run = Run(tmp_path / "input", tmp_path / "output")
-    assert (outcome(run, "00001", 2024), outcome(run, "00001", 2025)) == ("dat", "khong_dat")
+    assert (outcome(run, "13456", 2024), outcome(run, "13456", 2025)) == ("dat", "khong_dat")
     assert "trung-ma-xa" not in {code for *_, code in summary_problems(run)}
 
 
 def test_a_commune_assessed_in_two_years_has_each_years_villages(tmp_path):
     write_workbook(
         tmp_path / "input" / "2024.xlsx",
-        [passing_commune("00001")],
-        [smart("00001", "thôn 1"), plain("00001", "thôn 2", co_vien_thong_internet="Không")],
+        [passing_commune("13456")],
+        [smart("13456", "thôn 1"), plain("13456", "thôn 2", co_vien_thong_internet="Không")],
     )
     write_workbook(
         tmp_path / "input" / "2025.xlsx",
-        [passing_commune("00001", nam=2025)],
-        [smart("00001", "thôn 1"), plain("00001", "thôn 2"), plain("00001", "thôn 3")],
+        [passing_commune("13456", nam=2025)],
+        [smart("13456", "thôn 1"), plain("13456", "thôn 2"), plain("13456", "thôn 3")],
     )
     run = Run(tmp_path / "input", tmp_path / "output")
-    first, second = run.results(2024)[("00001", "8.2")], run.results(2025)[("00001", "8.2")]
+    first, second = run.results(2024)[("13456", "8.2")], run.results(2025)[("13456", "8.2")]
     assert (first["tu_so"], first["mau_so"], first["ket_qua"]) == ("1", "2", "khong_dat")
     assert (second["tu_so"], second["mau_so"], second["ket_qua"]) == ("3", "3", "dat")
     assert summary_problems(run) == []
 
 
 def test_a_year_without_a_catalog_is_not_assessed(assess_rows):
-    run = assess_rows([passing_commune("00001"), passing_commune("00002", nam=2026)], [smart("00001", "thôn 1")])
+    run = assess_rows([passing_commune("00001"), passing_commune("13474", nam=2026)], [smart("00001", "thôn 1")])
     assert list(run.communes()) == ["00001"]
     if (run.output / "2026").exists():  # listed for that year, never assessed with another period's indicators
-        assert {c: r["ket_qua"] for c, r in run.communes(2026).items()} == {"00002": "khong_danh_gia_duoc"}
+        assert {c: r["ket_qua"] for c, r in run.communes(2026).items()} == {"13474": "khong_danh_gia_duoc"}
         assert run.csv("ket-qua-2026.csv", 2026) == []
-    assert [(p["ma_xa"], p["cot"], p["gia_tri"]) for p in run.problems()] == [("00002", "nam", "2026")]
+    assert [(p["ma_xa"], p["cot"], p["gia_tri"]) for p in run.problems()] == [("13474", "nam", "2026")]
     assert [code for *_, code in summary_problems(run)] == ["khong-co-bo-chi-tieu"]
 
 

@@ -120,14 +120,16 @@ def test_two_rows_claiming_one_commune_count_once_and_undecided(tmp_path):
 def test_a_year_no_catalog_covers_is_listed_not_a_crash(tmp_path):
     """2026 has begun and no 2026–2030 catalog ships: its communes are listed as not assessable, 2024 is assessed."""
     write_workbook(tmp_path / "input" / "a.xlsx", [passing_commune("00001")], villages("00001"))
-    write_workbook(tmp_path / "input" / "b.xlsx", [passing_commune("00002", nam=2026)], villages("00002"))
+    # from 2025 a code is one of the national list (Xã Liêm Hà, Ninh Bình)
+    later = passing_commune("13456", nam=2026, ten_xa="Xã Liêm Hà")
+    write_workbook(tmp_path / "input" / "b.xlsx", [later], villages("13456"))
     run = Run(tmp_path / "input", tmp_path / "output")
     assert run.exit_code == 3, run.result.output
     assert run.result.exception is None or isinstance(run.result.exception, SystemExit), run.result.exc_info
-    assert [(r["ma_xa"], r["ket_qua"]) for r in run.communes(2026).values()] == [("00002", "khong_danh_gia_duoc")]
+    assert [(r["ma_xa"], r["ket_qua"]) for r in run.communes(2026).values()] == [("13456", "khong_danh_gia_duoc")]
     assert [(r["ma_xa"], r["ket_qua"]) for r in run.communes(2024).values()] == [("00001", "dat")]
     assert "Năm 2026: chưa có bộ chỉ tiêu" in run.result.output
-    rows = [r for r in read_csv(tmp_path / "output" / "2026" / "loi-du-lieu.csv") if r["ma_xa"] == "00002"]
+    rows = [r for r in read_csv(tmp_path / "output" / "2026" / "loi-du-lieu.csv") if r["ma_xa"] == "13456"]
     assert [(r["tep"], r["trang"], r["o"], r["muc_do"]) for r in rows] == [("b.xlsx", "Xa", "D4", "loi")]
     assert rows[0]["mo_ta"].startswith("Không có bộ chỉ tiêu")
     assert (tmp_path / "output" / "2026" / "tong-hop-2026.xlsx").exists()

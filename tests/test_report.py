@@ -602,8 +602,8 @@ def test_a_catalog_without_provenance_loads_as_unverified(tmp_path):
 
 
 def test_a_year_without_a_catalog_cites_nothing_and_says_why_in_the_table(tmp_path):
-    xa = [passing_commune("00001", nam=2026, ten_xa="Tân\x0bLập")]
-    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [passing_village("00001")])
+    xa = [passing_commune("13456", nam=2026, ten_xa="Tân\x0bLập")]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [passing_village("13456")])
     outcome = run.run(tmp_path / "input", tmp_path / "output", workers=1, quiet=True)
     path = report.write_report(
         tmp_path / "r.docx", 2026, outcome.years[2026], outcome.criteria[2026], None, outcome.problems
