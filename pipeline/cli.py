@@ -127,6 +127,8 @@ def assess(
         raise click.ClickException(str(e)) from e
     if timings:  # for benchmarks/bench.py
         click.echo(json.dumps({"timings": outcome.timings}), err=True)
+    for note in outcome.notes:
+        click.echo(f"Lưu ý: {note}", err=True)
     if not outcome.received:
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
     if not quiet:

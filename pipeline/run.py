@@ -41,6 +41,7 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
+    notes: list[str] = field(default_factory=list)  # what the officer should know before signing
 
     @property
     def received(self) -> int:
@@ -85,7 +86,7 @@ def run(
         progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
         # made now: at national scale the workers' server imports the writers while this process checks the files
         pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
-        checked = validate(batch, columns, periods, listed)
+        checked = validate(batch, columns, periods, listed, signing.ma_tinh)
         # the raw cells of every file are the largest thing a national run holds; past validation only these are used
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
         del batch
@@ -94,6 +95,7 @@ def run(
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
+        outcome.notes = signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         unread = [row for last in lasts.values() for row in last.problems]

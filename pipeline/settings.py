@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from pipeline import text_files
+from pipeline import text_files, units
 from pipeline.catalog import LegalBasis
 from pipeline.parse import clean
 
@@ -36,6 +36,7 @@ TEXT_KEYS = {
     "quyen_han": 'quyền hạn ký, ví dụ "KT. GIÁM ĐỐC" (để trống khi người đứng đầu ký)',
     "chuc_vu": 'chức vụ người ký, ví dụ "GIÁM ĐỐC"',
     "nguoi_ky": "họ và tên người ký",
+    "ten_tinh": 'tên tỉnh in trong văn bản, ví dụ "Ninh Bình" (bỏ đi thì lấy theo ma_tinh)',
 }
 BASIS_KEYS = {
     "so": 'số văn bản, ví dụ "12/QĐ-UBND"',
@@ -44,7 +45,9 @@ BASIS_KEYS = {
     "co_quan": 'cơ quan ban hành, ví dụ "UBND tỉnh"',
     "trich_yeu": "trích yếu nội dung",
 }
-KEYS = (*TEXT_KEYS, "ngay", "noi_nhan", "can_cu")
+KEYS = (*TEXT_KEYS, "ma_tinh", "ngay", "noi_nhan", "can_cu")
+# Since 2025 the Department of Information and Communications is part of the Department of Science and Technology.
+MERGED_FROM, OLD_NAME = 2025, "thông tin và truyền thông"
 
 
 Fail = Callable[[str, str], NoReturn]  # (key, message): raises SettingsError naming the file
@@ -67,6 +70,8 @@ class Settings:
     quyen_han: str | None = None
     chuc_vu: str | None = None
     nguoi_ky: str | None = None
+    ten_tinh: str | None = None
+    ma_tinh: int | None = None  # the department's province, its code in the national list of 1 July 2025
     noi_nhan: tuple[str, ...] = ()
     can_cu: tuple[LegalBasis, ...] = ()
     source: Path | None = None
@@ -75,6 +80,17 @@ class Settings:
         """A text setting as it prints: its value, or the dotted placeholder."""
         value = getattr(self, key)
         return value if value else PLACEHOLDER
+
+    def notes(self, years) -> list[str]:
+        """What the officer should know before signing for these years (the terminal prints them)."""
+        late = [y for y in years if y >= MERGED_FROM]
+        if late and OLD_NAME in (self.co_quan_ban_hanh or "").casefold():
+            return [
+                f"cơ quan ban hành trong {_path(self.source or SETTINGS)} vẫn là Sở Thông tin và Truyền thông; từ năm "
+                f"{MERGED_FROM} Sở đã hợp nhất vào Sở Khoa học và Công nghệ: hãy sửa co_quan_ban_hanh trước khi ký "
+                f"văn bản năm {max(late)}"
+            ]
+        return []
 
 
 def load_settings(path: Path | None = None, input_dir: Path | None = None) -> Settings:
@@ -121,6 +137,9 @@ def _parse(path: Path, data: dict) -> Settings:
             fail(f'khóa "{key}"', f" không có; các khóa dùng được: {', '.join(KEYS)}")
     values: dict = {key: _text(fail, key, data.get(key)) for key in TEXT_KEYS}
     values["ngay"] = _date(fail, "ngay", data.get("ngay"))
+    values["ma_tinh"] = _province(fail, data.get("ma_tinh"))
+    if values["ma_tinh"] is not None and values["ten_tinh"] is None:
+        values["ten_tinh"] = units.province_name(values["ma_tinh"])
     recipients = data.get("noi_nhan", [])
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
         fail(
@@ -157,6 +176,18 @@ def _text(fail: Fail, key: str, value) -> str | None:
     if not isinstance(value, str):
         fail(key, f' = {_show(value)}: cần chữ trong ngoặc kép (để "" nếu muốn điền tay)')
     return clean(value) or None
+
+
+def _province(fail: Fail, value) -> int | None:
+    """The settings' `ma_tinh`: a province of the national list of 1 July 2025, by its code."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or units.province_name(value) is None:
+        fail(
+            "ma_tinh",
+            f" = {_show(value)}: cần mã một tỉnh trong danh mục ngày 01/7/2025, ví dụ ma_tinh = 37 (Ninh Bình)",
+        )
+    return value
 
 
 def _date(fail: Fail, key: str, value) -> dt.date | None:

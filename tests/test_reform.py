@@ -81,3 +81,38 @@ def test_a_province_template_before_the_reform_or_of_no_province_is_refused_with
         generate(2024, tmp_path, province=37)
     with pytest.raises(TemplateError, match="Không có tỉnh mã 99"):
         generate(2025, tmp_path, province=99)
+
+
+def test_the_department_s_province_is_a_setting_and_a_commune_of_another_is_a_warning(tmp_path):
+    from conftest import Run, write_workbook
+
+    settings = tmp_path / "cau-hinh.toml"
+    settings.write_text('ma_tinh = 37\nco_quan_ban_hanh = "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"\n', encoding="utf-8")
+    xa = [commune("13456", "Xã Liêm Hà"), commune("00640", "Xã Thanh Trì")]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [v for c in xa for v in villages(c["ma_xa"])])
+    run = Run(tmp_path / "input", tmp_path / "output", "--settings", str(settings))
+    assert {c: r["ket_qua"] for c, r in run.communes(2025).items()} == {"13456": "dat", "00640": "dat"}
+    assert [(p["o"], p["ma_xa"], p["muc_do"], p["mo_ta"]) for p in run.problems(2025)] == [
+        (
+            "A5",
+            "00640",
+            "canh_bao",
+            "Xã thuộc tỉnh khác tỉnh của Sở (ma_tinh trong cấu hình): Mã xã — Xã Thanh Trì thuộc Thành phố Hà Nội",
+        )
+    ]
+    assert run.exit_code == 0
+    assert "Lưu ý: cơ quan ban hành trong" in run.result.stderr
+    assert "hãy sửa co_quan_ban_hanh trước khi ký văn bản năm 2025" in run.result.stderr
+
+
+def test_a_province_not_in_the_list_is_refused_in_one_line(tmp_path):
+    import pytest
+
+    from pipeline.settings import SettingsError, load_settings
+
+    path = tmp_path / "cau-hinh.toml"
+    path.write_text("ma_tinh = 99\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="ma_tinh = 99: cần mã một tỉnh trong danh mục ngày 01/7/2025"):
+        load_settings(path)
+    path.write_text("ma_tinh = 37\n", encoding="utf-8")
+    assert (load_settings(path).ma_tinh, load_settings(path).ten_tinh) == (37, "Ninh Bình")
