@@ -266,7 +266,7 @@ def _year_over_year(
     """The communes that met a tier last year and meet no tier as high now (`summary.lost_since`); without
     last year's rows, why the comparison could not be made."""
     if previous is None:
-        return [f"Chưa so sánh được với kết quả năm {year - 1}: tệp kết quả năm {year - 1} không đọc được ({unread})."]
+        return [f"Chưa so sánh được với kết quả năm {year - 1}: {unread}."]
     lost, both = summary.lost_since(communes, previous, criteria)
     labels = criteria.tiers["label"]
     if lost.empty:
@@ -780,7 +780,8 @@ def previous_results(output_dir: Path, year: int) -> LastYear:
 
 def _unread(path: Path, why: str, advice: str) -> LastYear:
     """Last year's file is there but cannot be read: the report says so in few words, the problem list in full."""
-    return LastYear(unread=why, problems=(problem("ket-qua-nam-truoc", str(path), f"{why}; {advice}"),))
+    said = f"tệp kết quả năm {path.parent.name} không đọc được ({why})"
+    return LastYear(unread=said, problems=(problem("ket-qua-nam-truoc", str(path), f"{why}; {advice}"),))
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------

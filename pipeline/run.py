@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, files, parallel, progress, registration, report, settings, workbook
+from pipeline import catalog, csv_out, files, parallel, progress, registration, report, settings, units, workbook
 from pipeline.assess import Assessment, assess
 from pipeline.catalog import Criteria
 from pipeline.kinds import NOT_ASSESSABLE, RESULTS
@@ -185,7 +185,10 @@ def _with_sheets(result: Assessment, sheets: bool | None) -> bool:
 
 def _previous(outcome: Outcome, output_dir: Path, year: int) -> report.LastYear:
     """Last year's communes, for the year-over-year sections: from this run, else from the output folder
-    (read from the live folder: this run's outputs are swapped in only at the end)."""
+    (read from the live folder: this run's outputs are swapped in only at the end). Across the 2025 reform
+    a code names another commune: no comparison, and the report says why."""
+    if not units.same_list(year - 1, year):
+        return report.LastYear(unread=units.REORGANISED)
     if year - 1 in outcome.years and outcome.criteria[year - 1].period:
         return report.LastYear(outcome.years[year - 1].communes)
     return report.previous_results(output_dir, year)

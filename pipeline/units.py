@@ -19,6 +19,15 @@ import pandas as pd
 LIST_FROM = 2025  # the first assessment year whose codes are those of the list of 1 July 2025
 COMMUNE = "xã"  # the unit type the new-rural sets apply to; wards (phường) and special zones (đặc khu) are not
 UNITS = ["ma_xa", "ten", "loai", "ma_tinh", "ten_tinh"]
+REORGANISED = (
+    "từ ngày 01/7/2025 các đơn vị hành chính cấp xã đã được sắp xếp lại và mã xã theo danh mục mới"
+    " (Quyết định 19/2025/QĐ-TTg), một mã có thể là xã khác năm trước, nên không đối chiếu kết quả hai năm theo mã xã"
+)
+
+
+def same_list(a: int, b: int) -> bool:
+    """Whether codes of years a and b come from one code list: a code identifies a commune only within its list."""
+    return (a >= LIST_FROM) == (b >= LIST_FROM)
 
 
 @functools.cache

@@ -116,3 +116,19 @@ def test_a_province_not_in_the_list_is_refused_in_one_line(tmp_path):
         load_settings(path)
     path.write_text("ma_tinh = 37\n", encoding="utf-8")
     assert (load_settings(path).ma_tinh, load_settings(path).ten_tinh) == (37, "Ninh Bình")
+
+
+def test_across_the_reform_the_report_compares_no_codes_and_says_why(tmp_path):
+    from conftest import Run, write_workbook
+    from docx import Document
+
+    # 13456 was Xã Liêm Cần in 2024 and is Xã Liêm Hà in 2025: the same code, two communes
+    old = passing_commune("13456", ten_xa="Xã Liêm Cần")
+    new = commune("13456", "Xã Liêm Hà", dan_so_lao_dong_smartphone=7000)
+    write_workbook(tmp_path / "input" / "2024.xlsx", [old], villages("13456"))
+    write_workbook(tmp_path / "input" / "2025.xlsx", [new], villages("13456"))
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert (run.communes(2024)["13456"]["ket_qua"], run.communes(2025)["13456"]["ket_qua"]) == ("dat", "khong_dat")
+    text = [p.text for p in Document(str(tmp_path / "output" / "2025" / "bao-cao-tham-dinh-2025.docx")).paragraphs]
+    assert f"Chưa so sánh được với kết quả năm 2024: {units.REORGANISED}." in text
+    assert not any("đã đạt chuẩn năm 2024 nhưng năm 2025" in line for line in text)

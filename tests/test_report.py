@@ -302,7 +302,7 @@ def test_last_years_csv_that_cannot_be_read_costs_only_the_comparison(case, tmp_
     folder.mkdir(parents=True)
     (folder / "xa-2023.csv").write_bytes(data)
     last = report.previous_results(tmp_path / "output", 2024)
-    assert (last.communes, last.unread) == (None, why)
+    assert (last.communes, last.unread) == (None, f"tệp kết quả năm 2023 không đọc được ({why})")
     ((row),) = last.problems
     assert (row["tep"], row["muc_do"], row["ma_loi"]) == (str(folder / "xa-2023.csv"), "canh_bao", "ket-qua-nam-truoc")
     assert row["mo_ta"] == (
