@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import json
 import os
+import signal
 from pathlib import Path
 
 import click
@@ -42,10 +43,30 @@ def entry_point() -> None:
     When the command is over, the interpreter's last collections would walk every object the run made
     (0.3 s of a province's 3.5 s) to free memory the process gives back anyway: frozen, they are left alone.
     """
+    stop_on_signals()
     try:
         main()
     finally:
         gc.freeze()
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, a shutdown) or SIGHUP (the terminal closed), raised where the command is."""
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: the exception unwinds it, so a run removes its staging
+    folder and leaves the previous outputs as they were (by default these signals end the process on the spot).
+    Once one has come, the others are ignored: a second `kill` does not cut the cleanup short."""
+    stopping = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+    def stop(signum: int, _frame) -> None:
+        for each in stopping:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    for each in stopping:
+        signal.signal(each, stop)
 
 
 @main.command()

@@ -119,6 +119,10 @@ def run(
                     results[i] = outcome
                     if done is not None:
                         done(i)
+    except BaseException:  # an error, Ctrl-C, SIGTERM: the files under way are not waited for
+        for worker in pool:
+            worker.kill()
+        raise
     finally:
         for worker in pool:
             worker.stop()

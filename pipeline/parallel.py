@@ -37,11 +37,24 @@ def pool(processes: int, small_server: bool):
         return contextlib.nullcontext()
     run = (os.getpid(),)
     if not small_server or "forkserver" not in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(processes, initializer=_started, initargs=run)
+        return _dropping_on_error(ProcessPoolExecutor(processes, initializer=_started, initargs=run))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipeline.workbook", "pipeline.report"])
     forkserver.ensure_running()
-    return ProcessPoolExecutor(processes, mp_context=context, initializer=_started, initargs=run)
+    return _dropping_on_error(ProcessPoolExecutor(processes, mp_context=context, initializer=_started, initargs=run))
+
+
+@contextlib.contextmanager
+def _dropping_on_error(workers: ProcessPoolExecutor):
+    """The pool, shut down at the end of the block. A block that ends in an exception (an error, Ctrl-C,
+    SIGTERM) drops the tasks not yet started rather than write files for a run that is over: only those under
+    way are waited for, before the staging folder they write into is removed."""
+    with workers:
+        try:
+            yield workers
+        except BaseException:
+            workers.shutdown(cancel_futures=True)
+            raise
 
 
 def _started(run: int) -> None:

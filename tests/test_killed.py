@@ -1,4 +1,4 @@
-"""A run that is killed leaves no process behind and never blocks the next.
+"""A run that is killed leaves no process behind and never blocks the next; SIGTERM and SIGHUP clean up as Ctrl-C.
 
 Each test starts a real run (`python -m pipeline assess`) in a process group of its own, stops it mid-run
 and looks at every process of that group in /proc: the run, its reading workers, its writing pool and, at
@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
 from pipeline.files import STAGING_PREFIX
+from pipeline.run import run
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -134,3 +135,25 @@ def test_a_run_killed_mid_run_leaves_no_process_and_the_next_run_goes(corpus, on
     assert done.exit_code == 0, done.result.output
     assert list(done.communes()) == ["00001"]
     assert [p.name for p in out.iterdir()] == ["2024"]  # the killed run's staging folder and lock file are gone
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_run_stopped_by_sigterm_or_sighup_keeps_the_previous_outputs_and_leaves_nothing(
+    corpus, one_commune, tmp_path, signum
+):
+    out = tmp_path / "output"
+    before: dict[Path, bytes] = {}
+
+    def previous() -> None:
+        run(one_commune, out, workers=1, quiet=True)
+        before.clear()
+        before.update(files_in(out))
+
+    ended = stopped(corpus, out, lambda _: writing(out), signum, prepare=previous)
+    assert ended.returncode == 1
+    assert files_in(out) == before
+    assert [p.name for p in out.iterdir()] == ["2024"]
+
+
+def files_in(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
