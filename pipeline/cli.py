@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
 import os
 import signal
+import sys
 from pathlib import Path
 
 import click
@@ -43,11 +45,59 @@ def entry_point() -> None:
     When the command is over, the interpreter's last collections would walk every object the run made
     (0.3 s of a province's 3.5 s) to free memory the process gives back anyway: frozen, they are left alone.
     """
+    printing_never_fails()
     stop_on_signals()
     try:
         main()
     finally:
         gc.freeze()
+
+
+def printing_never_fails() -> None:
+    """What cannot be printed never fails a command: a run's outputs are written by the time it prints its summary.
+
+    A character the stream's encoding lacks (a Windows code page, when the output goes to a file:
+    `tham-dinh.bat > log.txt`) is printed as "?"; once the reader has gone (`| head -1`), the rest is dropped
+    and the command ends with its own exit status.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # started with the stream closed: click prints nothing there
+            continue
+        with contextlib.suppress(AttributeError, ValueError):  # not a text file of the interpreter's own
+            stream.reconfigure(errors="replace")
+        setattr(sys, name, _ReaderMayLeave(stream))
+
+
+class _ReaderMayLeave:
+    """A standard stream whose reader may go away: from the first broken pipe on, its file is the null device."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def _drop(self) -> None:
+        """Point the stream's file at the null device, so that what is still buffered (flushed again at exit)
+        goes nowhere instead of failing once more."""
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 class Stopped(KeyboardInterrupt):
