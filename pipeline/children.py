@@ -24,7 +24,7 @@ from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # Seconds between two looks at the run: a killed run's next run takes longer than this to start and reach its
-# output folder, so no worker of the old one is still writing there. A look reads one small file: 20 µs.
+# output folder, so no worker of the old one is still writing there. A look reads one small file: 50 µs.
 WATCH_EVERY = 0.1
 
 
