@@ -2,6 +2,8 @@
 rem Tham dinh chi tieu TT&TT: cai dat lan dau (.venv), roi danh gia input\ -> output\
 setlocal
 cd /d "%~dp0"
+rem khi ket qua duoc chuyen ra tep, ghi bang UTF-8 cho du dau tieng Viet
+set PYTHONIOENCODING=utf-8
 if not exist .venv\Scripts\python.exe (
   echo Cai dat lan dau, xin cho vai phut...
   py -3 -m venv .venv || goto :loi

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
 import os
+import signal
+import sys
 from pathlib import Path
 
 import click
@@ -44,10 +47,78 @@ def entry_point() -> None:
     When the command is over, the interpreter's last collections would walk every object the run made
     (0.3 s of a province's 3.5 s) to free memory the process gives back anyway: frozen, they are left alone.
     """
+    printing_never_fails()
+    stop_on_signals()
     try:
         main()
     finally:
         gc.freeze()
+
+
+def printing_never_fails() -> None:
+    """What cannot be printed never fails a command: a run's outputs are written by the time it prints its summary.
+
+    A character the stream's encoding lacks (a Windows code page, when the output goes to a file:
+    `tham-dinh.bat > log.txt`) is printed as "?"; once the reader has gone (`| head -1`), the rest is dropped
+    and the command ends with its own exit status.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # started with the stream closed: click prints nothing there
+            continue
+        with contextlib.suppress(AttributeError, ValueError):  # not a text file of the interpreter's own
+            stream.reconfigure(errors="replace")
+        setattr(sys, name, _ReaderMayLeave(stream))
+
+
+class _ReaderMayLeave:
+    """A standard stream whose reader may go away: from the first broken pipe on, its file is the null device."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def _drop(self) -> None:
+        """Point the stream's file at the null device, so that what is still buffered (flushed again at exit)
+        goes nowhere instead of failing once more."""
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, a shutdown) or SIGHUP (the terminal closed), raised where the command is."""
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: the exception unwinds it, so a run removes its staging
+    folder and leaves the previous outputs as they were (by default these signals end the process on the spot).
+    Once one has come, the others are ignored: a second `kill` does not cut the cleanup short."""
+    stopping = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+    def stop(signum: int, _frame) -> None:
+        for each in stopping:
+            signal.signal(each, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    for each in stopping:
+        signal.signal(each, stop)
 
 
 @main.command()

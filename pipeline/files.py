@@ -6,11 +6,11 @@ Two tools:
   it and renamed over `path` once complete (the template command, and every file
   written inside a run).
 - `OutputFolder(root)`: a whole run as one transaction. It takes an exclusive lock on
-  `root` (`.dang-chay.lock`, released by the OS if the process dies), gives a staging
-  folder `root/.dang-ghi-<random>/` to write into, and on success swaps each top-level
-  entry written there (a year folder, a file such as `xa-chua-ro-nam.csv`) for the
-  live one. On any exception, Ctrl-C included, the staging folder is removed and the
-  live outputs are left as they were.
+  `root` (`.dang-chay.lock`, released by the OS if the process dies, removed at the
+  end of the run), gives a staging folder `root/.dang-ghi-<random>/` to write into,
+  and on success swaps each top-level entry written there (a year folder, a file such
+  as `xa-chua-ro-nam.csv`) for the live one. On any exception, Ctrl-C included, the
+  staging folder is removed and the live outputs are left as they were.
 
 Every name made here starts with "." so that input discovery and people ignore it.
 """
@@ -247,39 +247,69 @@ def _locked_file(path: Path) -> Path:
     return path
 
 
-# what the OS says when another process holds the lock (flock: EWOULDBLOCK; msvcrt: EACCES or EDEADLOCK)
-_HELD = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK, getattr(errno, "EDEADLOCK", errno.EDEADLK)}
+# what the OS says when another process holds the lock (lockf: EACCES or EAGAIN; msvcrt: EACCES or EDEADLOCK)
+_BUSY = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK, getattr(errno, "EDEADLOCK", errno.EDEADLK)}
+_TAKEN: set[tuple[int, int]] = set()  # (device, inode) of the lock files this process holds
 
 
 class _Lock:
-    """An exclusive OS lock on `root/.dang-chay.lock`; the OS drops it when the process ends, however it ends.
-    The lock file itself stays (removing it would let two runs lock two different files)."""
+    """An exclusive lock on `root/.dang-chay.lock`, held by this process alone; the OS drops it when the process
+    ends, however it ends, even if a worker process it forked lives on.
 
-    def __init__(self, fd: int):
-        self.fd = fd
+    On POSIX it is a record lock (`lockf`), which belongs to the process that took it: a forked worker shares the
+    open file, not the lock. (An `flock` is shared with every forked worker, so a run killed with `kill -9` left its
+    workers holding the folder: every later run was refused.) A record lock is also dropped when its process closes
+    any descriptor of the file, and never conflicts with another lock of the same process: so a second run in this
+    process is refused from `_TAKEN`, before it opens the file.
+
+    The file is removed at the end of the run (no lock file stays in the officer's folder), while it is still
+    locked on POSIX: a run that opened it just before and gets the lock afterwards finds it is no longer the file
+    at that path, and locks the new one.
+    """
+
+    def __init__(self, fd: int, path: Path, identity: tuple[int, int]):
+        self.fd, self.path, self.identity = fd, path, identity
 
     @classmethod
     def take(cls, root: Path) -> _Lock:
         path = root / LOCK_NAME
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:
-            raise _cannot_write(path, e) from e
-        try:
-            _lock(fd)
-        except OSError as e:
-            os.close(fd)
-            if not isinstance(e, BlockingIOError) and e.errno not in _HELD:
+        while True:
+            if _identity(path) in _TAKEN:
+                raise _busy(root)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            except OSError as e:
                 raise _cannot_write(path, e) from e
-            raise OutputError(
-                f"Thư mục kết quả {root} đang được một lần chạy khác ghi; hãy đợi lần chạy đó xong rồi chạy lại"
-            ) from e
-        return cls(fd)
+            try:
+                _lock(fd)
+            except OSError as e:
+                os.close(fd)
+                if not isinstance(e, BlockingIOError) and e.errno not in _BUSY:
+                    raise _cannot_write(path, e) from e
+                raise _busy(root) from e
+            held = os.fstat(fd)
+            identity = (held.st_dev, held.st_ino)
+            if _identity(path) == identity:
+                _TAKEN.add(identity)
+                return cls(fd, path, identity)
+            os.close(fd)  # the run that held it has removed it since we opened it: the folder is free
 
     def release(self) -> None:
-        with contextlib.suppress(OSError):
-            _unlock(self.fd)
-        os.close(self.fd)
+        _TAKEN.discard(self.identity)
+        _unlock_and_remove(self.fd, self.path)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at `path`, None if there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _busy(root: Path) -> OutputError:
+    return OutputError(f"Thư mục kết quả {root} đang được một lần chạy khác ghi; hãy đợi lần chạy đó xong rồi chạy lại")
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
@@ -288,14 +318,23 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # OSError at once if another process holds it
 
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    def _unlock_and_remove(fd: int, path: Path) -> None:
+        """Unlocked and closed first: Windows removes no open file. For the same reason the removal fails, and the
+        file stays, while another run has it open: a run that locks it next still locks the file at `path`."""
+        with contextlib.suppress(OSError):
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 else:
 
     def _lock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError at once if another process holds it
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError at once if another process holds it
 
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+    def _unlock_and_remove(fd: int, path: Path) -> None:
+        """Removed while still locked (see `_Lock`); closing the file drops the lock."""
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)

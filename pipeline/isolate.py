@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+from pipeline import children
+
 try:  # POSIX only
     import resource
 except ImportError:  # pragma: no cover - Windows
@@ -117,6 +119,10 @@ def run(
                     results[i] = outcome
                     if done is not None:
                         done(i)
+    except BaseException:  # an error, Ctrl-C, SIGTERM: the files under way are not waited for
+        for worker in pool:
+            worker.kill()
+        raise
     finally:
         for worker in pool:
             worker.stop()
@@ -128,7 +134,7 @@ class _Worker:
 
     def __init__(self, context, work: Callable, shared: object, memory: int | None):
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, work, shared, memory), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, work, shared, memory, os.getpid()), daemon=True)
         self.process.start()
         child.close()  # only the worker holds its end now: its death reads as end of file here
         self.queue: deque[int] = deque()
@@ -214,8 +220,11 @@ def limit_memory(memory: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _serve(conn, work: Callable, shared: object, memory: int | None) -> None:  # pragma: no cover - in the child
-    """The worker's loop: one task in, one ("ok", result) / ("memory" | "error", detail) out."""
+def _serve(conn, work: Callable, shared: object, memory: int | None, run: int) -> None:  # pragma: no cover - child
+    """The worker's loop: one task in, one ("ok", result) / ("memory" | "error", detail) out. It dies with `run`, the
+    process that started it (`children`): a parent killed mid-batch sends no end of file to a forked worker, which
+    holds the parent's end of its own pipe too."""
+    children.die_with_run(run)
     limit_memory(memory)
     _quiet_stderr()
     while True:

@@ -3,6 +3,8 @@
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -58,3 +60,50 @@ def test_make_passes_folders_with_spaces_whole():
     assert '--input "hồ sơ xã" --output "kết quả"' in shown
     assert '--year "2025" --output "kết quả"' in shown
     assert "|| [ $? -eq 4 ]" in shown  # the template's "no catalog yet" is no make error
+
+
+def assess_in_a_process(tmp_path, env: dict | None = None, **streams) -> subprocess.CompletedProcess:
+    """`python -m pipeline assess` on tmp_path/input, as a user starts it, with the given standard streams."""
+    command = ["-m", "pipeline", "assess", "--input", "input", "--output", "output", "--workers", "1"]
+    return subprocess.run(
+        [sys.executable, *command],
+        cwd=tmp_path,
+        env=os.environ | {"PYTHONPATH": str(REPO)} | (env or {}),
+        timeout=120,
+        **streams,
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "passed", "written"), [("cp1252", "xã ??t", "?ã ghi"), ("cp1258", "x? đ?t", "đ? ghi")]
+)
+def test_a_summary_redirected_under_a_windows_code_page_is_printed_with_question_marks(
+    tmp_path, encoding, passed, written
+):
+    """`tham-dinh.bat > log.txt`: Python writes to a file in the ANSI code page, 1252 in English, 1258 in Vietnamese
+    (which has no "ã" of its own, only a combining tilde): what it lacks is a "?", the run goes on and succeeds."""
+    write_workbook(tmp_path / "input" / "xa.xlsx", [passing_commune()], [passing_village()])
+    done = assess_in_a_process(tmp_path, {"PYTHONIOENCODING": encoding}, capture_output=True)
+    assert (done.returncode, done.stderr) == (0, b"")
+    log = done.stdout.decode(encoding).splitlines()
+    assert log[1] == f"  NTM nâng cao: 01/01 {passed}"
+    assert log[-1] == f"  {written} {Path('output', '2024', 'huyen', 'huyen-thu.xlsx')}"  # printed to the end
+    assert (tmp_path / "output" / "2024" / "bao-cao-tham-dinh-2024.docx").is_file()
+
+
+@pytest.mark.parametrize("gone", ["stdout", "stdout and stderr"])
+def test_a_reader_that_has_gone_never_fails_the_run(tmp_path, gone):
+    """`ntm-ict assess | head -1` (and `2>&1 | head -1`): once the reader has gone, the rest goes unprinted, without
+    a traceback, and the run ends with its own status: here 3, a data problem."""
+    xa = passing_commune(dan_so_lao_dong_smartphone="nhiều")
+    write_workbook(tmp_path / "input" / "xa.xlsx", [xa], [passing_village()])
+    reader, pipe = os.pipe()
+    os.close(reader)  # gone before the first line
+    errors = pipe if gone == "stdout and stderr" else subprocess.PIPE
+    try:
+        done = assess_in_a_process(tmp_path, stdout=pipe, stderr=errors)
+    finally:
+        os.close(pipe)
+    assert done.returncode == 3
+    assert done.stderr in (None, b"")
+    assert (tmp_path / "output" / "2024" / "loi-du-lieu.csv").is_file()

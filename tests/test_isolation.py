@@ -101,6 +101,18 @@ def test_an_error_in_the_work_function_is_that_file_s_failure():
     assert results[1] == "b"
 
 
+def test_an_interrupted_batch_ends_its_workers_without_waiting_for_their_files():
+    """SIGTERM reaches the run alone (Ctrl-C reaches its workers too): the files under way are not waited for."""
+
+    def interrupted(i: int) -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        isolate.run(misbehave, None, [("a",), ("hang",), ("hang",)], workers=2, done=interrupted)
+    assert time.monotonic() - started < isolate._STOP_GRACE
+
+
 def test_done_is_called_once_per_task_whatever_happens():
     seen = []
     isolate.run(misbehave, None, [("a",), ("kill",), ("b",)], workers=2, done=seen.append)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -23,12 +24,8 @@ OPEN = "tệp đang mở trong chương trình khác hoặc không có quyền g
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (hidden ones included) with its bytes; the lock file aside."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != files.LOCK_NAME
-    }
+    """Every file under `folder` (hidden ones included) with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def write(path: Path, text: str) -> None:
@@ -93,17 +90,21 @@ def test_a_second_run_into_a_busy_folder_stops_with_a_clear_message(tmp_path):
 
 HOLDER = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pipeline.files import OutputFolder
     out = OutputFolder(sys.argv[1]).__enter__()
     out.path("2024/nua-chung.csv").write_text("x")
+    if os.fork() == 0:  # a worker that outlives the run: it has the run's open files
+        time.sleep(600)
+        os._exit(0)
     print("ready", flush=True)
     time.sleep(600)
     """
 )
 
 
-def test_a_killed_run_does_not_block_the_next_one(previous):
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="a worker forked from the run")
+def test_a_killed_run_does_not_block_the_next_one_even_if_its_worker_lives_on(previous):
     before = snapshot(previous)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(previous)],
@@ -111,22 +112,69 @@ def test_a_killed_run_does_not_block_the_next_one(previous):
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ | {"PYTHONPATH": str(REPO)},
+        start_new_session=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(OutputError, match=BUSY), OutputFolder(previous):
             pass
-        holder.kill()  # SIGKILL: no cleanup of its own
+        holder.kill()  # SIGKILL: no cleanup of its own; its worker is still there
         holder.wait(timeout=30)
+        assert any(p.name.startswith(files.STAGING_PREFIX) for p in previous.iterdir())  # what the kill left
+        with OutputFolder(previous) as o:
+            assert [p for p in previous.iterdir() if p.name.startswith(".") and p != o.staging] == [
+                previous / files.LOCK_NAME
+            ]
     finally:
-        holder.kill()
+        os.killpg(holder.pid, signal.SIGKILL)  # the worker, in the run's process group
         holder.stdout.close()
-    assert any(p.name.startswith(files.STAGING_PREFIX) for p in previous.iterdir())  # what the kill left
-    with OutputFolder(previous) as o:
-        assert [p for p in previous.iterdir() if p.name.startswith(".") and p != o.staging] == [
-            previous / files.LOCK_NAME
-        ]
     assert snapshot(previous) == before
+
+
+ENDS_ON_A_LINE = textwrap.dedent(
+    """
+    import sys
+    from pipeline.files import OutputFolder
+    with OutputFolder(sys.argv[1]):
+        print("ready", flush=True)
+        sys.stdin.readline()
+    """
+)
+TAKER = textwrap.dedent(
+    """
+    import sys
+    from pipeline.files import OutputError, OutputFolder
+    try:
+        OutputFolder(sys.argv[1]).__enter__()
+    except OutputError as e:
+        sys.exit(str(e))
+    """
+)
+
+
+def python(script: str, *args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args], cwd=REPO, text=True, env=os.environ | {"PYTHONPATH": str(REPO)}, **kwargs
+    )
+
+
+def test_a_run_that_opened_the_lock_file_as_the_last_run_removed_it_locks_the_file_there_now(tmp_path, monkeypatch):
+    out = tmp_path / "output"
+    last = python(ENDS_ON_A_LINE, str(out), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert last.stdout.readline().strip() == "ready"
+    lock = files._lock
+
+    def last_run_ends_meanwhile(fd: int) -> None:  # between this run's opening the lock file and locking it
+        monkeypatch.setattr(files, "_lock", lock)
+        last.communicate("\n", timeout=60)
+        assert last.returncode == 0
+        lock(fd)
+
+    monkeypatch.setattr(files, "_lock", last_run_ends_meanwhile)
+    with OutputFolder(out):
+        third = python(TAKER, str(out), stderr=subprocess.PIPE)
+        assert third.communicate(timeout=60)[1].strip() == f"Thư mục kết quả {out} {BUSY}"
+    assert list(out.iterdir()) == []  # no lock file stays
 
 
 # -- all or nothing -------------------------------------------------------------------------------------------------
@@ -141,7 +189,7 @@ def test_an_interrupted_run_leaves_the_previous_outputs_and_nothing_else(previou
             tmp.write_text("nua chung")
             raise stop
     assert snapshot(previous) == before
-    assert sorted(p.name for p in previous.iterdir() if p.name.startswith(".")) == [files.LOCK_NAME]
+    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_run_interrupted_while_swapping_leaves_the_previous_outputs(previous, monkeypatch):
@@ -161,7 +209,7 @@ def test_a_run_interrupted_while_swapping_leaves_the_previous_outputs(previous, 
     monkeypatch.undo()
     assert previous / "2024" in calls
     assert snapshot(previous) == before
-    assert sorted(p.name for p in previous.iterdir() if p.name.startswith(".")) == [files.LOCK_NAME]
+    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_file_open_in_another_program_gives_the_message_and_keeps_the_previous_outputs(previous, monkeypatch):
@@ -181,7 +229,7 @@ def test_a_file_open_in_another_program_gives_the_message_and_keeps_the_previous
     assert str(raised.value).startswith(f"Không ghi được {previous / '2024'}")
     assert str(raised.value).endswith(OPEN)
     assert snapshot(previous) == before
-    assert sorted(p.name for p in previous.iterdir() if p.name.startswith(".")) == [files.LOCK_NAME]
+    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
 
 
 # -- what replaces what ---------------------------------------------------------------------------------------------
@@ -208,7 +256,7 @@ def test_years_not_written_and_the_users_files_stay(previous):
     }
     assert after["README.md"] == "ghi chú của người dùng\n".encode()
     assert after["2023/huyen/ly-nhan.xlsx"] == b"ly nhan\n"
-    assert sorted(p.name for p in previous.iterdir() if p.name.startswith(".")) == [files.LOCK_NAME]
+    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_file_the_run_no_longer_produces_can_be_dropped(previous):

@@ -6,6 +6,7 @@ import gc
 import io
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -127,6 +128,20 @@ def test_a_national_run_writes_the_same_workbooks_from_the_small_server(corpus, 
     for one in districts:
         two = tmp_path / "two" / one.relative_to(tmp_path / "one")
         assert _cells(one) == _cells(two), one.name
+
+
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_pool_left_by_an_exception_drops_the_tasks_not_started():
+    """SIGTERM reaches the run alone (Ctrl-C reaches its workers too): its workers would write every file still
+    queued, for a run that is over, before its staging folder could be removed."""
+    with pytest.raises(KeyboardInterrupt), parallel.pool(2, small_server=False) as workers:
+        tasks = [parallel.start(workers, _nap, 0.2) for _ in range(20)]
+        raise KeyboardInterrupt
+    assert sum(task.cancelled() for task in tasks) >= 15  # all but those the workers had already taken
 
 
 def _cells(path: Path) -> dict[str, list[tuple]]:
