@@ -342,7 +342,7 @@ def test_a_sheet_shows_each_indicator_with_figures_threshold_result_and_cell(cas
     assert line[2:] == ["7.050", "10.000", "70,5%", "≥ 80%", "Không đạt", f"Xa!{numerator}5, Xa!{denominator}5"]
     village = next(r for r in got if r[0] == "8.3.a")
     assert village[5:] == [
-        "≥ 100%",
+        "100% số thôn",
         "Đạt",
         f"Thon!{chu['Thon', 'co_loa_hoat_dong']}7:{chu['Thon', 'co_loa_hoat_dong']}9",
     ]
