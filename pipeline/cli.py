@@ -204,6 +204,7 @@ def assess(
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
     if not quiet:
         from pipeline.summary import per_tier, tier_label
+        from pipeline.words import count
 
         for year, result in outcome.years.items():
             criteria = outcome.criteria[year]
@@ -211,7 +212,7 @@ def assess(
             table = per_tier(result.communes, criteria)
             for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
                 rest = [
-                    f"{n:02d} xã {w}"
+                    f"{count(n)} xã {w}"
                     for n, w in ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
                     if n
                 ]

@@ -197,6 +197,7 @@ class Kind:
     figure:    the figure a tier sheet shows: "gia_tri" (the value) or "tu_so" (a count, a year)
     per_village: computed on each village first (`village_codes`), as a smart-village condition
     summed:    has a province figure from summed numerators and denominators
+    share_of:  what a share threshold counts, when not the value itself: "số thôn" ("100% số thôn")
     """
 
     forms: tuple[Form, ...]
@@ -207,6 +208,7 @@ class Kind:
     figure: str = "gia_tri"
     per_village: bool = False
     summed: bool = False
+    share_of: str = ""
 
 
 KINDS: dict[str, Kind] = {
@@ -233,6 +235,7 @@ KINDS: dict[str, Kind] = {
         compute=_all_villages,
         shown="pct",
         threshold="fraction",
+        share_of="số thôn",
     ),
     "village_condition": Kind(
         forms=(Form(("column",), ("part_of",)), Form(("numerator", "denominator", "threshold"), ("part_of",))),
@@ -262,10 +265,11 @@ KINDS: dict[str, Kind] = {
 
 
 def threshold_text(kind: str, threshold) -> str:
-    """A threshold as a header or a report prints it: "≥ 80%", "≥ 1 thôn"; "" when the kind has none."""
+    """A threshold as a header or a report prints it: "≥ 80%", "≥ 1 thôn", "100% số thôn" (every village: a share
+    cannot pass 100%, so "≥ 100%" would only puzzle); "" when the kind has none."""
     if threshold is None or (isinstance(threshold, float) and pd.isna(threshold)) or not KINDS[kind].threshold:
         return ""
     if KINDS[kind].threshold == "count":
         return f"≥ {threshold} thôn"
     pct = f"{float(threshold) * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
-    return f"≥ {pct}%"
+    return f"{'' if float(threshold) == 1 else '≥ '}{pct}% {KINDS[kind].share_of}".rstrip()

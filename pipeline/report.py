@@ -2,25 +2,31 @@
 
 - `write_report`: `bao-cao-tham-dinh-<year>.docx`, an administrative document in the
   layout of Nghị định 30/2020/NĐ-CP (header in two columns, subject, legal bases,
-  results, a table per tier, recommendations, year over year, recipients, signature).
+  results, a table per tier, recommendations, year over year, recipients, signature,
+  an appendix per indicator). While a commune is undecided it is marked "DỰ THẢO".
 - `write_sheets`: `phieu-tham-dinh-<year>.docx`, one sheet per commune (each starts on
   a new page): every indicator of its tier with its figures, threshold, result and the
-  cell it came from, and room for the officer's remarks.
+  cell it came from, why an undecided one is undecided, the legal bases, room for the
+  officer's remarks, a date line and the signatures.
 - `previous_results`: last year's `xa-<year>.csv` from the output folder (even as Excel
   saved it again), for the year-over-year section, or why it could not be read.
 
-Everything cited comes from the catalog (`Criteria.legal_bases`) or the department's
-settings (`Settings.can_cu`); an absent setting prints as a dotted placeholder. Pure
-functions of the frames a run already has; each file is written completely or not at all.
+Both are papers an officer signs as drafted: the report says in words what each commune
+must supply or fix (never a file, a cell or a message code: the cells are on the sheets
+and in the summary's problems sheet); the sheets cite legal bases only (how sure each
+indicator's source is stays in the summary's Nguồn sheet). Everything cited comes from the
+catalog (`Criteria.legal_bases`) or the department's settings (`Settings.can_cu`); an absent
+setting prints as a dotted placeholder. Pure functions of the frames a run already has;
+each file is written completely or not at all.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,15 +41,16 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from pipeline import summary, text_files
-from pipeline.catalog import CERTAINTY, Criteria, LegalBasis
+from pipeline.catalog import Columns, Criteria, LegalBasis, load_columns
 from pipeline.csv_out import FORMULA_START
 from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, Kind, threshold_text
 from pipeline.parse import parse_code
-from pipeline.problems import ERROR, problem
+from pipeline.problems import CODES, ERROR, problem
 from pipeline.settings import PLACEHOLDER, Settings
 from pipeline.summary import percent
 from pipeline.validate import UNKNOWN_CODE, is_stand_in
+from pipeline.words import citation, count, long_date
 
 FONT = "Times New Roman"
 BODY, SMALL, TABLE, RECIPIENTS = 14, 13, 12, 11  # point sizes (Nghị định 30/2020/NĐ-CP, Phụ lục I)
@@ -57,6 +64,8 @@ WORDS = {
     "khong_ap_dung": "Không áp dụng",
 }
 MET, NOT_MET, UNDECIDED = "dat", "khong_dat", "khong_danh_gia_duoc"
+FAILED = "× Không đạt"  # a result not met, on a sheet: bold and shaded too, so a grey-scale print tells it apart
+NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent nothing
 
 # Abbreviations spelled out at their first use in a document: "nông thôn mới (NTM)".
 TERMS = {
@@ -76,7 +85,10 @@ _ANY_TERM = re.compile(rf"(?<![\w&])(?:{'|'.join(map(re.escape, TERMS))})(?![\w&
 # Problems that concern every commune of their file, though they are reported once (on its first row).
 _FILE_WIDE = ("thieu-cot-chi-tieu", "thieu-trang-thon")
 RULED = 3  # lines for the officer's remarks
-_MANY = 5  # more undecided indicators than this, with no cell to blame, are named in one line
+_MANY = 5  # more undecided indicators than this, with no problem to name, are named in one line
+_SAID = 8  # sentences on one commune's data at most; the rest are counted, pointing to its sheet
+_NAMED = 10  # villages named in one sentence at most
+_EXPECTED = ("sai-kieu", "ngoai-khoang", "vuot-mau-so")  # problems whose detail says what the cell should hold
 
 
 class Terms:
@@ -112,7 +124,9 @@ def write_report(
     settings: Settings | None = None,
     problems: pd.DataFrame | None = None,
     previous: pd.DataFrame | None = None,
-    note: str = "",
+    undated: int = 0,
+    columns: Columns | None = None,
+    sheets: bool = True,
     unread: str = "",
 ) -> Path:
     """Write the appraisal report of one year's `result` (an `Assessment`) to `path`.
@@ -120,9 +134,11 @@ def write_report(
     `settings`: the department's settings (None: every setting a dotted placeholder);
     `problems`: the run's problem rows (for what blocked a commune); `previous`: last
     year's commune rows (`previous_results`, or the same run's frame) for the year-over-year
-    section; `note`: a line the run adds (for example the communes whose year is unknown);
-    `unread`: why last year's results, which exist, could not be read (`LastYear.unread`):
-    the year-over-year section then says that the comparison could not be made.
+    section; `undated`: how many commune rows of the run have no year (the report is a draft
+    while there are any); `columns`: the column catalog, whose labels name what a commune
+    must fix (default: the shipped one); `sheets`: whether the per-commune sheets go with it;
+    `unread`: why last year's results could not be compared (`LastYear.unread`): the
+    year-over-year section then says that the comparison could not be made.
     """
     settings = settings or Settings()
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
@@ -135,7 +151,11 @@ def write_report(
     width = 165  # mm between the margins
     tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
     labels = criteria.tiers["label"]
+    found = _findings(communes, results, criteria, problems, columns or load_columns())
+    undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
 
+    if undecided or undated:
+        _draft_mark(body, width)
     _header(body, settings, year, width)
     subject = _subject(tiers, labels, year)
     doc.core_properties.title = subject
@@ -160,16 +180,18 @@ def write_report(
     _para(body, terms(_overview(communes, tiers, labels, year)), indent=True, after=3)
     for line in _count_lines(communes, tiers, labels):
         _para(body, terms(line), indent=True, after=3)
-    if note:
-        _para(body, terms(note), indent=True, italic=True, after=3)
-    found = _findings(communes, results, criteria, problems)
+    if undecided or undated:
+        _para(body, _draft_line(undecided, len(communes), undated), indent=True, italic=True, after=3)
     groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
     if (~communes["hang_dang_ky"].isin(criteria.tiers.index)).any():
-        groups.append((None, "Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký"))
+        groups.append((None, "Hồ sơ chưa ghi đúng hạng đăng ký"))
+    districts = communes["huyen"].map(_text).ne("").any()
     for n, (tier, title) in enumerate(groups, 1):
         mine = communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
-        _para(body, terms(f"{n}. {title} ({len(mine):02d} xã)"), bold=True, indent=True, before=6, after=3, keep=True)
-        _tier_table(body, mine, found, terms)
+        _para(
+            body, terms(f"{n}. {title} ({count(len(mine))} xã)"), bold=True, indent=True, before=6, after=3, keep=True
+        )
+        _tier_table(body, mine, found, terms, districts)
 
     if previous is not None or unread:
         _heading(body, f"{next(numerals)}. SO VỚI NĂM {year - 1}")
@@ -177,30 +199,30 @@ def write_report(
             _para(body, terms(line), indent=True, after=3)
 
     _heading(body, f"{next(numerals)}. KIẾN NGHỊ")
-    for line, level in _recommendations(communes, found, labels):
+    for line, level in _recommendations(communes, found, labels, sheets):
         _para(body, terms(line), indent=level == 0, left=10 * level, after=3)
 
+    # the closing lines go with the signature block: a page of signatures alone would name nothing
     _para(
         body,
         terms(f"Trên đây là báo cáo kết quả thẩm định các chỉ tiêu ngành TT&TT năm {year}./."),
         indent=True,
         before=6,
+        keep=True,
     )
+    attached = "Phụ lục kết quả thẩm định từng chỉ tiêu" + (
+        f"; {count(len(communes))} phiếu thẩm định của các xã" if sheets and len(communes) else ""
+    )
+    _para(body, f"(Kèm theo: {attached}.)", indent=True, italic=True, keep=True)
     _closing(body, settings, width)
+    _appendix(body, communes, results, criteria, tiers, settings, year, terms)
     _save(doc, body, path)
     return Path(path)
 
 
 def basis_line(basis: LegalBasis) -> str:
     """ "Căn cứ Quyết định số 318/QĐ-TTg ngày 08/3/2022 của Thủ tướng Chính phủ ban hành …;" """
-    parts = [f"Căn cứ {basis.kind} số {basis.number}"]
-    if basis.date:
-        parts.append(f"ngày {_short_date(basis.date)}")
-    if basis.issuer:
-        parts.append(f"của {basis.issuer}")
-    if basis.title:
-        parts.append(basis.title)
-    return " ".join(parts) + ";"
+    return f"Căn cứ {citation(basis)};"
 
 
 def _subject(tiers: list[str], labels: pd.Series, year: int) -> str:
@@ -210,11 +232,13 @@ def _subject(tiers: list[str], labels: pd.Series, year: int) -> str:
 
 
 def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int) -> str:
-    per = [f"{(communes['hang_dang_ky'] == t).sum():02d} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
+    per = [f"{count((communes['hang_dang_ky'] == t).sum())} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
     unknown = int((~communes["hang_dang_ky"].isin(tiers)).sum())
     if unknown:
-        per.append(f"{unknown:02d} hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký")
-    total = f"Năm {year}, tổng số {len(communes):02d} xã được thẩm định các chỉ tiêu ngành TT&TT trong Bộ tiêu chí NTM"
+        per.append(f"{count(unknown)} hồ sơ chưa ghi đúng hạng đăng ký")
+    total = (
+        f"Năm {year}, tổng số {count(len(communes))} xã được thẩm định các chỉ tiêu ngành TT&TT trong Bộ tiêu chí NTM"
+    )
     return total + (": " + ", ".join(per) if per else "") + ". Kết quả:"
 
 
@@ -225,7 +249,7 @@ def _count_lines(communes: pd.DataFrame, tiers: list[str], labels: pd.Series) ->
         mine = communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
         if mine.empty:
             continue
-        head = f"Xã đăng ký đạt chuẩn {labels[tier]}" if tier else "Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký"
+        head = f"Xã đăng ký đạt chuẩn {labels[tier]}" if tier else "Hồ sơ chưa ghi đúng hạng đăng ký"
         lines.append(f"- {head}: {_counts(mine)}.")
     return lines
 
@@ -233,29 +257,45 @@ def _count_lines(communes: pd.DataFrame, tiers: list[str], labels: pd.Series) ->
 def _counts(mine: pd.DataFrame) -> str:
     """ "14/15 xã đạt, 01 xã chưa đánh giá được" """
     n = mine["ket_qua"].value_counts()
-    text = f"{n.get(MET, 0):02d}/{len(mine):02d} xã đạt"
+    text = f"{count(n.get(MET, 0))}/{count(len(mine))} xã đạt"
     for code, word in ((NOT_MET, "không đạt"), (UNDECIDED, "chưa đánh giá được")):
         if n.get(code, 0):
-            text += f", {n[code]:02d} xã {word}"
+            text += f", {count(n[code])} xã {word}"
     return text
 
 
-def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms) -> None:
-    widths = (13, 35, 37, 24, 56)
-    head = ("STT", "Tên xã", "Huyện", "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
+def _draft_mark(body: list[str], width: float) -> None:
+    """ "DỰ THẢO" in a box at the top right, as a draft is marked until it is signed."""
+    box = "".join(
+        f'<w:{side} w:val="single" w:sz="8" w:space="2" w:color="auto"/>' for side in ("top", "left", "bottom", "right")
+    )
+    ppr = f'<w:pBdr>{box}</w:pBdr><w:spacing w:before="0" w:after="{Pt(6).twips}"/>'
+    ppr += f'<w:ind w:left="{Mm(width - 32).twips}"/><w:jc w:val="center"/>'
+    body.append(f"<w:p><w:pPr>{ppr}</w:pPr>{_run_xml('DỰ THẢO', bold=True, size=SMALL)}</w:p>")
+
+
+def _draft_line(undecided: Counter, total: int, undated: int) -> str:
+    """Why the report is still a draft, in one line: how many communes are undecided, and why."""
+    parts = [f"{count(n)} xã {cause}" for cause, n in undecided.most_common()]
+    if undated:
+        parts.append(f"{count(undated)} hồ sơ chưa ghi năm đánh giá nên chưa xếp được vào năm nào")
+    n = sum(undecided.values())
+    head = f"còn {count(n)}/{count(total)} xã chưa đánh giá được" if n else "còn hồ sơ chưa đánh giá được"
+    return f"Báo cáo này là dự thảo: {head} ({'; '.join(parts)})."
+
+
+def _tier_table(body: list[str], mine: pd.DataFrame, found: dict, terms: Terms, districts: bool) -> None:
+    """STT, commune, district (where the batch has districts), result, indicators not met or not assessable."""
+    widths: tuple[float, ...] = (13, 35, 37, 24, 56) if districts else (13, 50, 24, 78)
+    head = ("STT", "Tên xã", *(("Huyện",) if districts else ()), "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
     # only the columns used: pandas hands out text cells one at a time, slow over all the communes' columns
     for n, row in enumerate(mine[["ten_xa", "huyen", "ket_qua"]].itertuples(), 1):
-        lines = [terms(line) for line in found[row.Index]["short"]]
-        values: tuple[str | list, ...] = (
-            f"{n}",
-            _name(row.ten_xa),
-            _text(row.huyen),
-            WORDS.get(row.ket_qua, ""),
-            lines,
-        )
+        lines = [terms(line) for line in found[row.Index].short]
+        where = (_text(row.huyen),) if districts else ()
+        values: tuple[str | list, ...] = (f"{n}", _name(row.ten_xa), *where, WORDS.get(row.ket_qua, ""), lines)
         rows.append(Row([Cell(v, align="center" if i == 0 else None) for i, v in enumerate(values)]))
-    rows.append(Row([Cell(f"Cộng: {len(mine):02d} xã; {_counts(mine)}.", bold=True, span=len(widths))]))
+    rows.append(Row([Cell(f"Cộng: {count(len(mine))} xã; {_counts(mine)}.", bold=True, span=len(widths))]))
     _grid(body, widths, rows, size=TABLE)
     _para(body, "", after=3)
 
@@ -271,11 +311,11 @@ def _year_over_year(
     labels = criteria.tiers["label"]
     if lost.empty:
         return [
-            f"Trong {both:02d} xã có kết quả cả năm {year - 1} và năm {year}, không có xã nào đã đạt chuẩn "
+            f"Trong {count(both)} xã có kết quả cả năm {year - 1} và năm {year}, không có xã nào đã đạt chuẩn "
             f"năm {year - 1} mà năm {year} không còn đạt."
         ]
     lines = [
-        f"Có {len(lost):02d} xã đã đạt chuẩn năm {year - 1} nhưng năm {year} không còn đạt chuẩn ở mức đó; "
+        f"Có {count(len(lost))} xã đã đạt chuẩn năm {year - 1} nhưng năm {year} không còn đạt chuẩn ở hạng đó; "
         "Chương trình yêu cầu các xã đã đạt chuẩn duy trì, nâng cao chất lượng các tiêu chí đã đạt:"
     ]
     for row in lost.itertuples(index=False):
@@ -284,26 +324,27 @@ def _year_over_year(
             if row.hang_cao_nhat_dat in labels.index
             else f"năm {year} {WORDS.get(row.ket_qua, '').lower()}"
         )
-        shortfalls = found[row.row_label]["short"]
+        shortfalls = found[row.row_label].short
         why = f" ({'; '.join(shortfalls)})" if shortfalls and len(shortfalls) <= 3 else ""
         lines.append(
-            f"- {_name(row.ten_xa)} ({_text(row.huyen)}): năm {year - 1} đạt chuẩn "
+            f"- {_commune(row.ten_xa, row.huyen)}: năm {year - 1} đạt chuẩn "
             f"{labels[row.hang_cao_nhat_dat_truoc]}, {now_text}{why}."
         )
     return lines
 
 
-def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series) -> list[tuple[str, int]]:
-    """(line, level): what each commune that did not meet its tier must fix, one line per indicator or problem."""
+def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series, sheets: bool) -> list[tuple[str, int]]:
+    """(line, level): what each commune that did not meet its tier must supply or fix, in sentences."""
     lacking = communes[communes["ket_qua"] != MET]
     if lacking.empty:
         return [
             (
-                "Các xã đăng ký đều đạt các chỉ tiêu ngành TT&TT của mức đạt chuẩn đăng ký. Đề nghị các xã tiếp tục "
+                "Các xã đăng ký đều đạt các chỉ tiêu ngành TT&TT của hạng đăng ký. Đề nghị các xã tiếp tục "
                 "duy trì và nâng cao chất lượng các chỉ tiêu đã đạt.",
                 0,
             )
         ]
+    cells = "phiếu thẩm định của từng xã (kèm theo) và " if sheets else ""
     out = [
         (
             "Đề nghị các xã sau khắc phục các chỉ tiêu chưa đạt, bổ sung, sửa số liệu còn thiếu hoặc sai và gửi lại "
@@ -314,15 +355,22 @@ def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series) -> 
     for row in lacking[["ten_xa", "huyen", "hang_dang_ky"]].itertuples():  # only these: see `_tier_table`
         tier = row.hang_dang_ky
         registered = f", đăng ký đạt chuẩn {labels[tier]}" if tier in labels.index else ""
-        out.append((f"- {_name(row.ten_xa)} ({_text(row.huyen)}){registered}:", 1))
-        out += [(f"+ {line}", 2) for line in found[row.Index]["long"]]
+        out.append((f"- {_commune(row.ten_xa, row.huyen)}{registered}:", 1))
+        out += [(f"+ {line}", 2) for line in found[row.Index].long]
+    out.append(
+        (
+            f"Vị trí từng ô số liệu cần bổ sung, sửa được ghi tại {cells}trang Lỗi dữ liệu của bảng tổng hợp "
+            "kết quả thẩm định.",
+            0,
+        )
+    )
     return out
 
 
 def _closing(body: list[str], settings: Settings, width: int) -> None:
     """Recipients bottom left (11 pt), signature block bottom right."""
     left, right = 80, width - 80
-    _para(body, "", after=6)
+    _para(body, "", after=6, keep=True)
     recipients = list(settings.noi_nhan) or [PLACEHOLDER, "Lưu: VT"]
     lines = [P("Nơi nhận:", bold=True, italic=True, size=12)]
     for n, line in enumerate(recipients):
@@ -348,15 +396,60 @@ def _header(body: list[str], settings: Settings, year: int, width: int) -> None:
         P(rule=(62, right)),
     ]
     number = P(f"Số: {settings.so or DOTS}/{settings.ky_hieu or DOTS}", size=SMALL, align="center")
-    when = settings.ngay
-    date = (
-        f"ngày {when.day:02d} tháng {_month(when.month)} năm {when.year}"
-        if when
-        else f"ngày {DOTS} tháng {DOTS} năm {year}"
-    )
-    place = P(f"{settings.shown('dia_danh')}, {date}", italic=True, size=BODY, align="center")
+    place = P(_place_date(settings, year), italic=True, size=BODY, align="center")
     rows = [Row([Cell(bodies), Cell(nation)]), Row([Cell([number]), Cell([place])])]
     _grid(body, (left, right), rows, size=BODY, borders="none")
+
+
+def _place_date(settings: Settings, year: int) -> str:
+    """ "Hà Nam, ngày 05 tháng 02 năm 2024", or with dots for the officer to fill in: the documents' one date line."""
+    when = long_date(settings.ngay) if settings.ngay else f"ngày {DOTS} tháng {DOTS} năm {year}"
+    return f"{settings.shown('dia_danh')}, {when}"
+
+
+def _appendix(
+    body: list[str],
+    communes: pd.DataFrame,
+    results: pd.DataFrame,
+    criteria: Criteria,
+    tiers: list[str],
+    settings: Settings,
+    year: int,
+    terms: Terms,
+) -> None:
+    """On a page of its own: how many communes of each tier met each indicator ("14/15")."""
+    if not tiers:
+        return
+    _para(body, "PHỤ LỤC", bold=True, align="center", page_break=True)
+    _para(body, "KẾT QUẢ THẨM ĐỊNH TỪNG CHỈ TIÊU THEO HẠNG ĐĂNG KÝ", bold=True, align="center")
+    when = long_date(settings.ngay) if settings.ngay else f"ngày {DOTS} tháng {DOTS} năm {year}"
+    number = f"{settings.so or DOTS}/{settings.ky_hieu or DOTS}"
+    _para(body, f"(Kèm theo Báo cáo số {number} {when})", italic=True, align="center", after=6)
+    labels = criteria.tiers["label"]
+    registered = communes["hang_dang_ky"].value_counts()
+    met = results[results["ket_qua"] == MET].groupby(["hang", "chi_tieu"]).size()
+    indicators = criteria.indicators_of(max(tiers, key=lambda t: criteria.tiers.at[t, "rank"]))
+    share = min(30, 75 / len(tiers))  # mm per tier, out of 165
+    widths = (15, 150 - share * len(tiers), *(share,) * len(tiers))
+    head = ["Mã", "Chỉ tiêu", *(f"{labels[t]} ({count(registered[t])} xã)" for t in tiers)]
+    rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
+    for key, label in indicators["label"].items():
+        cells = [
+            f"{count(met.get((t, key), 0))}/{count(registered[t])}" if key in criteria.indicators_of(t).index else "–"
+            for t in tiers
+        ]
+        rows.append(
+            Row([Cell(key, align="center"), Cell(terms(str(label))), *(Cell(c, align="center") for c in cells)])
+        )
+    _grid(body, widths, rows, size=TABLE)
+    _para(
+        body,
+        "Ghi chú: mỗi ô ghi số xã đạt chỉ tiêu/số xã đăng ký hạng đó; xã chưa đánh giá được chỉ tiêu, kể cả xã "
+        "chưa nộp hồ sơ, không tính là đạt; “–”: chỉ tiêu không thuộc hạng.",
+        italic=True,
+        size=TABLE,
+        before=3,
+    )
 
 
 # ---- what each commune lacks ---------------------------------------------------------------------------------------
@@ -394,61 +487,78 @@ def _meta(ind: pd.DataFrame) -> dict[str, Meta]:
     }
 
 
-def _findings(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, problems: pd.DataFrame) -> dict:
-    """Per commune (its row label): `short` lines for the tier table, `long` lines for the recommendations."""
+@dataclass
+class Finding:
+    """What one commune lacks, said three ways: `short` lines for the tier table, `long` sentences for the
+    recommendations, and `why` each undecided indicator is undecided (for its sheet); `cause`: why the
+    commune is undecided, in the words of the report's draft line; `sent`: False for a registered commune
+    that sent nothing."""
+
+    short: list[str] = field(default_factory=list)
+    long: list[str] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)
+    cause: str = "có hồ sơ còn thiếu hoặc sai số liệu"
+    sent: bool = True
+
+
+def _findings(
+    communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, problems: pd.DataFrame, columns: Columns
+) -> dict[Any, Finding]:
+    """Per commune (its row label), what it lacks (`Finding`)."""
     ind = _meta(criteria.indicators)
     rows = results[results["ket_qua"].isin([NOT_MET, UNDECIDED])]
     by_commune: dict[tuple, list] = {}
     for r in rows.itertuples(index=False):  # plain tuples: thousands of communes, no frame per commune
         by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     blamer = _Blame(problems)
+    said = _Said(columns)
     out = {}
     used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # only these: see `_tier_table`
     for row in communes[used].itertuples():
-        short: list[str] = []
-        long: list[str] = []
-        out[row.Index] = {"short": short, "long": long}
-        if row.ket_qua == MET and row.hang_dang_ky in criteria.tiers.index:
+        out[row.Index] = found = Finding()
+        tier_known = row.hang_dang_ky in criteria.tiers.index
+        if row.ket_qua == MET and tier_known:
+            continue
+        blame = blamer.of(row)
+        if any(p["ma_loi"] == NOT_SENT for p in blame):
+            found.short, found.long = ["Chưa nộp hồ sơ"], ["Chưa nộp hồ sơ; đề nghị xã gửi hồ sơ."]
+            found.cause, found.sent = "chưa nộp hồ sơ", False
             continue
         mine = by_commune.get((row.ma_xa, row.nam), [])
-        blame = blamer.of(row)
         for r in (r for r in mine if r.ket_qua == NOT_MET):
             text = f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_shortfall(ind, r)}"
-            short.append(text)
-            long.append(f"Không đạt chỉ tiêu {text}.")
+            found.short.append(text)
+            found.long.append(f"Không đạt chỉ tiêu {text}.")
         undecided = [r for r in mine if r.ket_qua == UNDECIDED]
-        unexplained = []
-        for r in undecided:
-            cells = [p for p in blame if r.chi_tieu in _ids(p["chi_tieu"])]
-            if cells:
-                long.append(f"Chưa đánh giá được chỉ tiêu {r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_blamed(cells)}.")
-            else:
-                unexplained.append(r)
-        general = [p for p in blame if not p["chi_tieu"]]
-        if len(undecided) > _MANY and len(unexplained) > _MANY:
+        sentences, found.why = said.of(blame, [r.chi_tieu for r in undecided], ind)
+        unexplained = [r for r in undecided if r.chi_tieu not in found.why]
+        if len(unexplained) > _MANY:
             ids = ", ".join(r.chi_tieu for r in unexplained)
-            why = _blamed(general) if general else "thiếu số liệu"
-            long.append(f"Chưa đánh giá được {len(unexplained):02d} chỉ tiêu ({ids}): {why}.")
-            general = []
+            sentences.append(f"Chưa đánh giá được {count(len(unexplained))} chỉ tiêu ({ids}) do thiếu số liệu.")
         else:
-            for r in unexplained:
-                long.append(f"Chưa đánh giá được chỉ tiêu {r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_missing(r)}.")
-        if general:
-            long.append(f"Hồ sơ: {_blamed(general)}.")
+            sentences += [
+                f"Chưa đánh giá được chỉ tiêu {r.chi_tieu} – {_label(ind, r.chi_tieu)}: {_missing(r)}."
+                for r in unexplained
+            ]
+        found.why |= {r.chi_tieu: _missing(r) for r in unexplained}
+        if len(sentences) > _SAID:
+            rest = len(sentences) - _SAID + 1
+            sentences[_SAID - 1 :] = [f"Và {count(rest)} vấn đề khác về số liệu."]
+        found.long += sentences
         if len(undecided) > 3:
-            short.append(
-                f"Chưa đánh giá được {len(undecided):02d} chỉ tiêu: {', '.join(r.chi_tieu for r in undecided)}"
-            )
+            ids = ", ".join(r.chi_tieu for r in undecided)
+            found.short.append(f"Chưa đánh giá được {count(len(undecided))} chỉ tiêu: {ids}")
         else:
-            short += [f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: chưa đánh giá được" for r in undecided]
-        if row.hang_dang_ky not in criteria.tiers.index:
-            short.append("Chưa ghi đúng mức đạt chuẩn đăng ký")
-            if not any(line.startswith("Hồ sơ") for line in long):
-                long.append("Hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký.")
-        if row.ket_qua != MET and not long:
-            long.append(f"Hồ sơ: {_blamed(blame)}." if blame else "Hồ sơ chưa đủ số liệu để đánh giá.")
-        if row.ket_qua != MET and not short:
-            short.append(str(blame[0]["mo_ta"]) if blame else "Chưa đủ số liệu để đánh giá")
+            found.short += [f"{r.chi_tieu} – {_label(ind, r.chi_tieu)}: chưa đánh giá được" for r in undecided]
+        if not tier_known:
+            found.cause = "chưa ghi đúng hạng đăng ký"
+            found.short.append("Chưa ghi đúng hạng đăng ký")
+            if not found.long:
+                found.long.append("Hồ sơ chưa ghi đúng hạng đăng ký.")
+        if row.ket_qua != MET and not found.long:
+            found.long.append("Hồ sơ chưa đủ số liệu để đánh giá.")
+        if row.ket_qua != MET and not found.short:
+            found.short.append(found.long[0].rstrip("."))
     return out
 
 
@@ -458,8 +568,9 @@ class _Blame:
 
     def __init__(self, problems: pd.DataFrame) -> None:
         p = problems.reset_index(drop=True)
-        for column in ("tep", "trang", "o", "ma_xa", "ma_loi", "chi_tieu", "muc_do", "mo_ta", "gia_tri"):
+        for column in ("tep", "trang", "o", "cot", "ma_xa", "ma_loi", "chi_tieu", "muc_do", "mo_ta", "gia_tri"):
             p[column] = p[column].astype("string").fillna("") if column in p else ""
+        p["ten_thon"] = p["ten_thon"].astype("string").fillna("") if "ten_thon" in p else ""
         self.p = p
         line = p["o"].str.extract(r"(\d+)$")[0].fillna("")
         xa = p["trang"].eq("Xa")
@@ -488,26 +599,97 @@ class _Blame:
         return errors or mine
 
 
-def _blamed(problems: list[dict], most: int = 6) -> str:
-    """ "Ô để trống: Dân số … (tệp x.xlsx, ô Xa!N5); …" """
-    parts = []
-    for p in problems[:most]:
-        tep, trang, o, typed = (_text(p.get(k, "")) for k in ("tep", "trang", "o", "gia_tri"))
-        where = [f"tệp {tep}"] if tep else []
-        if o:
-            where.append(f"ô {trang}!{o}" if trang else f"ô {o}")
-        seen = f" (đã ghi “{typed}”)" if typed else ""
-        parts.append(f"{_text(p['mo_ta'])}{seen}" + (f" ({', '.join(where)})" if where else ""))
-    if len(problems) > most:
-        parts.append(f"và {len(problems) - most:02d} lỗi khác (xem loi-du-lieu.csv)")
-    return "; ".join(parts)
+class _Said:
+    """A commune's problems said as an officer writes them: what is missing or wrong, by the column's label and
+    the villages concerned, one sentence per kind of problem and column (villages grouped: "03 thôn (thôn 1,
+    thôn 2, thôn 5) chưa báo hệ thống loa …"), and the undecided indicators it blocks. Never a file, a cell or
+    a code: those are on the commune's sheet and in the summary's problems sheet."""
+
+    def __init__(self, columns: Columns) -> None:
+        t = columns.table
+        self.labels = {(s, k): str(label) for s, k, label in zip(t["sheet"], t["key"], t["label"], strict=True)}
+
+    def of(self, blame: list[dict], undecided: list[str], ind: dict[str, Meta]) -> tuple[list[str], dict[str, str]]:
+        """(sentences, why): the sentences, and for each undecided indicator what blocks it."""
+        groups: dict[tuple[str, str, str, str], list[dict]] = {}
+        for p in blame:
+            groups.setdefault((p["ma_loi"], p["trang"], p["cot"], self._detail(p)), []).append(p)
+        sentences: list[str] = []
+        why: dict[str, list[str]] = {}
+        for (code, sheet, key, detail), group in groups.items():
+            what = self.what(code, sheet, key, detail, group)
+            touched = set().union(*(_ids(p["chi_tieu"]) for p in group))
+            blocked = [i for i in undecided if i in touched]
+            if not blocked and not undecided and group[0]["muc_do"] != ERROR:
+                continue  # a warning explains nothing of a commune whose every indicator is decided
+            for i in blocked:
+                why.setdefault(i, []).append(what)
+            if not blocked and not key and not any(p["ten_thon"] for p in group):
+                what = f"hồ sơ: {what}"
+            sentences.append(
+                f"Chưa đánh giá được {_indicators(blocked, ind)}: {what}." if blocked else f"{_capital(what)}."
+            )
+        return sentences, {i: "; ".join(w) for i, w in why.items()}
+
+    def what(self, code: str, sheet: str, key: str, detail: str, group: list[dict]) -> str:
+        """What is missing or wrong, in words: "chưa có số liệu dân số trong độ tuổi lao động"."""
+        label = _lower(self.labels.get((sheet, key), "")) if key else ""
+        where = _villages([p["ten_thon"] for p in group if p["ten_thon"]]) if sheet == "Thon" else ""
+        typed = {p["gia_tri"] for p in group}
+        value = f"“{typed.pop()}”" if len(typed) == 1 and "" not in typed else ""
+        text = _lower(CODES[code][1]) if code in CODES else ""
+        if code == "thieu-gia-tri" and label:
+            return f"{where} chưa báo {label}" if where else f"chưa có số liệu {label}"
+        if code == "thieu-cot-chi-tieu" and label:
+            return f"bảng tính thiếu cột {label}"
+        if code not in _EXPECTED:
+            detail = ""  # the message says it; its detail may name what the sentence already names
+        if not label:
+            said = text
+        elif code == "sai-kieu" and detail and not detail.startswith("cần"):
+            said = f"{label} ghi {detail}"  # the detail says what was typed: "85% — hãy nhập số người, …"
+        elif value:
+            said = f"{label} ghi {value}" + (f", {detail}" if detail else f": {text}")
+        else:
+            said = f"{label}: {detail or text}"
+        return f"{where}: {said}" if where else said
+
+    def _detail(self, p: dict) -> str:
+        """What the check expected ("cần số nguyên không âm …"), from the message `problems.describe` wrote as
+        "<text>: <label> — <detail>"; "" for any other message (it may name a file)."""
+        label = self.labels.get((p["trang"], p["cot"]))
+        text = CODES.get(p["ma_loi"], ("", ""))[1]
+        head = f"{text}: {label} — "
+        return p["mo_ta"][len(head) :] if label and p["mo_ta"].startswith(head) else ""
+
+
+def _villages(names: list[str]) -> str:
+    """ "thôn 11", "03 thôn (thôn 1, thôn 2, thôn 5)"."""
+    names = list(dict.fromkeys(names))
+    if len(names) <= 1:
+        return names[0] if names else ""
+    shown = ", ".join(names[:_NAMED]) + (", …" if len(names) > _NAMED else "")
+    return f"{count(len(names))} thôn ({shown})"
+
+
+def _indicators(ids: list[str], ind: dict[str, Meta]) -> str:
+    return f"chỉ tiêu {ids[0]} – {_label(ind, ids[0])}" if len(ids) == 1 else f"các chỉ tiêu {', '.join(ids)}"
+
+
+def _lower(text: str) -> str:
+    """A label inside a sentence: "Dân số …" -> "dân số …", but "TTHC …" stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _shortfall(ind: dict[str, Meta], r) -> str:
     """How far a failing indicator is from its threshold: "70,5% < 80%", "Không", "0 thôn (cần ≥ 1 thôn)"."""
     kind = ind[r.chi_tieu].kind
     if kind.shown == "pct" and pd.notna(r.gia_tri):
-        need = _threshold(ind, r).removeprefix("≥ ")
+        need = _threshold(ind, r).removeprefix("≥ ").removesuffix(f" {kind.share_of}").strip()
         return f"{percent(r.gia_tri)} < {need}" if need else percent(r.gia_tri)
     if kind.shown == "flag":
         return "Không"
@@ -528,7 +710,7 @@ def _missing(r) -> str:
 
 
 SHEET_COLUMNS = ("Mã", "Chỉ tiêu", "Tử số", "Mẫu số", "Giá trị", "Ngưỡng", "Kết quả", "Ô số liệu")
-SHEET_WIDTHS = (12, 60, 12, 12, 13, 15, 15, 31)  # mm, 170 in all
+SHEET_WIDTHS = (11, 68, 12, 12, 12, 19, 16, 28)  # mm, 178 in all
 SHEET_SIZE = 9
 
 
@@ -539,19 +721,24 @@ def write_sheets(
     criteria: Criteria,
     letters: pd.DataFrame,
     settings: Settings | None = None,
+    problems: pd.DataFrame | None = None,
+    columns: Columns | None = None,
 ) -> Path:
     """Write one sheet per commune (phiếu thẩm định) to `path`; each commune starts on a new page.
 
     `letters`: the column letter of each column key per file and sheet (`tep, trang, cot, chu`,
-    `Batch.letters`), to name the cell each figure came from.
+    `Batch.letters`), to name the cell each figure came from; `problems`, `columns`: to say why
+    an indicator is not assessable (as the report does).
     """
     settings = settings or Settings()
+    problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
     communes = _ordered(result.communes)
     ind = criteria.indicators
     meta = _meta(ind)
-    doc = _document(margins=(12, 12, 25, 15), size=12)
-    columns = (letters[k].tolist() for k in ("tep", "trang", "cot", "chu"))  # lists: iterating a frame is slow
-    letter = {(t, s, c): ch for t, s, c, ch in zip(*columns, strict=True)}
+    found = _findings(communes, result.results, criteria, problems, columns or load_columns())
+    doc = _document(margins=(12, 12, 20, 12), size=12)
+    columns_ = (letters[k].tolist() for k in ("tep", "trang", "cot", "chu"))  # lists: iterating a frame is slow
+    letter = {(t, s, c): ch for t, s, c, ch in zip(*columns_, strict=True)}
     villages = result.villages
     by_commune: dict[tuple, list] = {}
     for r in result.results.itertuples(index=False):  # plain tuples: no frame per commune
@@ -562,11 +749,10 @@ def write_sheets(
     ):
         homes.setdefault((code, nam), {})[tep] = sorted(int(x) for x in lines)
     labels = criteria.tiers["label"].to_dict()
-    remarks: list[str] = []
-    _remarks(remarks)  # the same on every sheet: written once
-    notes: dict[tuple[str, ...], list[str]] = {}  # the sources note of each set of indicators; most sheets share one
+    bases: dict[str, list[str]] = {}  # the legal bases line of each tier: most sheets share one
+    place = _place_date(settings, year)
     body: list[str] = []
-    for n, row in enumerate(communes.itertuples(index=False)):
+    for n, (label, row) in enumerate(zip(communes.index, communes.itertuples(index=False), strict=True)):
         page: list[str] = []
         _para(page, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, align="left", page_break=n > 0)
         _para(page, "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG", bold=True, align="center", before=4)
@@ -574,13 +760,12 @@ def write_sheets(
         _para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
         _identity(page, row, year, tier)
         mine = by_commune.get((row.ma_xa, row.nam), [])
-        _indicator_table(page, row, mine, meta, letter, homes.get((row.ma_xa, row.nam), {}))
-        present = {r.chi_tieu for r in mine}
-        keys = tuple(k for k in ind.index if k in present)
-        if keys not in notes:
-            notes[keys] = []
-            _sources_note(notes[keys], ind.loc[list(keys)])
-        body += page + notes[keys] + remarks
+        _indicator_table(page, row, mine, meta, letter, homes.get((row.ma_xa, row.nam), {}), found[label])
+        if row.hang_dang_ky not in bases:
+            bases[row.hang_dang_ky] = []
+            _bases_note(bases[row.hang_dang_ky], (*criteria.bases_of([row.hang_dang_ky]), *settings.can_cu))
+        body += page + bases[row.hang_dang_ky]
+        _remarks(body, row, place)
     if communes.empty:
         _para(body, f"Không có xã nào được thẩm định năm {year}.")
     _save(doc, body, path)
@@ -588,22 +773,28 @@ def write_sheets(
 
 
 def _identity(page: list[str], row, year: int, tier: str) -> None:
-    widths = (32, 53, 35, 50)
+    widths = (30, 59, 32, 57)
     counted = ""
     if pd.notna(row.so_chi_tieu) and pd.notna(row.so_chi_tieu_dat):
         counted = f" ({int(row.so_chi_tieu_dat)}/{int(row.so_chi_tieu)} chỉ tiêu đạt)"
+    district = _text(row.huyen)
     pairs = (
         ("Mã xã:", _shown_code(row.ma_xa), "Năm đánh giá:", str(year)),
-        ("Tên xã:", _text(row.ten_xa), "Mức đăng ký:", tier or "(chưa ghi đúng)"),
-        ("Huyện:", _text(row.huyen), "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
+        ("Tên xã:", _text(row.ten_xa), "Hạng đăng ký:", tier or "(chưa ghi đúng)"),
+        ("Huyện:" if district else "", district, "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
     )
     rows = [Row([Cell(v, bold=i % 2 == 0) for i, v in enumerate(values)]) for values in pairs]
     _grid(page, widths, rows, size=11, borders="none")
+    _gap(page, 4)  # two tables that touch are one table to Word and LibreOffice: the sheet's header would not repeat
 
 
-def _indicator_table(page: list[str], row, mine: list, ind: dict[str, Meta], letter: dict, home: dict) -> None:
-    """`mine`: the commune's result rows (tuples)."""
-    source = row.tep_xa if isinstance(row.tep_xa, str) else "(không có tệp)"
+def _indicator_table(
+    page: list[str], row, mine: list, ind: dict[str, Meta], letter: dict, home: dict, found: Finding
+) -> None:
+    """`mine`: the commune's result rows (tuples); `found`: what it lacks (why an indicator is undecided).
+    The caption naming the commune and its code repeats at the top of every page the table runs onto, and
+    the last rows stay with the closing block, so no page of the sheet is without the commune's name."""
+    source = row.tep_xa if isinstance(row.tep_xa, str) and row.tep_xa else "(không có tệp)"
     if isinstance(row.tep_xa, str) and pd.notna(row.dong_xa):
         source += f", trang Xa, dòng {int(row.dong_xa)}"
     code = _shown_code(row.ma_xa) or "(trống)"
@@ -612,57 +803,63 @@ def _indicator_table(page: list[str], row, mine: list, ind: dict[str, Meta], let
         Row([Cell(title, bold=True, span=len(SHEET_WIDTHS))], header=True),
         Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in SHEET_COLUMNS], header=True),
     ]
-    for r in mine:
+    for r in mine if found.sent else ():  # a commune that sent nothing has no figure to show
         kind = ind[r.chi_tieu].kind
         numerator = "" if kind.shown in ("flag", "year") else _int(r.tu_so)
         denominator = "" if kind.shown in ("flag", "year") else _int(r.mau_so)
-        cells = _cells_of(ind[r.chi_tieu], row, letter, home)
+        wording: str | list = _label(ind, r.chi_tieu)
+        if r.ket_qua == UNDECIDED:
+            reason = found.why.get(r.chi_tieu) or _missing(r)
+            wording = [P(_label(ind, r.chi_tieu)), P(f"? Chưa đánh giá được vì {reason}.", italic=True)]
         values = (
             r.chi_tieu,
-            _label(ind, r.chi_tieu),
+            wording,
             numerator,
             denominator,
             _value(kind.shown, r),
             _threshold(ind, r),
-            WORDS.get(r.ket_qua, ""),
-            cells,
         )
-        rows.append(Row([Cell(v, align="center" if i in (0, 2, 3, 4, 5, 6) else None) for i, v in enumerate(values)]))
-    if not mine:
-        note = "Không có chỉ tiêu nào được đánh giá (xem Kết quả chung và Lỗi dữ liệu)."
+        cells = [Cell(v, align="center" if i != 1 else None) for i, v in enumerate(values)]
+        if r.ket_qua == NOT_MET:
+            cells.append(Cell(FAILED, bold=True, align="center", shade=HEAD_SHADE))
+        else:
+            cells.append(Cell(WORDS.get(r.ket_qua, ""), align="center"))
+        cells.append(Cell(_cells_of(ind[r.chi_tieu], row, letter, home)))
+        rows.append(Row(cells))
+    if not found.sent:
+        rows.append(Row([Cell("Xã chưa nộp hồ sơ: chưa có số liệu để thẩm định.", bold=True, span=len(SHEET_WIDTHS))]))
+    elif not mine:
+        note = f"Không có chỉ tiêu nào được đánh giá. {' '.join(found.long)}".strip()
         rows.append(Row([Cell(note, span=len(SHEET_WIDTHS))]))
-    _grid(page, SHEET_WIDTHS, rows, size=SHEET_SIZE, margin=1)
+    _grid(page, SHEET_WIDTHS, rows, size=SHEET_SIZE, margin=1, keep_last=2)
 
 
-def _sources_note(page: list[str], ind: pd.DataFrame) -> None:
-    """Where the indicators come from and how sure that is, one line per source."""
-    if ind.empty or "source" not in ind:
+def _bases_note(page: list[str], bases: tuple[LegalBasis, ...]) -> None:
+    """The legal bases of the commune's tier, in one line: what the sheet appraises against."""
+    if not bases:
         return
-    groups: dict[tuple[str, str], list[int]] = {}
-    for n, (source, certainty) in enumerate(zip(ind["source"], ind["certainty"], strict=True)):
-        groups.setdefault((source, certainty), []).append(n)
-    texts = []
-    for (source, certainty), rows in groups.items():
-        ids = list(ind.index[rows])
-        contiguous = rows == list(range(rows[0], rows[-1] + 1)) and len(rows) > 2
-        span = f"{ids[0]}–{ids[-1]}" if contiguous else ", ".join(ids)
-        texts.append(f"{span}: {source or '(chưa ghi nguồn)'} ({CERTAINTY.get(certainty, certainty)})")
-    head = _run_xml("Nguồn chỉ tiêu: ", italic=True, bold=True, size=9)
-    _para(page, runs=head + _run_xml("; ".join(texts) + ".", italic=True, size=9), before=3)
+    head = _run_xml("Căn cứ: ", italic=True, bold=True, size=9)
+    text = "; ".join(citation(b, title=False) for b in bases)
+    _para(page, runs=head + _run_xml(text + ".", italic=True, size=9), before=3, keep=True)
 
 
-def _remarks(page: list[str]) -> None:
-    """A box for the officer's remarks, with dotted lines to write on, then the signature lines."""
+def _remarks(page: list[str], row, place: str) -> None:
+    """A box for the officer's remarks naming the commune, with dotted lines to write on, then the date line and
+    the signatures: kept together, and with the table's last rows (a page of signatures alone names no one)."""
     width = sum(SHEET_WIDTHS)
-    _para(page, "", size=6)
-    rows = [Row([Cell("Ý kiến của cán bộ thẩm định:", bold=True)])]
+    _gap(page, 6, keep=True)
+    code = _shown_code(row.ma_xa)
+    whose = _name(row.ten_xa) + (f", mã {code}" if code else "")
+    rows = [Row([Cell(f"Ý kiến của cán bộ thẩm định về hồ sơ {whose}:", bold=True)])]
     rows += [Row([Cell("")], height=7) for _ in range(RULED)]
-    _grid(page, (width,), rows, size=11, borders="ruled", keep=True)
+    _grid(page, (width,), rows, size=11, borders="ruled", keep=True, keep_last=1)
+    _gap(page, 2, keep=True)
     signs = [
-        Cell([P(title, bold=True, align="center", before=6), P("(Ký, ghi rõ họ tên)", italic=True, align="center")])
+        Cell([P(title, bold=True, align="center"), P("(Ký, ghi rõ họ tên)", italic=True, align="center")])
         for title in ("CÁN BỘ THẨM ĐỊNH", "LÃNH ĐẠO ĐƠN VỊ")
     ]
-    _grid(page, (width / 2, width / 2), [Row(signs)], size=11, borders="none", keep=True)
+    date = Row([Cell(""), Cell([P(place, italic=True, align="center", before=6)])])
+    _grid(page, (width / 2, width / 2), [date, Row(signs)], size=11, borders="none", keep=True)
 
 
 def _cells_of(meta: Meta, row, letter: dict, home: dict[str, list[int]]) -> list[str]:
@@ -809,6 +1006,12 @@ def _name(name) -> str:
     return name[0].upper() + name[1:] if name.lower().startswith(("xã ", "phường ", "thị trấn ")) else f"Xã {name}"
 
 
+def _commune(name, district) -> str:
+    """ "Xã Ngọc Lũ (huyện Bình Lục)"; no brackets for a commune without a district."""
+    district = _text(district)
+    return f"{_name(name)} ({district})" if district else _name(name)
+
+
 def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
@@ -826,16 +1029,6 @@ def _int(value) -> str:
     if value is None or pd.isna(value):
         return ""
     return f"{int(value):,}".replace(",", ".")
-
-
-def _month(month: int) -> str:
-    """Nghị định 30/2020: months 1 and 2 take a leading zero ("01", "02"), others do not."""
-    return f"{month:02d}" if month < 3 else str(month)
-
-
-def _short_date(when: dt.date) -> str:
-    """ "08/3/2022" as legal texts cite dates."""
-    return f"{when.day:02d}/{_month(when.month)}/{when.year}"
 
 
 # ---- python-docx plumbing ------------------------------------------------------------------------------------------
@@ -962,6 +1155,12 @@ def _heading(body: list[str], text: str) -> None:
     _para(body, text, bold=True, before=6, after=3, keep=True)
 
 
+def _gap(body: list[str], points: float, keep: bool = False) -> None:
+    """An empty paragraph `points` high: room between blocks, and what keeps two tables apart."""
+    spacing = f'<w:spacing w:before="0" w:after="0" w:line="{Pt(points).twips}" w:lineRule="exact"/>'
+    body.append(f"<w:p><w:pPr>{'<w:keepNext/>' if keep else ''}{spacing}</w:pPr></w:p>")
+
+
 def _rule(body: list[str], length: float, across: float) -> None:
     """A short centred line under a heading: the top border of an indented, nearly empty paragraph."""
     side = Mm(max(across - length, 0) / 2).twips
@@ -1019,10 +1218,12 @@ def _grid(
     borders: str = "grid",
     margin: float | None = None,
     keep: bool = False,
+    keep_last: int = 0,
 ) -> None:
     """Append a table of fixed column widths (mm). `borders`: "grid", "none" (a layout: cells align to the
     top) or "ruled" (a box whose rows are separated by dotted lines, to write on); `margin`: the cells'
-    left and right padding in mm; `keep`: keep the table on one page. Rows never split across pages."""
+    left and right padding in mm; `keep`: keep the table on one page; `keep_last`: keep its last rows on
+    the page of what follows. Rows never split across pages."""
     twips = [round(w * _TWIPS) for w in widths]
     props = ['<w:tblStyle w:val="TableGrid"/>' if borders == "grid" else "", '<w:tblW w:w="0" w:type="auto"/>']
     props.append('<w:jc w:val="center"/>')
@@ -1041,6 +1242,7 @@ def _grid(
     parts += [f'<w:gridCol w:w="{w}"/>' for w in twips]
     parts.append("</w:tblGrid>")
     last_row = len(rows) - 1
+    tail = len(rows) - keep_last
     for n, row in enumerate(rows):
         height = f'<w:trHeight w:val="{round(row.height * _TWIPS)}" w:hRule="atLeast"/>' if row.height else ""
         parts.append(f"<w:tr><w:trPr><w:cantSplit/>{height}{'<w:tblHeader/>' if row.header else ''}</w:trPr>")
@@ -1055,7 +1257,7 @@ def _grid(
             paras = _paras(cell)
             for k, p in enumerate(paras):
                 final = n == last_row and i == len(row.cells) - 1 and k == len(paras) - 1
-                parts.append(_p_xml(p, half, keep and not final))
+                parts.append(_p_xml(p, half, (keep and not final) or n >= tail))
             parts.append("</w:tc>")
         parts.append("</w:tr>")
     parts.append("</w:tbl>")

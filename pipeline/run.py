@@ -123,14 +123,27 @@ def run(
                         signing,
                         outcome.problems,
                         last.communes,
-                        note=note,
+                        undated=len(outcome.undated),
+                        columns=columns,
+                        sheets=_with_sheets(result, sheets),
                         unread=last.unread,
                     )
                 ]
                 if _with_sheets(result, sheets):
                     path = folder / f"phieu-tham-dinh-{year}.docx"
                     documents.append(
-                        parallel.start(pool, report.write_sheets, path, year, result, criteria, letters, signing)
+                        parallel.start(
+                            pool,
+                            report.write_sheets,
+                            path,
+                            year,
+                            result,
+                            criteria,
+                            letters,
+                            signing,
+                            outcome.problems,
+                            columns,
+                        )
                     )
                 for task in documents:
                     task.add_done_callback(lambda _: shown.update(1))

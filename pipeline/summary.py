@@ -7,7 +7,7 @@ import pandas as pd
 from pipeline.catalog import Criteria
 from pipeline.kinds import KINDS
 from pipeline.validate import is_stand_in
-from pipeline.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE
+from pipeline.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE, count
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid
@@ -33,7 +33,7 @@ def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     table.insert(0, "dang_ky", table.sum(axis=1))
     received = communes["_da_nhan"] if "_da_nhan" in communes else pd.Series(True, index=communes.index)
     table.insert(1, "da_nhan", received.astype(int).groupby([communes[k] for k in keys]).sum().reindex(table.index))
-    table["ti_so"] = table["dat"].map("{:02d}".format) + "/" + table["dang_ky"].map("{:02d}".format)
+    table["ti_so"] = table["dat"].map(count) + "/" + table["dang_ky"].map(count)
     return table.reset_index()
 
 
@@ -46,8 +46,8 @@ def per_tier(communes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
 def with_total(table: pd.DataFrame, label_column: str, label: str) -> pd.DataFrame:
     """A count table (from `count_by`) ending with its total row."""
     counts = ["dang_ky", "da_nhan", *OUTCOMES]
-    total = {label_column: label} | {c: int(table[c].sum()) for c in counts}
-    total["ti_so"] = f"{total['dat']:02d}/{total['dang_ky']:02d}"
+    total: dict = {label_column: label} | {c: int(table[c].sum()) for c in counts}
+    total["ti_so"] = f"{count(total['dat'])}/{count(total['dang_ky'])}"
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
@@ -103,14 +103,14 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     sentences = []
     for _, row in per_tier(communes, criteria).iterrows():
         if row["hang_dang_ky"] not in criteria.tiers.index:
-            sentences.append(NO_TIER_SENTENCE[lang].format(n=row["dang_ky"]))
+            sentences.append(NO_TIER_SENTENCE[lang].format(n=count(row["dang_ky"], lang)))
             continue
         tier = criteria.tiers.loc[row["hang_dang_ky"]]
         mine = communes[communes["hang_dang_ky"] == row["hang_dang_ky"]]
         if lang == "vi":
             all_met = " đều" if row["dat"] == row["dang_ky"] else ""
             rest = [
-                f"{row[k]:02d} xã {w}"
+                f"{count(row[k])} xã {w}"
                 for k, w in (("khong_dat", "không đạt"), ("khong_danh_gia_duoc", "chưa đánh giá được"))
                 if row[k]
             ]
@@ -120,7 +120,7 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
             )
         else:
             rest = [
-                f"{row[k]:02d} {w}"
+                f"{count(row[k], lang)} {w}"
                 for k, w in (("khong_dat", "not met"), ("khong_danh_gia_duoc", "not assessable"))
                 if row[k]
             ]
@@ -134,7 +134,7 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
             if named:
                 more = len(failing) - len(named)
                 sheet = tier["sheet"] if lang == "vi" else tier["label_en"]
-                others = MORE_NAMED[lang].format(n=more, sheet=sheet) if more else ""
+                others = MORE_NAMED[lang].format(n=count(more, lang), sheet=sheet) if more else ""
                 sentences.append(f"{intro}: {'; '.join(named)}{others}.")
     if not sentences:
         return INTRO[lang][2]

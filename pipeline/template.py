@@ -147,7 +147,7 @@ def _check_year(year: int, columns: Columns) -> None:
     for _, row in years.iterrows():
         if not int(row["min"]) <= year <= int(row["max"]):
             raise TemplateError(
-                f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột «{row['label']}» "
+                f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
                 "(pipeline/schemas/columns.toml)"
             )
 
@@ -358,7 +358,7 @@ def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet:
             value, _ = parse.parse_code(col)
         elif kind == "tier":
             value, bad = parse.parse_tier(col, tier_aliases(tiers))
-            notes += [f"{_where(raw, i, sheet)}: hạng «{col[i]}» không rõ, để trống" for i in raw.index[bad]]
+            notes += [f"{_where(raw, i, sheet)}: hạng “{col[i]}” không rõ, để trống" for i in raw.index[bad]]
         else:
             value, _ = parse.parse_text(col)
         out[key] = value.astype("string")
@@ -370,7 +370,7 @@ def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet:
         code = out[codes[0]]
         ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
         notes += [
-            f"{_where(raw, i, sheet)}: mã xã «{'' if pd.isna(code[i]) else code[i]}» không hợp lệ, bỏ qua"
+            f"{_where(raw, i, sheet)}: mã xã “{'' if pd.isna(code[i]) else code[i]}” không hợp lệ, bỏ qua"
             for i in raw.index[~ok]
         ]
         out = out[ok]
@@ -439,7 +439,7 @@ class Book:
         ws.set_row(NOTE_ROW, None, self.f["note"])
         ws.write_string(TITLE_ROW, 0, self._title(), self.f["title"])
         note = f"{SHEET_TEXT.get(sheet, sheet)}. Nhập từ dòng {FIRST_ROW + 1}; không sửa dòng tên cột. "
-        note += f"Cột tô màu cam là bắt buộc. Xem trang «{INSTRUCTIONS}»."
+        note += f"Cột tô màu cam là bắt buộc. Xem trang “{INSTRUCTIONS}”."
         ws.write_string(NOTE_ROW, 0, note, self.f["note"])
         lines = 1
         for col, (key, row) in enumerate(catalog.iterrows()):
@@ -509,11 +509,11 @@ class Book:
             f"Nhập số liệu từ dòng {FIRST_ROW + 1}, ngay dưới dòng tên cột. Không sửa, xóa hay đổi thứ tự các "
             "ô tên cột; mã của từng cột ghi trong chú thích của ô tên cột. Giữ nguyên tên các trang.",
             f"Ô {spec.yes}/{spec.no}: chọn trong danh sách. Ô để trống là chưa có số liệu, không phải "
-            f"«{spec.no}»: các chỉ tiêu dùng ô đó sẽ không đánh giá được.",
+            f"“{spec.no}”: các chỉ tiêu dùng ô đó sẽ không đánh giá được.",
             "Ô số: nhập số nguyên không âm (số người, số hộ, số văn bản…), không nhập tỷ lệ phần trăm; "
             "tỷ lệ do công cụ tính từ tử số và mẫu số.",
             f"Mã xã gồm {CODE_DIGITS} chữ số; ô đã định dạng kiểu văn bản nên giữ được số 0 ở đầu.",
-            "Cột tô màu cam là bắt buộc. Cột chỉ cần cho hạng cao hơn hạng xã đăng ký (cột «Cần cho hạng») "
+            "Cột tô màu cam là bắt buộc. Cột chỉ cần cho hạng cao hơn hạng xã đăng ký (cột “Cần cho hạng”) "
             "có thể để trống.",
             "Một tệp có thể gồm một xã hoặc nhiều xã (cả huyện); mỗi mã xã chỉ khai một lần trong một năm.",
         ]

@@ -260,7 +260,7 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         if kind == "text":
             legacy = parse.is_tcvn3(parse.strings(flat)).to_numpy()
             hits.append(
-                where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành «" + value[legacy] + "»").to_numpy())
+                where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành “" + value[legacy] + "”").to_numpy())
             )
     return typed, hits
 

@@ -3,12 +3,15 @@
 `TEXT[lang]` holds the labels, titles and result words of the workbooks; the
 other constants are the overview's sentences. Problem messages live with their
 codes in `problems.py`. Register: the words of an appraisal report
-("thẩm định", "mức đạt chuẩn", "chưa đánh giá được"), abbreviations spelled
-out once in `ABBREVIATIONS`.
+("thẩm định", "hạng đăng ký", "chưa đánh giá được"), abbreviations spelled
+out once in `ABBREVIATIONS`. One term for one thing: a tier is a "hạng" everywhere
+(the column catalog's "Hạng đăng ký"), as in the template, the sheets and the report.
+`count` and `date` write numbers and dates the one way every output prints them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 TEXT: dict[str, dict[str, Any]] = {
@@ -20,11 +23,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
         "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
         "tier_title": "KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU THÔNG TIN VÀ TRUYỀN THÔNG — XÃ ĐĂNG KÝ {tier} — NĂM {year}",
-        "by_tier": "Theo mức đạt chuẩn đăng ký",
+        "by_tier": "Theo hạng đăng ký",
         "by_district": "Theo huyện",
         "ratios": "Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
         "left_out": "Số xã thiếu số liệu",
-        "tier": "Mức đạt chuẩn",
+        "tier": "Hạng đăng ký",
         "district": "Huyện",
         "registered": "Đăng ký",
         "total": "Tổng cộng",
@@ -42,7 +45,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "result": "Kết quả",
         "met_count": "Số chỉ tiêu đạt",
         "overall": "Kết quả chung",
-        "highest": "Mức đạt chuẩn cao nhất",
+        "highest": "Hạng cao nhất đạt",
         "shortfalls": "Chỉ tiêu chưa đạt / chưa đánh giá được",
         "indicator": "Chỉ tiêu",
         "wording": "Nội dung",
@@ -75,9 +78,9 @@ TEXT: dict[str, dict[str, Any]] = {
         "catalog_file": "Tệp danh mục",
         "province_rules": "Chỉ tiêu bổ sung của tỉnh",
         "basis": "Căn cứ",
-        "year_over_year": "So với năm {last}: xã đã đạt chuẩn năm {last} nhưng năm {year} chưa đạt mức đó",
-        "none_lost": "Trong {n:02d} xã có kết quả cả năm {last} và năm {year}, không có xã nào giảm mức đạt chuẩn.",
-        "met_last_year": "Mức đạt năm trước",
+        "year_over_year": "So với năm {last}: xã đã đạt chuẩn năm {last} nhưng năm {year} chưa đạt hạng đó",
+        "none_lost": "Trong {n} xã có kết quả cả năm {last} và năm {year}, không có xã nào giảm hạng.",
+        "met_last_year": "Hạng đạt năm trước",
         "result_now": "Kết quả năm nay",
         "provenance": "Nguồn của từng chỉ tiêu và mức độ kiểm chứng",
         "source_of": "Nguồn",
@@ -186,14 +189,14 @@ TEXT: dict[str, dict[str, Any]] = {
     },
 }
 NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
-NO_TIER_LABEL = {"vi": "(chưa rõ mức đăng ký)", "en": "(tier unknown)"}
+NO_TIER_LABEL = {"vi": "(chưa rõ hạng đăng ký)", "en": "(tier unknown)"}
 NO_TIER_SENTENCE = {
-    "vi": "{n:02d} hồ sơ chưa ghi đúng mức đạt chuẩn đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",
-    "en": "{n:02d} communes gave no valid registered tier and could not be assessed (see Data problems).",
+    "vi": "{n} hồ sơ chưa ghi đúng hạng đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",
+    "en": "{n} communes gave no valid registered tier and could not be assessed (see Data problems).",
 }
 MORE_NAMED = {  # after the communes the overview's paragraph names
-    "vi": "; và {n:02d} xã khác (xem trang «{sheet}»)",
-    "en": "; and {n:02d} more (see the sheet “{sheet}”)",
+    "vi": "; và {n} xã khác (xem trang “{sheet}”)",
+    "en": "; and {n} more (see the sheet “{sheet}”)",
 }
 INTRO = {
     "vi": ("Các xã chưa đạt", "Các xã chưa đủ số liệu để đánh giá", "Không có xã nào được đánh giá."),
@@ -215,3 +218,38 @@ ABBREVIATIONS = {
         "SXKD: production and business; BC: postal service."
     ),
 }
+
+
+def count(n: int, lang: str = "vi") -> str:
+    """A count as Vietnamese administrative documents write it: two digits below ten ("02/02 xã", "01 xã"),
+    zero as "0" (no document writes "00"). English writes the plain number."""
+    return f"{n:02d}" if n and lang == "vi" else str(n)
+
+
+def month(m: int) -> str:
+    """Nghị định 30/2020/NĐ-CP, Phụ lục I: months 1 and 2 take a leading zero ("01", "02"), others do not."""
+    return f"{m:02d}" if m < 3 else str(m)
+
+
+def date(when: dt.date) -> str:
+    """A date in a table or a citation, as legal texts write it: "08/3/2022", "05/02/2024" (day in two digits,
+    month by Nghị định 30's rule). Every output writes dates this one way."""
+    return f"{when.day:02d}/{month(when.month)}/{when.year}"
+
+
+def long_date(when: dt.date) -> str:
+    """ "ngày 08 tháng 3 năm 2022": a document's own date, as Nghị định 30 writes it under the national title."""
+    return f"ngày {when.day:02d} tháng {month(when.month)} năm {when.year}"
+
+
+def citation(basis, title: bool = True) -> str:
+    """A legal text as documents cite it: "Quyết định số 318/QĐ-TTg ngày 08/3/2022 của Thủ tướng Chính phủ ban hành …"
+    (`basis`: a `catalog.LegalBasis`; `title`: with its abstract)."""
+    parts = [f"{basis.kind} số {basis.number}"]
+    if basis.date:
+        parts.append(f"ngày {date(basis.date)}")
+    if basis.issuer:
+        parts.append(f"của {basis.issuer}")
+    if title and basis.title:
+        parts.append(basis.title)
+    return " ".join(parts)

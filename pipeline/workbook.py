@@ -28,7 +28,7 @@ from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import slug, stacked
 from pipeline.validate import shown_code
-from pipeline.words import ABBREVIATIONS, TEXT
+from pipeline.words import ABBREVIATIONS, TEXT, citation, count, date
 
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
 
@@ -384,7 +384,8 @@ class Book:
             title = f"{next(sections)}. {t['year_over_year'].format(last=year - 1, year=year)}"
             if lost.empty:
                 ws.write_string(row, 0, title, self.f["section"])
-                ws.write_string(row + 1, 0, t["none_lost"].format(n=both, last=year - 1, year=year), self.f["subtitle"])
+                none_lost = t["none_lost"].format(n=count(both, self.lang), last=year - 1, year=year)
+                ws.write_string(row + 1, 0, none_lost, self.f["subtitle"])
                 row += 3
             else:
                 lost = lost.assign(
@@ -490,7 +491,7 @@ class Book:
             (t["catalog"], criteria.title),
             (t["period"], criteria.period),
             (t["catalog_file"], criteria.source.name),
-            *((t["basis"], _basis_text(b)) for b in criteria.legal_bases),
+            *((t["basis"], citation(b)) for b in criteria.legal_bases),
             *((t["province_rules"], text) for text in criteria.overlays),
             (t["tool"], f"ntm-ict {__version__}"),
             (t["run_at"], now.isoformat(sep=" ")),
@@ -551,7 +552,7 @@ class Book:
         ws = self.wb.add_worksheet(_sheet_name(name))
         style.a4(ws, landscape, fit)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-        ws.set_footer(self.t["footer"].format(date=self.now.strftime("%d/%m/%Y")))
+        ws.set_footer(self.t["footer"].format(date=date(self.now)))
         return ws
 
     def _tier_table(self, ws, table: TierTable):
@@ -618,7 +619,7 @@ class Book:
         total = last + 1
         met = np.count_nonzero(column("ket_qua")[communes] == t["dat"])
         ws.merge_range(total, 0, total, 2, t["total_met"], self.f["head"])
-        ws.write_string(total, 3, f"{met:02d}/{np.count_nonzero(communes):02d}", self.f["head"])
+        ws.write_string(total, 3, f"{count(int(met))}/{count(int(np.count_nonzero(communes)))}", self.f["head"])
         ws.write_blank(total, 4, None, self.f["head"])
         for key, c in value_cols.items():
             symbols = column(f"s_{key}")[communes]
@@ -782,13 +783,6 @@ def _column(ws, row: int, col: int, values, fmt) -> None:
             ws.write_string(row + i, col, value, fmt)
         else:
             ws.write_number(row + i, col, value, fmt)
-
-
-def _basis_text(basis) -> str:
-    """ "Quyết định số 318/QĐ-TTg ngày 08/03/2022 của Thủ tướng Chính phủ ban hành …" """
-    date = f" ngày {basis.date:%d/%m/%Y}" if basis.date else ""
-    issuer = f" của {basis.issuer}" if basis.issuer else ""
-    return f"{basis.kind} số {basis.number}{date}{issuer} {basis.title}".strip()
 
 
 def _sheet_name(name: str) -> str:

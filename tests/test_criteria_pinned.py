@@ -95,7 +95,7 @@ def overview_ratio(output: Path, chi_tieu: str, year: int = 2024) -> dict:
 def overview_tier(output: Path, tier_label: str, year: int = 2024) -> tuple:
     """Registered, met, not met, not assessable and "met/registered" of one tier on the overview."""
     rows = list(summary_book(output, year)["Tổng hợp"].iter_rows(values_only=True))
-    row = table(rows, {"Hạng", "Mức đạt chuẩn"}, lambda c: c == tier_label)
+    row = table(rows, {"Hạng", "Hạng đăng ký", "Mức đạt chuẩn"}, lambda c: c == tier_label)
     undecided = row.get("Chưa đánh giá được", row.get("Không đánh giá được"))
     return row["Đăng ký"], row["Đạt"], row["Không đạt"], undecided, row["Kết quả"]
 

@@ -76,9 +76,9 @@ def test_commune_with_no_tier_is_listed_and_counted(tmp_path):
         "00002": ("", "khong_danh_gia_duoc", ""),
         "00003": ("", "khong_danh_gia_duoc", ""),
     }
-    assert "(chưa rõ mức đăng ký): 00/02 xã đạt, 02 xã chưa đánh giá được" in run.result.output
-    counts = {row[0]: row[1:6] for row in overview(run) if row and row[0] in ("NTM nâng cao", "(chưa rõ mức đăng ký)")}
-    assert counts["(chưa rõ mức đăng ký)"] == (2, 2, 0, 0, 2)  # registered, received, met, not met, undecided
+    assert "(chưa rõ hạng đăng ký): 0/02 xã đạt, 02 xã chưa đánh giá được" in run.result.output
+    counts = {row[0]: row[1:6] for row in overview(run) if row and row[0] in ("NTM nâng cao", "(chưa rõ hạng đăng ký)")}
+    assert counts["(chưa rõ hạng đăng ký)"] == (2, 2, 0, 0, 2)  # registered, received, met, not met, undecided
     assert counts["NTM nâng cao"] == (1, 1, 1, 0, 0)
     assert not any(key[0] == "00002" for key in run.results())  # no indicator rows for a tier nobody registered
 
@@ -111,7 +111,7 @@ def test_two_rows_claiming_one_commune_count_once_and_undecided(tmp_path):
     write_workbook(tmp_path / "input" / "b.xlsx", [passing_commune("00001")], [])
     run = Run(tmp_path / "input", tmp_path / "output")
     assert [(r["ma_xa"], r["ket_qua"]) for r in run.communes().values()] == [("00001", "khong_danh_gia_duoc")]
-    assert "NTM nâng cao: 00/01 xã đạt, 01 xã chưa đánh giá được" in run.result.output
+    assert "NTM nâng cao: 0/01 xã đạt, 01 xã chưa đánh giá được" in run.result.output
 
 
 # -- periods -----------------------------------------------------------------------------------------------------------

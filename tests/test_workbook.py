@@ -55,7 +55,7 @@ def test_paragraph_names_a_few_communes_and_counts_the_rest(tmp_path):
     text = ws["A4"].value
     named = [f"Xã Số {i}" for i in range(1, 9) if f"Xã Số {i} (8.2.a" in text]
     assert named == [f"Xã Số {i}" for i in range(1, 6)]
-    assert text.endswith("70,5%); và 03 xã khác (xem trang «NTM nâng cao»).")
+    assert text.endswith("70,5%); và 03 xã khác (xem trang “NTM nâng cao”).")
     assert ws.row_dimensions[4].height <= 409  # the tallest row Excel allows
 
 
@@ -63,7 +63,7 @@ def test_overview_counts_per_tier_and_district(mixed):
     ws = book(mixed)["Tổng hợp"]
     rows = [tuple(c.value for c in r[:8]) for r in ws.iter_rows(min_row=6, max_row=14)]
     assert (
-        "Mức đạt chuẩn",
+        "Hạng đăng ký",
         "Đăng ký",
         "Đã nhận hồ sơ",
         "Đạt",
@@ -73,7 +73,7 @@ def test_overview_counts_per_tier_and_district(mixed):
         None,
     ) in rows
     assert ("NTM nâng cao", 3, 3, 1, 1, 1, "01/03", None) in rows
-    assert ("huyện Hai", "NTM nâng cao", 1, 1, 0, 0, 1, "00/01") in rows
+    assert ("huyện Hai", "NTM nâng cao", 1, 1, 0, 0, 1, "0/01") in rows  # no document writes "00"
     assert ("huyện Một", "NTM nâng cao", 2, 2, 1, 1, 0, "01/02") in rows
     assert len(ws._charts) == 1
 
@@ -104,7 +104,7 @@ def test_tier_sheet_values_symbols_and_colours(mixed):
     # symbols coloured by their text, values by the symbol to their right, the overall result by its word
     # (a rule for each result the table shows: no commune here has an indicator "not applicable", "–")
     rules = {str(r.sqref): sorted((rule.type, *rule.formula) for rule in r.rules) for r in ws.conditional_formatting}
-    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Mức đạt chuẩn cao nhất"]]
+    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Hạng cao nhất đạt"]]
     assert len(indicators) == 25
 
     def ranges(offset: int) -> str:
@@ -143,7 +143,7 @@ def test_print_settings_on_every_sheet(mixed):
     assert (tier.print_title_rows, tier.print_title_cols) == ("$4:$5", "$A:$E")
     heads = tier_columns(tier)
     pages = [b.id for b in tier.col_breaks.brk]
-    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Mức đạt chuẩn cao nhất")]
+    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Hạng cao nhất đạt")]
     assert tier.freeze_panes == "F6"
     assert tier.auto_filter.ref.startswith("A5:")
     assert (
@@ -288,7 +288,7 @@ def test_a_batch_with_no_district_gets_every_output_without_district_headings_or
     assert not any("huyện" in str(c).lower() and "không có" in str(c).lower() for c in cells)
     overview = [r[0] for r in wb["Tổng hợp"].iter_rows(values_only=True) if r[0]]
     assert (
-        "1. Theo mức đạt chuẩn đăng ký" in overview
+        "1. Theo hạng đăng ký" in overview
         and "2. Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)" in overview
     )
     assert not any(str(c).endswith("Theo huyện") for c in overview)
@@ -322,6 +322,6 @@ def test_overview_lists_the_communes_that_met_a_tier_last_year_and_do_not_now(tm
     run = Run(tmp_path / "input", tmp_path / "output")
     rows = [r for r in book(run)["Tổng hợp"].iter_rows(values_only=True) if r[0]]
     titles = [r[0] for r in rows]
-    assert "4. So với năm 2023: xã đã đạt chuẩn năm 2023 nhưng năm 2024 chưa đạt mức đó" in titles
+    assert "4. So với năm 2023: xã đã đạt chuẩn năm 2023 nhưng năm 2024 chưa đạt hạng đó" in titles
     assert ("Xã Giảm", "huyện Thử", "00002", "NTM nâng cao", "Không đạt") in [r[:5] for r in rows]
     assert not any(r[0] == "Xã 00001" for r in rows)
