@@ -283,7 +283,7 @@ def test_last_years_csv_saved_again_by_excel_is_read_and_no_commune_is_dropped(c
     path = report.write_report(tmp_path / "r.docx", YEAR, case["result"], case["criteria"], previous=last.communes)
     lines = body(Document(str(path)))
     at = lines.index("II. SO VỚI NĂM 2023")
-    assert lines[at + 1].startswith("Có 01 xã đã đạt chuẩn năm 2023 nhưng năm 2024 không còn đạt chuẩn ở mức đó")
+    assert lines[at + 1].startswith("Có 01 xã đã đạt chuẩn năm 2023 nhưng năm 2024 không còn đạt chuẩn ở hạng đó")
     assert lines[at + 2].startswith("- Xã Bình Minh (huyện Thử): năm 2023 đạt chuẩn NTM nâng cao, năm 2024 ")
 
 

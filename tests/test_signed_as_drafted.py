@@ -46,26 +46,26 @@ def slips(tmp_path_factory):
     (a warning for the department, nothing the commune must fix)."""
     root = tmp_path_factory.mktemp("ky")
     xa = [
-        commune("13351", "Nam Lý"),
-        commune("13352", "Bình Nghĩa", dan_so_lao_dong_smartphone=0.85),  # 85% typed where a count is asked
-        commune("13353", "Tràng An", van_ban_ky_so="4.8.70"),
-        commune("13354", "Đồng Du", dan_so_lao_dong_smartphone=7050),  # 70,5% < 80%: fails 8.2.a
-        commune("13355", "An Nội", tier="kieu_mau"),
-        commune("13356", "Bối Cầu", dan_so_lao_dong=""),
+        commune("13456", "Liêm Hà"),
+        commune("13474", "Tân Thanh", dan_so_lao_dong_smartphone=0.85),  # 85% typed where a count is asked
+        commune("13483", "Thanh Bình", van_ban_ky_so="4.8.70"),
+        commune("13489", "Thanh Lâm", dan_so_lao_dong_smartphone=7050),  # 70,5% < 80%: fails 8.2.a
+        commune("13495", "Thanh Liêm", tier="kieu_mau"),
+        commune("13501", "Bình Mỹ", dan_so_lao_dong=""),
     ]
-    boi_cau = villages("13356", 6)
+    boi_cau = villages("13501", 6)
     for i in (0, 1, 4):
         boi_cau[i]["co_loa_hoat_dong"] = ""
     boi_cau[3]["co_vien_thong_internet"] = ""
-    model = [passing_village("13355", "thôn 1", nam=YEAR)]
-    model += [passing_village("13355", f"thôn {i}", nam=YEAR, **SMART_OFF) for i in (2, 3, 4)]
-    thon = [v for code in ("13351", "13352", "13353", "13354") for v in villages(code)] + model + boi_cau
+    model = [passing_village("13495", "thôn 1", nam=YEAR)]
+    model += [passing_village("13495", f"thôn {i}", nam=YEAR, **SMART_OFF) for i in (2, 3, 4)]
+    thon = [v for code in ("13456", "13474", "13483", "13489") for v in villages(code)] + model + boi_cau
     write_workbook(root / "input" / "xa.xlsx", xa, thon)
     listed = root / "dang-ky.csv"
     listed.write_text(
         "ma_xa,ten_xa,huyen,hang_dang_ky,nam\n"
-        + "".join(f"{r['ma_xa']},{r['ten_xa']},,{r['hang_dang_ky']},{YEAR}\n" for r in xa if r["ma_xa"] != "13354")
-        + f"13357,Gia Hưng,,nang_cao,{YEAR}\n",
+        + "".join(f"{r['ma_xa']},{r['ten_xa']},,{r['hang_dang_ky']},{YEAR}\n" for r in xa if r["ma_xa"] != "13489")
+        + f"13504,Bình Lục,,nang_cao,{YEAR}\n",
         encoding="utf-8",
     )
     outcome = run.run(root / "input", root / "output", workers=1, quiet=True, registered=listed)
@@ -118,23 +118,23 @@ def test_the_recommendations_say_in_words_what_each_commune_must_supply_or_fix(s
     assert lines == [
         "Đề nghị các xã sau khắc phục các chỉ tiêu chưa đạt, bổ sung, sửa số liệu còn thiếu hoặc sai và gửi lại "
         "hồ sơ để thẩm định:",
-        "- Xã Bình Nghĩa, đăng ký đạt chuẩn NTM nâng cao:",
+        "- Xã Tân Thanh, đăng ký đạt chuẩn NTM nâng cao:",
         "+ Chưa đánh giá được chỉ tiêu 8.2.a – Tỷ lệ người trong độ tuổi lao động có thuê bao điện thoại thông "
         "minh: số người trong độ tuổi lao động dùng điện thoại thông minh ghi 85% — hãy nhập số người, không "
         "nhập tỷ lệ.",
-        "- Xã Tràng An, đăng ký đạt chuẩn NTM nâng cao:",
+        "- Xã Thanh Bình, đăng ký đạt chuẩn NTM nâng cao:",
         "+ Chưa đánh giá được chỉ tiêu 15.2.f – Tỷ lệ văn bản được xử lý trên hệ thống và ký số (trừ văn bản mật): "
         "số văn bản xử lý trên hệ thống, ký số ghi “4.8.70”, cần số nguyên không âm (ví dụ 1234 hoặc 1.234).",
-        "- Xã Đồng Du, đăng ký đạt chuẩn NTM nâng cao:",
+        "- Xã Thanh Lâm, đăng ký đạt chuẩn NTM nâng cao:",
         "+ Không đạt chỉ tiêu 8.2.a – Tỷ lệ người trong độ tuổi lao động có thuê bao điện thoại thông minh: "
         "70,5% < 80%.",
-        "- Xã Bối Cầu, đăng ký đạt chuẩn NTM nâng cao:",
+        "- Xã Bình Mỹ, đăng ký đạt chuẩn NTM nâng cao:",
         "+ Chưa đánh giá được các chỉ tiêu 8.2.a, 15.2.k: chưa có số liệu dân số trong độ tuổi lao động.",
         "+ Chưa đánh giá được các chỉ tiêu 8.3, 8.3.a: 03 thôn (thôn 1, thôn 2, thôn 5) chưa báo hệ thống loa "
         "hoạt động thường xuyên.",
         "+ Chưa đánh giá được chỉ tiêu 8.2 – Có dịch vụ viễn thông, Internet đến tất cả các thôn: thôn 4 chưa "
         "báo có dịch vụ điện thoại và Internet.",
-        "- Xã Gia Hưng, đăng ký đạt chuẩn NTM nâng cao:",
+        "- Xã Bình Lục, đăng ký đạt chuẩn NTM nâng cao:",
         "+ Chưa nộp hồ sơ; đề nghị xã gửi hồ sơ.",
         "Vị trí từng ô số liệu cần bổ sung, sửa được ghi tại phiếu thẩm định của từng xã (kèm theo) và trang Lỗi dữ "
         "liệu của bảng tổng hợp kết quả thẩm định.",
@@ -154,7 +154,7 @@ def test_the_report_names_no_file_cell_csv_or_message_code(slips):
 
 def test_a_registered_commune_that_sent_nothing_reads_chua_nop_ho_so(slips):
     got = rows(tier_table(slips["doc"], 0))
-    gia_hung = next(r for r in got if r[1] == "Xã Gia Hưng")
+    gia_hung = next(r for r in got if r[1] == "Xã Bình Lục")
     assert gia_hung[2:] == ["Chưa đánh giá được", "Chưa nộp hồ sơ"]
     assert not any("25 chỉ tiêu" in cell for r in got for cell in r)
 
@@ -163,7 +163,7 @@ def test_a_batch_without_districts_prints_no_district_brackets_or_column(slips):
     doc = slips["doc"]
     assert rows(tier_table(doc, 0))[0] == ["STT", "Tên xã", "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được"]
     assert not any("()" in line for line in texts(doc))
-    assert "- Xã Đồng Du, đăng ký đạt chuẩn NTM nâng cao:" in [p.text for p in doc.paragraphs]
+    assert "- Xã Thanh Lâm, đăng ký đạt chuẩn NTM nâng cao:" in [p.text for p in doc.paragraphs]
 
 
 def test_the_report_is_a_draft_while_a_commune_is_undecided_and_says_why_in_one_line(slips, tmp_path):
@@ -232,7 +232,7 @@ def test_the_closing_lines_stay_with_the_signature_block(slips):
 
 def test_every_sheet_names_its_commune_on_each_page_and_keeps_its_end_together(slips):
     doc = slips["phieu"]
-    for name in ("Nam Lý", "Bối Cầu", "An Nội"):
+    for name in ("Liêm Hà", "Bình Mỹ", "Thanh Liêm"):
         table = sheet_of(doc, name)
         assert [bool(r._tr.xpath("./w:trPr/w:tblHeader")) for r in table.rows[:3]] == [True, True, False]
         # a table touching the one before it would be merged into it, and its header would not repeat
@@ -240,23 +240,23 @@ def test_every_sheet_names_its_commune_on_each_page_and_keeps_its_end_together(s
         last = table.rows[-1].cells[0].paragraphs[0].paragraph_format
         assert last.keep_with_next and not table.rows[2].cells[0].paragraphs[0].paragraph_format.keep_with_next
     boxes = [t for t in doc.tables if t.rows[0].cells[0].text.startswith("Ý kiến của cán bộ thẩm định")]
-    assert boxes[0].rows[0].cells[0].text == "Ý kiến của cán bộ thẩm định về hồ sơ Xã Nam Lý, mã 13351:"
+    assert boxes[0].rows[0].cells[0].text == "Ý kiến của cán bộ thẩm định về hồ sơ Xã Liêm Hà, mã 13456:"
 
 
 def test_a_sheet_has_a_date_line_and_a_failed_result_stands_out(slips):
     doc = slips["phieu"]
     signs = [t for t in doc.tables if t.rows[-1].cells[0].text.startswith("CÁN BỘ THẨM ĐỊNH")]
     assert len(signs) == 7 and rows(signs[0])[0] == ["", "Ninh Bình, ngày …… tháng …… năm 2025"]
-    line = next(r for r in sheet_of(doc, "Đồng Du").rows if r.cells[0].text == "8.2.a")
+    line = next(r for r in sheet_of(doc, "Thanh Lâm").rows if r.cells[0].text == "8.2.a")
     result = line.cells[6]
     assert result.text == "× Không đạt" and result.paragraphs[0].runs[0].bold
     assert result._tc.xpath("./w:tcPr/w:shd")  # shaded: grey-scale prints it apart as well
-    passed = next(r for r in sheet_of(doc, "Đồng Du").rows if r.cells[0].text == "8.1").cells[6]
+    passed = next(r for r in sheet_of(doc, "Thanh Lâm").rows if r.cells[0].text == "8.1").cells[6]
     assert passed.text == "Đạt" and not passed.paragraphs[0].runs[0].bold
 
 
 def test_an_undecided_indicator_says_why_in_words(slips):
-    table = sheet_of(slips["phieu"], "Bối Cầu")
+    table = sheet_of(slips["phieu"], "Bình Mỹ")
     why = {r.cells[0].text: r.cells[1].paragraphs[-1].text for r in table.rows[2:] if r.cells[6].text != "Đạt"}
     assert why == {
         "8.2": "? Chưa đánh giá được vì thôn 4 chưa báo có dịch vụ điện thoại và Internet.",
@@ -266,7 +266,7 @@ def test_an_undecided_indicator_says_why_in_words(slips):
         "thường xuyên.",
         "15.2.k": "? Chưa đánh giá được vì chưa có số liệu dân số trong độ tuổi lao động.",
     }
-    unsent = rows(sheet_of(slips["phieu"], "Gia Hưng"))
+    unsent = rows(sheet_of(slips["phieu"], "Bình Lục"))
     assert unsent[2:] == [["Xã chưa nộp hồ sơ: chưa có số liệu để thẩm định."] * 8]
 
 
@@ -297,7 +297,7 @@ def test_as_libreoffice_prints_them_every_page_of_the_sheets_names_its_commune(s
     pages = [page for page in text.split("\f") if page.strip()]
     assert len(pages) > 7  # the model tier and a commune with many reasons run onto a second page
     for page in pages:
-        assert re.search(r"Xã [^\n–]+ – mã 1335\d", page), page[:200]
+        assert re.search(r"Xã [^\n–]+ – mã 13[45]\d\d", page), page[:200]
     assert all("CÁN BỘ THẨM ĐỊNH" not in page or "Kết quả" in page for page in pages)  # never signatures alone
 
 
