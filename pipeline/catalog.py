@@ -1,12 +1,17 @@
-"""Load the column and criteria catalogs of `pipeline/schemas/` into frames, and check them.
+"""Load the column and criteria catalogs into frames, and check them.
 
 Everything a department may change from one period to the next (columns,
-labels, indicators, thresholds, tiers) is read from there; the code only knows
-the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
+labels, indicators, thresholds, tiers) is read from catalog files; the code only
+knows the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
+
+Two folders hold them: the department's own (`schemas/` of the working folder, or
+`--schemas DIR`), read first, and the defaults shipped in the package
+(`pipeline/schemas/`). A department file with the name of a shipped one replaces
+it; any other adds to them (a new period, a province file).
 
 A catalog is checked as it is loaded: a fault stops the run before any workbook
 is read, with one line naming the file, the entry and the key to fix, e.g.
-`pipeline/schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
+`schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -29,6 +35,10 @@ from pipeline.parse import fold
 # The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same
 # folder in an installed wheel), found through importlib.resources so that any install finds them.
 SCHEMAS = Path(str(resources.files("pipeline") / "schemas"))
+# The department's own folder when no other is given: `schemas/` of the folder the tool is run from, if there is one
+# (never a folder found from the input: the catalogs are the department's, not the communes').
+DEPARTMENT = Path("schemas")
+CATALOG_NAMES = ("columns.toml", "criteria-*.toml", "tinh-*.toml")  # the files a run reads from either folder
 SHEETS = ("Xa", "Thon")
 
 # Column types of columns.toml (what validate.py parses each into).
@@ -443,17 +453,40 @@ def _check_threshold(fail, field: str, value, scale: str | None) -> None:
 # ---- tinh-*.toml: a province's own indicators ---------------------------------------------------------------------
 
 
-def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
-    """The column catalog and every period of a catalog folder, with its province files applied.
+def department_folder(given: Path | None = None) -> Path | None:
+    """The department's catalog folder: the one given (`--schemas DIR`), else `schemas/` of the working folder
+    when there is one; None when there is none (the shipped catalogs alone), so an installed tool runs anywhere."""
+    if given is not None:
+        return Path(given)
+    return DEPARTMENT if DEPARTMENT.is_dir() else None
+
+
+def is_catalog(name: str) -> bool:
+    """Whether a run reads a file of this name (`CATALOG_NAMES`); any other file of the folders is left alone."""
+    return any(fnmatch(name, pattern) for pattern in CATALOG_NAMES)
+
+
+def catalog_files(department: Path | None, shipped: Path = SCHEMAS) -> dict[str, Path]:
+    """The catalog files a run reads, by name: the shipped ones, each replaced by the department's file of the
+    same name, and the department's others (a new period, a province file)."""
+    found = {p.name: p for p in shipped.glob("*.toml") if is_catalog(p.name)}
+    if department is not None:
+        found |= {p.name: p for p in Path(department).glob("*.toml") if is_catalog(p.name)}
+    return dict(sorted(found.items()))
+
+
+def load_catalogs(department: Path | None = None, shipped: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
+    """The column catalog and every period of the department's folder over the shipped one, with the province
+    files applied.
 
     A province file (`tinh-*.toml`) adds indicators to one period, or tightens
     a threshold, without editing the national file; it may add the columns its
     indicators read. Its `title` and `source` are named in the outputs.
     """
-    folder = Path(folder)
-    base_path = folder / "columns.toml" if (folder / "columns.toml").is_file() else SCHEMAS / "columns.toml"
+    files = catalog_files(department, shipped)
+    base_path = files.get("columns.toml", SCHEMAS / "columns.toml")
     base = _load_toml(base_path)
-    provinces = [(p, _load_toml(p)) for p in sorted(folder.glob("tinh-*.toml"))]
+    provinces = [(p, _load_toml(p)) for name, p in files.items() if fnmatch(name, "tinh-*.toml")]
     entries = list(base.get("columns", []))
     for path, data in provinces:
         added = data.get("columns", [])
@@ -462,9 +495,11 @@ def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
         _check_columns(path, {"columns": entries + added, "values": base.get("values", {})})
         entries += added
     columns = _columns_from(base_path, {"columns": entries, "values": base.get("values", {})})
-    periods = criteria_files(folder, columns)
+    periods = [load_criteria(p, columns) for name, p in files.items() if fnmatch(name, "criteria-*.toml")]
+    check_periods(periods)
     if not periods:
-        raise CatalogError(f"{_path(folder)}: không có bộ chỉ tiêu nào (tệp criteria-*.toml); hãy thêm ít nhất một")
+        where = " và ".join(_path(f) for f in (department, shipped) if f is not None)
+        raise CatalogError(f"{where}: không có bộ chỉ tiêu nào dùng được (tệp criteria-*.toml); hãy thêm ít nhất một")
     for path, data in provinces:
         _check_province(path, data, periods)
     return columns, [
@@ -492,9 +527,8 @@ def _with_provinces(c: Criteria, provinces: list[tuple[Path, dict]], columns: Co
         added = province.get("indicators", [])
         if not isinstance(added, list):
             _failer(path, "[[indicators]]")("cần viết mỗi chỉ tiêu thêm thành một mục [[indicators]]")
-        _check_indicators(
-            path, {"indicators": entries + added}, {t["key"]: n for n, t in enumerate(data["tiers"], 1)}, columns
-        )
+        tiers = {t["key"]: n for n, t in enumerate(data["tiers"], 1)}
+        _check_indicators(path, {"indicators": entries + added}, tiers, columns)
         for entry in added:  # after the last indicator of its tier, so that tables keep tier order
             last = max((i for i, e in enumerate(entries) if e["tier"] == entry["tier"]), default=len(entries) - 1)
             entries.insert(last + 1, entry)
@@ -595,16 +629,20 @@ def _check_citations(path: Path, data: dict, numbers: set[str]) -> None:
 
 
 def check_files(paths: list[Path], columns: Path | None = None) -> list[tuple[Path, bool, str]]:
-    """Check column and criteria files; per file (path, valid, the line to print).
+    """Check column, criteria and province files; per file (path, valid, the line to print).
 
-    A file holding [[columns]] is a column catalog; any other is a criteria file,
-    checked against `columns` (by default the columns.toml next to it, else the
-    shipped one) and against the other criteria files given or beside it, as a run would.
+    A file holding [[columns]] is a column catalog; a `tinh-*.toml` a province file,
+    checked with the catalogs a run would read beside it; any other is a criteria
+    file, checked against `columns` (by default the columns.toml next to it, else the
+    shipped one) and against the other criteria files given or a run would read with it.
     """
     out, loaded = [], {}
     for path in map(Path, paths):
         try:
             data = _load_toml(path)
+            if fnmatch(path.name, "tinh-*.toml"):
+                out.append((path, *_check_province_file(path, data)))
+                continue
             if "columns" in data or path.name.startswith("columns"):
                 table = load_columns(path).table
                 counts = ", ".join(f"trang {s}: {int((table['sheet'] == s).sum())}" for s in SHEETS)
@@ -627,11 +665,54 @@ def check_files(paths: list[Path], columns: Path | None = None) -> list[tuple[Pa
     return out
 
 
+def check_folders(department: Path | None) -> list[tuple[str, list[tuple[Path, bool, str]]]]:
+    """`catalog check` with no file: each folder a run reads under a heading, the department's first.
+
+    Every catalog file of the department's folder is checked, and any other .toml
+    file there is named as one a run does not read (a misspelt name); a shipped file
+    the department replaces is named with its replacement instead of being checked.
+    """
+    found = sorted(Path(department).glob("*.toml")) if department is not None else []
+    own = {p.name: p for p in found if is_catalog(p.name)}
+    mine = check_files(list(own.values())) + [
+        (p, True, f"{_path(p)}: không phải tệp danh mục ({', '.join(CATALOG_NAMES)}), chương trình không đọc")
+        for p in found
+        if p.name not in own
+    ]
+    heading = (
+        f"Thư mục danh mục của Sở: {_path(department)}"
+        if department is not None
+        else f"Thư mục danh mục của Sở: chưa có (thư mục {DEPARTMENT}/ nơi chạy lệnh, hoặc --schemas DIR)"
+    )
+    shipped = sorted(SCHEMAS.glob("*.toml"))
+    replaced = [
+        (p, True, f"{_path(p)}: không dùng, thay bằng {_path(own[p.name])} của Sở") for p in shipped if p.name in own
+    ]
+    kept = check_files([p for p in shipped if p.name not in own])
+    return [(heading, mine), (f"Danh mục kèm chương trình: {_path(SCHEMAS)}", kept + replaced)]
+
+
+def _check_province_file(path: Path, data: dict) -> tuple[bool, str]:
+    """A province file, checked as a run would apply it: with the catalogs of its folder over the shipped ones."""
+    try:
+        load_catalogs(path.parent)
+    except CatalogError as e:
+        message = str(e)
+        own = message.startswith(f"{_path(path)}: ")
+        return False, message if own else f"{_path(path)}: chưa kiểm tra được vì lỗi ở tệp khác — {message}"
+    added, tightened = len(data.get("indicators", [])), len(data.get("tighten", []))
+    return True, (
+        f"{_path(path)}: hợp lệ — tỉnh {data['province']}, giai đoạn {data['period']}: "
+        f"thêm {added} chỉ tiêu, nâng {tightened} ngưỡng"
+    )
+
+
 def _siblings(path: Path, columns: Path | None, exclude: set[Path]) -> list[Criteria]:
-    """The other period files beside a criteria file that load cleanly (a run would load them too)."""
+    """The other period files a run would read with a criteria file (its folder over the shipped one) that load
+    cleanly; a shipped file of the same name is the one it replaces, not another."""
     found = []
-    for other in sorted(path.parent.glob("criteria-*.toml")):
-        if other.resolve() in exclude or other.resolve() == path.resolve():
+    for name, other in catalog_files(path.parent).items():
+        if not fnmatch(name, "criteria-*.toml") or name == path.name or other.resolve() in exclude:
             continue
         try:
             found.append(load_criteria(other, columns))

@@ -60,7 +60,7 @@ def run(
     input_dir: Path,
     output_dir: Path,
     lang: str = "vi",
-    schemas: Path = catalog.SCHEMAS,
+    schemas: Path | None = None,
     workers: int | None = None,
     quiet: bool = False,
     registered: Path | None = None,
@@ -68,6 +68,7 @@ def run(
     sheets: bool | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
+    `schemas`: the department's catalog folder, read over the shipped catalogs (None: the shipped ones alone);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook);
     `settings_file`: the department's settings for the report (default: cau-hinh.toml);

@@ -31,7 +31,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline import __version__, parse, style, units
-from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
+from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
 from pipeline.problems import ERROR
@@ -75,11 +75,12 @@ def generate(
     output_dir: Path,
     communes: Path | None = None,
     per: str = "commune",
-    schemas: Path = SCHEMAS,
+    schemas: Path | None = None,
     province: int | None = None,
 ) -> Made:
     """The blank template, or one pre-filled copy per commune (or district) of `communes`, or of the
-    communes (xã only) of `province` in the national list of 1 July 2025."""
+    communes (xã only) of `province` in the national list of 1 July 2025. `schemas`: the department's
+    catalog folder, read over the shipped catalogs."""
     columns, periods = load_catalogs(schemas)
     _check_year(year, columns)
     criteria, made = _criteria(year, periods), Made()
@@ -135,7 +136,7 @@ def _criteria(year: int, periods: list[Criteria]) -> Criteria:
         known = ", ".join(f"{c.period} ({c.years[0]}–{c.years[1]})" for c in periods) or "không có"
         raise TemplateError(
             f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp criteria-*.toml "
-            "của giai đoạn đó vào thư mục danh mục (xem README, mục Danh mục) rồi tạo lại biểu"
+            "của giai đoạn đó vào thư mục danh mục của Sở, schemas/ (xem README, mục Danh mục) rồi tạo lại biểu"
         )
     return found
 
@@ -146,7 +147,7 @@ def _check_year(year: int, columns: Columns) -> None:
         if not int(row["min"]) <= year <= int(row["max"]):
             raise TemplateError(
                 f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột «{row['label']}» "
-                "(pipeline/schemas/columns.toml)"
+                "(danh mục cột columns.toml)"
             )
 
 
