@@ -65,7 +65,10 @@ clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
 	find $(OUTPUT) -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: catalog
+.PHONY: catalog catalog-new
 FILE ?=
 catalog: $(STAMP) ## check catalog files (FILE=schemas/criteria-2026-2030.toml; default: schemas/ and the shipped ones)
 	$(BIN)/python -m pipeline catalog check $(FILE) $(if $(SCHEMAS),--schemas $(SCHEMAS))
+
+catalog-new: $(STAMP) ## write the starter catalog of a period into schemas/ (PERIOD=2026-2030), never over a file
+	$(BIN)/python -m pipeline catalog new $(PERIOD) $(if $(SCHEMAS),--schemas $(SCHEMAS))

@@ -93,7 +93,7 @@ def entry_point() -> None:
     help="Ghi (hoặc không) phiếu thẩm định từng xã; mặc định: ghi khi một năm có không quá 1.000 xã.",
 )
 @schemas_option()
-@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
+@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
 @click.option(
     "--timings", is_flag=True, hidden=True, help="In thời gian từng bước (đọc, kiểm tra, đánh giá, ghi) ra stderr."
 )
@@ -138,6 +138,8 @@ def assess(
         )
     except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
         raise click.ClickException(str(e)) from e
+    for note in outcome.notes:
+        click.echo(f"Lưu ý: {note}", err=True)
     if timings:  # for benchmarks/bench.py
         click.echo(json.dumps({"timings": outcome.timings}), err=True)
     if not outcome.received:
@@ -256,11 +258,13 @@ def template(
 
 @main.group("catalog")
 def catalog_group():
-    """Danh mục cột và bộ chỉ tiêu: kiểm tra trước khi dùng.
+    """Danh mục cột và bộ chỉ tiêu: bắt đầu một giai đoạn mới, kiểm tra trước khi dùng.
 
-    Check the column catalog and the criteria files a department writes.
+    Catalogs: start a new period's file, check the files a department writes.
     The department's folder (schemas/ where the command runs, or --schemas DIR) is
     read before the catalogs shipped with the program.
+
+    Example: python -m pipeline catalog new 2026-2030
 
     Example: python -m pipeline catalog check
     """
@@ -297,3 +301,29 @@ def check(files: tuple[Path, ...], columns_file: Path | None, schemas_dir: Path 
         for _, ok, line in results:
             click.echo(f"  {line}" if heading else line, err=not ok)
     raise SystemExit(0 if all(ok for _, results in sections for _, ok, _ in results) else 1)
+
+
+@catalog_group.command()
+@click.argument("period", required=False)
+@schemas_option(must_exist=False)
+def new(period: str | None, schemas_dir: Path | None):
+    """Ghi tệp khởi đầu bộ chỉ tiêu của giai đoạn PERIOD vào thư mục danh mục của Sở (mặc định schemas/).
+
+    Write the starter catalog of a period: only what is verified of it, no
+    indicator. Never writes over an existing file.
+
+    Example: python -m pipeline catalog new 2026-2030
+    """
+    from pipeline.catalog import check_files, department_folder, new_catalog, starter_periods
+
+    if not period:
+        raise click.UsageError(f"hãy ghi giai đoạn, ví dụ: catalog new 2026-2030 (có: {', '.join(starter_periods())})")
+    try:
+        path = new_catalog(period, department_folder(schemas_dir))
+    except CatalogError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"đã ghi {path}")
+    for _, ok, line in check_files([path]):
+        if not ok:
+            click.echo(f"Việc còn lại — {line}")
+    click.echo(f"Sửa tệp, rồi kiểm tra: python -m pipeline catalog check {path}")

@@ -41,6 +41,7 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
+    notes: list[str] = field(default_factory=list)  # what the user should know of the set-up (a catalog left out)
 
     @property
     def received(self) -> int:
@@ -74,7 +75,8 @@ def run(
     `settings_file`: the department's settings for the report (default: cau-hinh.toml);
     `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
     processes = workers or os.cpu_count() or 1
-    columns, periods = catalog.load_catalogs(schemas)
+    notes: list[str] = []
+    columns, periods = catalog.load_catalogs(schemas, unfinished=notes)
     listed = registration.load(registered, columns, periods) if registered else None
     signing = settings.load_settings(settings_file)
     # the lock is taken first, so a second run into the same folder stops before reading anything
@@ -94,6 +96,7 @@ def run(
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
+        outcome.notes = notes
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         outcome.problems = pd.concat([frame(read_problems + unlisted), checked.problems], ignore_index=True)
         sources = _sources(read_sources, checked)

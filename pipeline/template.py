@@ -81,9 +81,10 @@ def generate(
     """The blank template, or one pre-filled copy per commune (or district) of `communes`, or of the
     communes (xã only) of `province` in the national list of 1 July 2025. `schemas`: the department's
     catalog folder, read over the shipped catalogs."""
-    columns, periods = load_catalogs(schemas)
+    made = Made()
+    columns, periods = load_catalogs(schemas, unfinished=made.notes)
     _check_year(year, columns)
-    criteria, made = _criteria(year, periods), Made()
+    criteria = _criteria(year, periods, made.notes)
     spec = Spec(year, columns, criteria)
     if communes is None and province is None:
         path = output_dir / f"mau-nhap-lieu-{year}.xlsx"
@@ -129,14 +130,21 @@ def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.Data
     return found.assign(**{roles["district"]: pd.NA}) if roles["district"] else found  # no districts since 2025
 
 
-def _criteria(year: int, periods: list[Criteria]) -> Criteria:
-    """The period covering the year; a template for a year no catalog covers is refused, never guessed."""
+def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Criteria:
+    """The period covering the year; a template for a year no catalog covers is refused, never guessed
+    (with the catalogs left out as unfinished, which may be the one the user meant)."""
     found = next((c for c in periods if c.covers(year)), None)
     if found is None:
         known = ", ".join(f"{c.period} ({c.years[0]}–{c.years[1]})" for c in periods) or "không có"
         raise TemplateError(
-            f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp criteria-*.toml "
-            "của giai đoạn đó vào thư mục danh mục của Sở, schemas/ (xem README, mục Danh mục) rồi tạo lại biểu"
+            "\n".join(
+                [
+                    f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp "
+                    "criteria-*.toml của giai đoạn đó vào thư mục danh mục của Sở, schemas/ (xem README, mục "
+                    "Danh mục) rồi tạo lại biểu",
+                    *unfinished,
+                ]
+            )
         )
     return found
 
