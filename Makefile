@@ -14,9 +14,10 @@ LOCK   := requirements.lock
 .PHONY: help assess template test bench lint typecheck format lock clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 	@echo "  make assess INPUT=dir OUTPUT=dir   assess another folder"
 	@echo "  make assess REGISTERED=dang-ky.csv count the communes on the registration list"
+	@echo "  make assess SCHEMAS=dir            the department's catalogs from dir (default: schemas/ if present)"
 
 # Installs the tested set: every dependency at the version pinned in requirements.lock.
 $(STAMP): pyproject.toml $(LOCK)
@@ -28,13 +29,13 @@ $(STAMP): pyproject.toml $(LOCK)
 assess: $(STAMP) ## assess the workbooks in input/ and write output/ (creates .venv if missing)
 	@# exit status 3 (data problems, listed above and in loi-du-lieu.csv) is a finished run, not a make error
 	$(BIN)/python -m pipeline assess --input "$(INPUT)" --output "$(OUTPUT)" $(if $(REGISTERED),--registered "$(REGISTERED)") \
-	  $(if $(SETTINGS),--settings "$(SETTINGS)") \
+	  $(if $(SETTINGS),--settings "$(SETTINGS)") $(if $(SCHEMAS),--schemas "$(SCHEMAS)") \
 	  || [ $$? -eq 3 ]
 
 template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=list.csv or PROVINCE=37: one per commune; PER=district)
 	@# exit status 4 (no criteria catalog for YEAR yet: the message says what to add) is not a make error
 	$(BIN)/python -m pipeline template --year "$(YEAR)" --output "$(OUTPUT)" $(if $(COMMUNES),--communes "$(COMMUNES)" --per $(PER)) \
-	  $(if $(PROVINCE),--province $(PROVINCE) --per $(PER)) \
+	  $(if $(PROVINCE),--province $(PROVINCE) --per $(PER)) $(if $(SCHEMAS),--schemas "$(SCHEMAS)") \
 	  || [ $$? -eq 4 ]
 
 test: $(STAMP) ## run the tests
@@ -66,7 +67,10 @@ clean: ## remove the virtual environment and generated output
 	rm -rf $(VENV) build *.egg-info
 	find "$(OUTPUT)" -mindepth 1 ! -name README.md -exec rm -rf {} +
 
-.PHONY: catalog
+.PHONY: catalog catalog-new
 FILE ?=
-catalog: $(STAMP) ## check catalog files (FILE="pipeline/schemas/criteria-2026-2030.toml"; default every file of pipeline/schemas/)
-	$(BIN)/python -m pipeline catalog check $(FILE)
+catalog: $(STAMP) ## check catalog files (FILE=schemas/criteria-2026-2030.toml; default: schemas/ and the shipped ones)
+	$(BIN)/python -m pipeline catalog check $(FILE) $(if $(SCHEMAS),--schemas $(SCHEMAS))
+
+catalog-new: $(STAMP) ## write the starter catalog of a period into schemas/ (PERIOD=2026-2030), never over a file
+	$(BIN)/python -m pipeline catalog new $(PERIOD) $(if $(SCHEMAS),--schemas $(SCHEMAS))

@@ -1,12 +1,19 @@
-"""Load the column and criteria catalogs of `pipeline/schemas/` into frames, and check them.
+"""Load the column and criteria catalogs into frames, and check them.
 
 Everything a department may change from one period to the next (columns,
-labels, indicators, thresholds, tiers) is read from there; the code only knows
-the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
+labels, indicators, thresholds, tiers) is read from catalog files; the code only
+knows the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
+
+Two folders hold them: the department's own (`schemas/` of the working folder, or
+`--schemas DIR`), read first, and the defaults shipped in the package
+(`pipeline/schemas/`). A department file with the name of a shipped one replaces
+it; any other adds to them (a new period, a province file).
 
 A catalog is checked as it is loaded: a fault stops the run before any workbook
 is read, with one line naming the file, the entry and the key to fix, e.g.
-`pipeline/schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
+`schemas/criteria-2026-2030.toml: chỉ tiêu "7.1" ([[indicators]] thứ 4): kind "tile" không có; ...`.
+A period file whose declared frame (`[[criteria]]`) still lacks indicators is not
+an error of the run: it is left out, with a line saying what to add (`Unfinished`).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -30,6 +38,14 @@ from pipeline.parse import fold
 # The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same
 # folder in an installed wheel), found through importlib.resources so that any install finds them.
 SCHEMAS = Path(str(resources.files("pipeline") / "schemas"))
+# The department's own folder when no other is given: `schemas/` of the folder the tool is run from, if there is one
+# (never a folder found from the input: the catalogs are the department's, not the communes').
+DEPARTMENT = Path("schemas")
+CATALOG_NAMES = ("columns.toml", "criteria-*.toml", "tinh-*.toml")  # the files a run reads from either folder
+# Starter files of a period (`catalog new`): only what is verified of it, and no indicator.
+STARTERS = SCHEMAS / "starters"
+# The commune column a period's `[commune_groups]` name the values of (input-format.md: Nhóm xã, 1, 2 or 3).
+GROUP_COLUMN = "nhom_xa"
 SHEETS = ("Xa", "Thon")
 
 # Column types of columns.toml (what validate.py parses each into).
@@ -65,6 +81,22 @@ COLUMN_KEYS = ("column", "numerator", "denominator", "requires", "threshold_by")
 
 class CatalogError(Exception):
     """A catalog file is missing or inconsistent (a fault of the set-up, not of the data)."""
+
+
+class Unfinished(CatalogError):
+    """A period file whose declared criteria or tiers have no indicator yet (a starter being completed).
+
+    A run leaves it out, as if it were not there, and says so (`note`): its years
+    are "not covered" until the department completes it; `catalog check` refuses it.
+    """
+
+    def __init__(self, path: Path, data: dict, reason: str):
+        super().__init__(f"{_path(path)}: [[indicators]]: {reason}")
+        self.period = data["period"]
+        self.note = (
+            f"bỏ qua {_path(path)}: bộ chỉ tiêu {data['period']} chưa hoàn thành, "
+            f"các năm {_span(data['years'])} chưa được đánh giá ({reason})"
+        )
 
 
 # How sure a catalog is of a tier or an indicator (`certainty`): verified against a national text,
@@ -306,8 +338,74 @@ def _check_criteria(path: Path, data: dict, columns: Columns) -> None:
         _failer(path, "title")("cần một dòng chữ, ví dụ tên và số quyết định của bộ tiêu chí")
     numbers = _check_legal_bases(path, data)
     tiers = _check_tiers(path, data)
-    _check_indicators(path, data, tiers, columns)
+    declared = _check_declared(path, data)
+    groups = _check_groups(path, data)
+    if data.get("indicators") or not declared:  # a declared frame with no indicator yet is `Unfinished`, below
+        _check_indicators(path, data, tiers, columns, groups)
     _check_citations(path, data, numbers)
+    _check_complete(path, data, declared)
+
+
+def _check_declared(path: Path, data: dict) -> list[dict]:
+    """[[criteria]] (optional): the criteria of the period whose indicators the department appraises, by number
+    and name (`id`, `name`); `_check_complete` holds the file back until each has its indicators."""
+    if "criteria" not in data:
+        return []
+    entries = _entries(path, data, "criteria", "tiêu chí")
+    ids: dict[str, int] = {}
+    for n, entry in enumerate(entries, 1):
+        key = entry.get("id")
+        fail = _failer(path, _entry("tiêu chí", key, "criteria", n))
+        if not isinstance(key, str) or not key.strip():
+            fail(f'id {_show(key)}: cần số tiêu chí trong ngoặc kép, ví dụ id = "7"')
+        _need_text(fail, entry, "name")
+        if key in ids:
+            fail(f"id trùng với [[criteria]] thứ {ids[key]}; mỗi tiêu chí một mục")
+        ids[key] = n
+    return entries
+
+
+def _check_groups(path: Path, data: dict) -> dict[str, str]:
+    """[commune_groups] (optional): each group of the commune column `GROUP_COLUMN` with its definition.
+    Returns the groups by folded name: an indicator's thresholds by that column must name them (`_check_values`)."""
+    groups = data.get("commune_groups", {})
+    if not isinstance(groups, dict) or not all(isinstance(v, str) and v.strip() for v in groups.values()):
+        _failer(path, "[commune_groups]")('cần một bảng nhóm = "định nghĩa", ví dụ 2 = "xã không thuộc nhóm 1 và 3"')
+    return {fold(group): group for group in groups}
+
+
+def _check_complete(path: Path, data: dict, declared: list[dict]) -> None:
+    """A file that declares its criteria is used only once every declared criterion and every tier has an
+    indicator of its own: a tier without one would be "met" by every commune meeting the tier below it."""
+    if not declared:
+        return
+    entries = data.get("indicators") or []
+    ids, tiers = [e["id"] for e in entries], {e["tier"] for e in entries}
+    missing = [
+        (f'tiêu chí {c["id"]} "{c["name"]}"', f"tiêu chí {c['id']}", c.get("source", ""))
+        for c in declared
+        if not any(i == c["id"] or i.startswith(c["id"] + ".") for i in ids)
+    ]
+    missing += [
+        (f'hạng "{t["label"]}"', f"hạng {t['label']}", t.get("source", ""))
+        for t in data["tiers"]
+        if t["key"] not in tiers
+    ]
+    if not missing:
+        return
+    by_source: dict[str, list[str]] = {}
+    for _, short, source in missing:
+        by_source.setdefault(source, []).append(short)
+    where = ", ".join(f"{source} ({', '.join(names)})" for source, names in by_source.items() if source)
+    keys = [t["key"] for t in data["tiers"]]
+    raise Unfinished(
+        path,
+        data,
+        f"chưa có chỉ tiêu nào của {', '.join(m[0] for m in missing)}; hãy thêm các mục [[indicators]]"
+        + (f" theo {where}" if where else "")
+        + f': id bắt đầu bằng số tiêu chí (ví dụ "7.1"), tier là một trong {", ".join(map(_show, keys))}; '
+        "mục [[criteria]] hay [[tiers]] nào Sở không thẩm định thì xóa đi",
+    )
 
 
 def _check_tiers(path: Path, data: dict) -> dict[str, int]:
@@ -340,7 +438,9 @@ def _check_tiers(path: Path, data: dict) -> dict[str, int]:
     return keys
 
 
-def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Columns) -> None:
+def _check_indicators(
+    path: Path, data: dict, tiers: dict[str, int], columns: Columns, groups: dict[str, str] | None = None
+) -> None:
     entries = _entries(path, data, "indicators", "chỉ tiêu")
     ids: dict[str, int] = {}
     for n, entry in enumerate(entries, 1):
@@ -360,7 +460,7 @@ def _check_indicators(path: Path, data: dict, tiers: dict[str, int], columns: Co
         if not _one_of(kind, KINDS):
             fail(f"{_given('kind', kind)} không có; các loại hợp lệ: {', '.join(KINDS)}")
         _check_form(fail, entry, kind)
-        _check_values(fail, entry, kind, columns)
+        _check_values(fail, entry, kind, columns, groups or {})
         _check_source(fail, entry)
     kinds = {e["id"]: e["kind"] for e in entries}
     for n, entry in enumerate(entries, 1):
@@ -400,8 +500,9 @@ def _check_form(fail, entry: dict, kind: str) -> None:
     fail(f"{', '.join(extra)} không dùng cùng {', '.join(best.needs)}; kind {kind} viết theo một trong: {ways}")
 
 
-def _check_values(fail, entry: dict, kind: str, columns: Columns) -> None:
-    """Column references exist on the right sheet with the right type; thresholds are in range."""
+def _check_values(fail, entry: dict, kind: str, columns: Columns, groups: dict[str, str]) -> None:
+    """Column references exist on the right sheet with the right type; thresholds are in range, and by commune
+    group they name the period's `groups` (each of them, unless a default `threshold` covers the others)."""
     spec = KINDS[kind]
     for field in COLUMN_KEYS:
         if field not in entry:
@@ -423,14 +524,28 @@ def _check_values(fail, entry: dict, kind: str, columns: Columns) -> None:
         table = entry["thresholds"]
         if not isinstance(table, dict) or not table:
             fail('thresholds cần một bảng nhóm = ngưỡng, ví dụ thresholds = { "miền núi" = 0.6 }')
-        groups: dict[str, str] = {}
+        given: dict[str, str] = {}
         for group, value in table.items():
             _check_threshold(fail, f'thresholds."{group}"', value, spec.threshold)
-            if fold(group) in groups:
-                fail(f'thresholds: nhóm "{group}" trùng với "{groups[fold(group)]}" (so sánh bỏ dấu, hoa thường)')
-            groups[fold(group)] = group
+            if fold(group) in given:
+                fail(f'thresholds: nhóm "{group}" trùng với "{given[fold(group)]}" (so sánh bỏ dấu, hoa thường)')
+            given[fold(group)] = group
+        if groups and entry.get("threshold_by") == GROUP_COLUMN:
+            _check_group_thresholds(fail, given, groups, "threshold" in entry)
     if "not_applicable_when_zero" in entry and not isinstance(entry["not_applicable_when_zero"], bool):
         fail(f"not_applicable_when_zero = {_show(entry['not_applicable_when_zero'])}: cần true hoặc false")
+
+
+def _check_group_thresholds(fail, given: dict[str, str], groups: dict[str, str], default: bool) -> None:
+    """Thresholds by commune group name only the groups of [commune_groups], and every one of them
+    (a commune of a group with no threshold could not be assessed), unless `threshold` is the default."""
+    named = ", ".join(groups.values())
+    for folded, group in given.items():
+        if folded not in groups:
+            fail(f'thresholds: nhóm "{group}" không có trong [commune_groups] ({named})')
+    missing = [group for folded, group in groups.items() if folded not in given]
+    if missing and not default:
+        fail(f"thresholds thiếu nhóm {', '.join(missing)}; hãy ghi ngưỡng cho mọi nhóm của [commune_groups] ({named})")
 
 
 def _check_threshold(fail, field: str, value, scale: str | None) -> None:
@@ -444,17 +559,44 @@ def _check_threshold(fail, field: str, value, scale: str | None) -> None:
 # ---- tinh-*.toml: a province's own indicators ---------------------------------------------------------------------
 
 
-def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
-    """The column catalog and every period of a catalog folder, with its province files applied.
+def department_folder(given: Path | None = None) -> Path | None:
+    """The department's catalog folder: the one given (`--schemas DIR`), else `schemas/` of the working folder
+    when there is one; None when there is none (the shipped catalogs alone), so an installed tool runs anywhere."""
+    if given is not None:
+        return Path(given)
+    return DEPARTMENT if DEPARTMENT.is_dir() else None
+
+
+def is_catalog(name: str) -> bool:
+    """Whether a run reads a file of this name (`CATALOG_NAMES`); any other file of the folders is left alone."""
+    return any(fnmatch(name, pattern) for pattern in CATALOG_NAMES)
+
+
+def catalog_files(department: Path | None, shipped: Path = SCHEMAS) -> dict[str, Path]:
+    """The catalog files a run reads, by name: the shipped ones, each replaced by the department's file of the
+    same name, and the department's others (a new period, a province file)."""
+    found = {p.name: p for p in shipped.glob("*.toml") if is_catalog(p.name)}
+    if department is not None:
+        found |= {p.name: p for p in Path(department).glob("*.toml") if is_catalog(p.name)}
+    return dict(sorted(found.items()))
+
+
+def load_catalogs(
+    department: Path | None = None, shipped: Path = SCHEMAS, unfinished: list[str] | None = None
+) -> tuple[Columns, list[Criteria]]:
+    """The column catalog and every period of the department's folder over the shipped one, with the province
+    files applied.
 
     A province file (`tinh-*.toml`) adds indicators to one period, or tightens
     a threshold, without editing the national file; it may add the columns its
     indicators read. Its `title` and `source` are named in the outputs.
+    A period file not finished yet (`Unfinished`) is left out with the province files
+    of its period, each with a line in `unfinished` saying so.
     """
-    folder = Path(folder)
-    base_path = folder / "columns.toml" if (folder / "columns.toml").is_file() else SCHEMAS / "columns.toml"
+    files = catalog_files(department, shipped)
+    base_path = files.get("columns.toml", SCHEMAS / "columns.toml")
     base = _load_toml(base_path)
-    provinces = [(p, _load_toml(p)) for p in sorted(folder.glob("tinh-*.toml"))]
+    provinces = [(p, _load_toml(p)) for name, p in files.items() if fnmatch(name, "tinh-*.toml")]
     entries = list(base.get("columns", []))
     for path, data in provinces:
         added = data.get("columns", [])
@@ -463,9 +605,24 @@ def load_catalogs(folder: Path = SCHEMAS) -> tuple[Columns, list[Criteria]]:
         _check_columns(path, {"columns": entries + added, "values": base.get("values", {})})
         entries += added
     columns = _columns_from(base_path, {"columns": entries, "values": base.get("values", {})})
-    periods = criteria_files(folder, columns)
+    notes = unfinished if unfinished is not None else []
+    periods, waiting = [], set()
+    for name, path in files.items():
+        if not fnmatch(name, "criteria-*.toml"):
+            continue
+        try:
+            periods.append(load_criteria(path, columns))
+        except Unfinished as e:
+            notes.append(e.note)
+            waiting.add(e.period)
+    check_periods(periods)
     if not periods:
-        raise CatalogError(f"{_path(folder)}: không có bộ chỉ tiêu nào (tệp criteria-*.toml); hãy thêm ít nhất một")
+        where = " và ".join(_path(f) for f in (department, shipped) if f is not None)
+        raise CatalogError(f"{where}: không có bộ chỉ tiêu nào dùng được (tệp criteria-*.toml); hãy thêm ít nhất một")
+    for path, data in provinces:
+        if data.get("period") in waiting:
+            notes.append(f"bỏ qua {_path(path)}: tệp của giai đoạn {data['period']}, giai đoạn chưa hoàn thành")
+    provinces = [(p, d) for p, d in provinces if d.get("period") not in waiting]
     for path, data in provinces:
         _check_province(path, data, periods)
     return columns, [
@@ -493,9 +650,8 @@ def _with_provinces(c: Criteria, provinces: list[tuple[Path, dict]], columns: Co
         added = province.get("indicators", [])
         if not isinstance(added, list):
             _failer(path, "[[indicators]]")("cần viết mỗi chỉ tiêu thêm thành một mục [[indicators]]")
-        _check_indicators(
-            path, {"indicators": entries + added}, {t["key"]: n for n, t in enumerate(data["tiers"], 1)}, columns
-        )
+        tiers = {t["key"]: n for n, t in enumerate(data["tiers"], 1)}
+        _check_indicators(path, {"indicators": entries + added}, tiers, columns, _check_groups(c.source, data))
         for entry in added:  # after the last indicator of its tier, so that tables keep tier order
             last = max((i for i, e in enumerate(entries) if e["tier"] == entry["tier"]), default=len(entries) - 1)
             entries.insert(last + 1, entry)
@@ -576,8 +732,9 @@ def _check_source(fail, entry: dict) -> None:
 
 def _check_citations(path: Path, data: dict, numbers: set[str]) -> None:
     """A tier's `basis` names [[legal_bases]] of the file; no `source` cites a number the file does not hold."""
-    for table, what, key in (("tiers", "hạng", "key"), ("indicators", "chỉ tiêu", "id")):
-        for n, entry in enumerate(data[table], 1):
+    tables = (("tiers", "hạng", "key"), ("criteria", "tiêu chí", "id"), ("indicators", "chỉ tiêu", "id"))
+    for table, what, key in tables:
+        for n, entry in enumerate(data.get(table) or [], 1):
             fail = _failer(path, _entry(what, entry.get(key), table, n))
             _check_source(fail, entry)
             if "basis" in entry:
@@ -596,16 +753,20 @@ def _check_citations(path: Path, data: dict, numbers: set[str]) -> None:
 
 
 def check_files(paths: list[Path], columns: Path | None = None) -> list[tuple[Path, bool, str]]:
-    """Check column and criteria files; per file (path, valid, the line to print).
+    """Check column, criteria and province files; per file (path, valid, the line to print).
 
-    A file holding [[columns]] is a column catalog; any other is a criteria file,
-    checked against `columns` (by default the columns.toml next to it, else the
-    shipped one) and against the other criteria files given or beside it, as a run would.
+    A file holding [[columns]] is a column catalog; a `tinh-*.toml` a province file,
+    checked with the catalogs a run would read beside it; any other is a criteria
+    file, checked against `columns` (by default the columns.toml next to it, else the
+    shipped one) and against the other criteria files given or a run would read with it.
     """
     out, loaded = [], {}
     for path in map(Path, paths):
         try:
             data = _load_toml(path)
+            if fnmatch(path.name, "tinh-*.toml"):
+                out.append((path, *_check_province_file(path, data)))
+                continue
             if "columns" in data or path.name.startswith("columns"):
                 table = load_columns(path).table
                 counts = ", ".join(f"trang {s}: {int((table['sheet'] == s).sum())}" for s in SHEETS)
@@ -628,11 +789,56 @@ def check_files(paths: list[Path], columns: Path | None = None) -> list[tuple[Pa
     return out
 
 
+def check_folders(department: Path | None) -> list[tuple[str, list[tuple[Path, bool, str]]]]:
+    """`catalog check` with no file: each folder a run reads under a heading, the department's first.
+
+    Every catalog file of the department's folder is checked, and any other .toml
+    file there is named as one a run does not read (a misspelt name); a shipped file
+    the department replaces is named with its replacement instead of being checked.
+    """
+    found = sorted(Path(department).glob("*.toml")) if department is not None else []
+    own = {p.name: p for p in found if is_catalog(p.name)}
+    mine = check_files(list(own.values())) + [
+        (p, True, f"{_path(p)}: không phải tệp danh mục ({', '.join(CATALOG_NAMES)}), chương trình không đọc")
+        for p in found
+        if p.name not in own
+    ]
+    heading = (
+        f"Thư mục danh mục của Sở: {_path(department)}"
+        if department is not None
+        else f"Thư mục danh mục của Sở: chưa có (thư mục {DEPARTMENT}/ nơi chạy lệnh, hoặc --schemas DIR)"
+    )
+    shipped = sorted(SCHEMAS.glob("*.toml"))
+    replaced = [
+        (p, True, f"{_path(p)}: không dùng, thay bằng {_path(own[p.name])} của Sở") for p in shipped if p.name in own
+    ]
+    kept = check_files([p for p in shipped if p.name not in own])
+    return [(heading, mine), (f"Danh mục kèm chương trình: {_path(SCHEMAS)}", kept + replaced)]
+
+
+def _check_province_file(path: Path, data: dict) -> tuple[bool, str]:
+    """A province file, checked as a run would apply it: with the catalogs of its folder over the shipped ones."""
+    try:
+        _, periods = load_catalogs(path.parent)
+    except CatalogError as e:
+        message = str(e)
+        own = message.startswith(f"{_path(path)}: ")
+        return False, message if own else f"{_path(path)}: chưa kiểm tra được vì lỗi ở tệp khác — {message}"
+    if data.get("period") not in {c.period for c in periods}:  # left out with its unfinished period
+        return False, f"{_path(path)}: chưa kiểm tra được vì bộ chỉ tiêu {data['period']} chưa hoàn thành"
+    added, tightened = len(data.get("indicators", [])), len(data.get("tighten", []))
+    return True, (
+        f"{_path(path)}: hợp lệ — tỉnh {data['province']}, giai đoạn {data['period']}: "
+        f"thêm {added} chỉ tiêu, nâng {tightened} ngưỡng"
+    )
+
+
 def _siblings(path: Path, columns: Path | None, exclude: set[Path]) -> list[Criteria]:
-    """The other period files beside a criteria file that load cleanly (a run would load them too)."""
+    """The other period files a run would read with a criteria file (its folder over the shipped one) that load
+    cleanly; a shipped file of the same name is the one it replaces, not another."""
     found = []
-    for other in sorted(path.parent.glob("criteria-*.toml")):
-        if other.resolve() in exclude or other.resolve() == path.resolve():
+    for name, other in catalog_files(path.parent).items():
+        if not fnmatch(name, "criteria-*.toml") or name == path.name or other.resolve() in exclude:
             continue
         try:
             found.append(load_criteria(other, columns))
@@ -644,6 +850,45 @@ def _siblings(path: Path, columns: Path | None, exclude: set[Path]) -> list[Crit
 def _summary(c: Criteria) -> str:
     tiers = ", ".join(c.tiers["label"])
     return f"{_path(c.source)}: hợp lệ — {len(c.indicators)} chỉ tiêu, các hạng: {tiers}, năm {_span(c.years)}"
+
+
+# ---- a new period, started from what is verified of it ----------------------------------------------------------
+
+
+def starter_periods() -> list[str]:
+    """The periods `catalog new` has a starter file for."""
+    return sorted(p.stem.removeprefix("criteria-") for p in STARTERS.glob("criteria-*.toml"))
+
+
+def new_catalog(period: str, department: Path | None = None) -> Path:
+    """Write the starter file of a period into the department's folder (`schemas/` when none is given, created
+    if need be): only what is verified of the period, no indicator. Never over an existing file."""
+    starter = STARTERS / f"criteria-{period}.toml"
+    if not starter.is_file():
+        known = ", ".join(starter_periods())
+        raise CatalogError(
+            f'Không có tệp khởi đầu cho giai đoạn "{period}" (có: {known}); giai đoạn khác: chép một tệp '
+            "criteria-*.toml vào thư mục danh mục của Sở rồi sửa (xem schemas/README.md)"
+        )
+    if (SCHEMAS / starter.name).is_file():
+        raise CatalogError(
+            f"{_path(SCHEMAS / starter.name)}: chương trình đã kèm bộ chỉ tiêu này; muốn sửa thì chép tệp đó "
+            "vào thư mục danh mục của Sở và sửa bản chép"
+        )
+    folder = department if department is not None else DEPARTMENT
+    target = folder / starter.name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with target.open("xb") as f:  # "x": a file already there (or written meanwhile) is never replaced
+            f.write(starter.read_bytes())
+    except FileExistsError:
+        raise CatalogError(
+            f"{_path(target)}: đã có tệp này, không ghi đè; hãy sửa tiếp tệp đó rồi chạy catalog check "
+            "(muốn bắt đầu lại thì đổi tên hoặc xóa nó trước)"
+        ) from None
+    except OSError as e:
+        raise CatalogError(f"{_path(target)}: không ghi được ({e.strerror or e})") from e
+    return target
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------------

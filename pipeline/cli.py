@@ -32,6 +32,18 @@ def folder_option(name: str, default: str, help_text: str):
     )
 
 
+def schemas_option(must_exist: bool = True):
+    """--schemas DIR: the department's catalog folder, written once for every command that reads the catalogs."""
+    return click.option(
+        "--schemas",
+        "schemas_dir",
+        type=click.Path(exists=must_exist, file_okay=False, path_type=Path),
+        default=None,
+        help="Thư mục danh mục của Sở (mặc định: schemas/ nơi chạy lệnh, nếu có); đọc trước danh mục kèm "
+        "chương trình, tệp cùng tên thay tệp kèm theo.",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__)
 def main():
@@ -154,7 +166,8 @@ def stop_on_signals() -> None:
     default=None,
     help="Ghi (hoặc không) phiếu thẩm định từng xã; mặc định: ghi khi một năm có không quá 1.000 xã.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi.")
+@schemas_option()
+@click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
 @click.option(
     "--timings", is_flag=True, hidden=True, help="In thời gian từng bước (đọc, kiểm tra, đánh giá, ghi) ra stderr."
 )
@@ -166,6 +179,7 @@ def assess(
     registered: Path | None,
     settings_file: Path | None,
     sheets: bool | None,
+    schemas_dir: Path | None,
     quiet: bool,
     timings: bool,
 ):
@@ -176,6 +190,7 @@ def assess(
 
     Example: python -m pipeline assess --input input --output output
     """
+    from pipeline.catalog import department_folder
     from pipeline.problems import problem_kinds
     from pipeline.registration import RegistrationError  # imported here so that --help stays instant
     from pipeline.run import run, undated_note
@@ -193,9 +208,12 @@ def assess(
             registered=registered,
             settings_file=settings_file,
             sheets=sheets,
+            schemas=department_folder(schemas_dir),
         )
     except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
         raise click.ClickException(str(e)) from e
+    for note in outcome.notes:
+        click.echo(f"Lưu ý: {note}", err=True)
     if timings:  # for benchmarks/bench.py
         click.echo(json.dumps({"timings": outcome.timings}), err=True)
     for note in outcome.notes:
@@ -278,8 +296,17 @@ def written_lines(paths: list[Path]) -> list[str]:
     help="Mã tỉnh trong danh mục ngày 01/7/2025 (ví dụ 37 Ninh Bình): điền sẵn mã và tên mọi xã của tỉnh "
     "(không gồm phường, đặc khu), mỗi xã một tệp. Từ năm 2025.",
 )
+@schemas_option()
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
-def template(year: int, output_dir: Path, communes: Path | None, per: str, province: int | None, quiet: bool):
+def template(
+    year: int,
+    output_dir: Path,
+    communes: Path | None,
+    per: str,
+    province: int | None,
+    schemas_dir: Path | None,
+    quiet: bool,
+):
     """Ghi biểu nhập liệu trống (hoặc điền sẵn cho từng xã) từ danh mục cột.
 
     Write the blank input template (or one pre-filled copy per commune or district).
@@ -288,12 +315,15 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, provi
 
     Example: python -m pipeline template --year 2025 --province 37
     """
+    from pipeline.catalog import department_folder
     from pipeline.template import NoCatalog, TemplateError, generate
 
     if communes is not None and province is not None:
         raise click.UsageError("chọn một trong --communes và --province")
     try:
-        made = generate(year, output_dir, communes=communes, per=per, province=province)
+        made = generate(
+            year, output_dir, communes=communes, per=per, province=province, schemas=department_folder(schemas_dir)
+        )
     except NoCatalog as e:  # not a failure: the department has a catalog to add first (make tolerates this code)
         click.echo(str(e), err=True)
         raise SystemExit(EXIT_NO_CATALOG) from e
@@ -308,11 +338,15 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, provi
 
 @main.group("catalog")
 def catalog_group():
-    """Kiểm tra danh mục cột và bộ chỉ tiêu (pipeline/schemas/*.toml) trước khi dùng.
+    """Danh mục cột và bộ chỉ tiêu: bắt đầu một giai đoạn mới, kiểm tra trước khi dùng.
 
-    Check the column catalog and the criteria files a department writes.
+    Catalogs: start a new period's file, check the files a department writes.
+    The department's folder (schemas/ where the command runs, or --schemas DIR) is
+    read before the catalogs shipped with the program.
 
-    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
+    Example: python -m pipeline catalog new 2026-2030
+
+    Example: python -m pipeline catalog check
     """
 
 
@@ -325,18 +359,51 @@ def catalog_group():
     default=None,
     help="Danh mục cột để đối chiếu bộ chỉ tiêu (mặc định: columns.toml cùng thư mục, nếu không có: của chương trình).",
 )
-def check(files: tuple[Path, ...], columns_file: Path | None):
-    """Kiểm tra từng tệp FILE (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của pipeline/schemas/.
+@schemas_option()
+def check(files: tuple[Path, ...], columns_file: Path | None, schemas_dir: Path | None):
+    """Kiểm tra từng tệp FILE (danh mục cột, bộ chỉ tiêu, tệp của tỉnh); không ghi FILE: mọi tệp của thư mục
+    danh mục của Sở và của chương trình, theo từng thư mục.
 
     In "hợp lệ" với số chỉ tiêu, các hạng, các năm; hoặc lỗi: tệp, mục, khóa cần sửa.
     Exit status: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
 
-    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
+    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
     """
-    from pipeline.catalog import SCHEMAS, check_files
+    from pipeline.catalog import check_files, check_folders, department_folder
 
-    paths = list(files) or sorted(SCHEMAS.glob("*.toml"))
-    results = check_files(paths, columns=columns_file)
-    for _, ok, line in results:
-        click.echo(line, err=not ok)
-    raise SystemExit(0 if all(ok for _, ok, _ in results) else 1)
+    if files:
+        sections = [("", check_files(list(files), columns=columns_file))]
+    else:
+        sections = check_folders(department_folder(schemas_dir))
+    for heading, results in sections:
+        if heading:
+            click.echo(heading)
+        for _, ok, line in results:
+            click.echo(f"  {line}" if heading else line, err=not ok)
+    raise SystemExit(0 if all(ok for _, results in sections for _, ok, _ in results) else 1)
+
+
+@catalog_group.command()
+@click.argument("period", required=False)
+@schemas_option(must_exist=False)
+def new(period: str | None, schemas_dir: Path | None):
+    """Ghi tệp khởi đầu bộ chỉ tiêu của giai đoạn PERIOD vào thư mục danh mục của Sở (mặc định schemas/).
+
+    Write the starter catalog of a period: only what is verified of it, no
+    indicator. Never writes over an existing file.
+
+    Example: python -m pipeline catalog new 2026-2030
+    """
+    from pipeline.catalog import check_files, department_folder, new_catalog, starter_periods
+
+    if not period:
+        raise click.UsageError(f"hãy ghi giai đoạn, ví dụ: catalog new 2026-2030 (có: {', '.join(starter_periods())})")
+    try:
+        path = new_catalog(period, department_folder(schemas_dir))
+    except CatalogError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"đã ghi {path}")
+    for _, ok, line in check_files([path]):
+        if not ok:
+            click.echo(f"Việc còn lại — {line}")
+    click.echo(f"Sửa tệp, rồi kiểm tra: python -m pipeline catalog check {path}")

@@ -41,7 +41,7 @@ class Outcome:
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
-    notes: list[str] = field(default_factory=list)  # what the officer should know before signing
+    notes: list[str] = field(default_factory=list)  # what the officer should know: a catalog left out, a setting
 
     @property
     def received(self) -> int:
@@ -61,7 +61,7 @@ def run(
     input_dir: Path,
     output_dir: Path,
     lang: str = "vi",
-    schemas: Path = catalog.SCHEMAS,
+    schemas: Path | None = None,
     workers: int | None = None,
     quiet: bool = False,
     registered: Path | None = None,
@@ -69,13 +69,15 @@ def run(
     sheets: bool | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
+    `schemas`: the department's catalog folder, read over the shipped catalogs (None: the shipped ones alone);
     `quiet`: no progress bar (none is drawn anyway unless stderr is a terminal);
     `registered`: the list of communes that registered (CSV or workbook);
     `settings_file`: the department's settings for the report (default: `settings.load_settings`'s; never one
     inside the input folder);
     `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
     processes = workers or os.cpu_count() or 1
-    columns, periods = catalog.load_catalogs(schemas)
+    notes: list[str] = []
+    columns, periods = catalog.load_catalogs(schemas, unfinished=notes)
     listed = registration.load(registered, columns, periods) if registered else None
     signing = settings.load_settings(settings_file, input_dir)
     # the lock is taken first, so a second run into the same folder stops before reading anything
@@ -95,7 +97,7 @@ def run(
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
-        outcome.notes = signing.notes(outcome.years)
+        outcome.notes = notes + signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         unread = [row for last in lasts.values() for row in last.problems]

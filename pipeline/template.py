@@ -29,7 +29,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline import __version__, parse, style, text_files, units
-from pipeline.catalog import SCHEMAS, SHEETS, CatalogError, Columns, Criteria, load_catalogs
+from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.files import replace_atomically
 from pipeline.kinds import threshold_text
 from pipeline.problems import ERROR
@@ -77,14 +77,16 @@ def generate(
     output_dir: Path,
     communes: Path | None = None,
     per: str = "commune",
-    schemas: Path = SCHEMAS,
+    schemas: Path | None = None,
     province: int | None = None,
 ) -> Made:
     """The blank template, or one pre-filled copy per commune (or district) of `communes`, or of the
-    communes (xã only) of `province` in the national list of 1 July 2025."""
-    columns, periods = load_catalogs(schemas)
+    communes (xã only) of `province` in the national list of 1 July 2025. `schemas`: the department's
+    catalog folder, read over the shipped catalogs."""
+    made = Made()
+    columns, periods = load_catalogs(schemas, unfinished=made.notes)
     _check_year(year, columns)
-    criteria, made = _criteria(year, periods), Made()
+    criteria = _criteria(year, periods, made.notes)
     spec = Spec(year, columns, criteria)
     if communes is None and province is None:
         path = output_dir / f"mau-nhap-lieu-{year}.xlsx"
@@ -130,14 +132,21 @@ def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.Data
     return found.assign(**{roles["district"]: pd.NA}) if roles["district"] else found  # no districts since 2025
 
 
-def _criteria(year: int, periods: list[Criteria]) -> Criteria:
-    """The period covering the year; a template for a year no catalog covers is refused, never guessed."""
+def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Criteria:
+    """The period covering the year; a template for a year no catalog covers is refused, never guessed
+    (with the catalogs left out as unfinished, which may be the one the user meant)."""
     found = next((c for c in periods if c.covers(year)), None)
     if found is None:
         known = ", ".join(f"{c.period} ({c.years[0]}–{c.years[1]})" for c in periods) or "không có"
         raise NoCatalog(
-            f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp criteria-*.toml "
-            "của giai đoạn đó vào thư mục danh mục (xem README, mục Danh mục) rồi tạo lại biểu"
+            "\n".join(
+                [
+                    f"Chưa có bộ chỉ tiêu cho năm {year} (các giai đoạn đã có: {known}); hãy thêm tệp "
+                    "criteria-*.toml của giai đoạn đó vào thư mục danh mục của Sở, schemas/ (xem README, mục "
+                    "Danh mục) rồi tạo lại biểu",
+                    *unfinished,
+                ]
+            )
         )
     return found
 
@@ -148,7 +157,7 @@ def _check_year(year: int, columns: Columns) -> None:
         if not int(row["min"]) <= year <= int(row["max"]):
             raise TemplateError(
                 f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
-                "(pipeline/schemas/columns.toml)"
+                "(danh mục cột columns.toml)"
             )
 
 

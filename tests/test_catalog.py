@@ -529,9 +529,11 @@ def test_the_shipped_catalogs_pass_catalog_check(monkeypatch):
     result = CliRunner().invoke(main, ["catalog", "check"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("pipeline/schemas/columns.toml: hợp lệ — ")
+    assert lines[0] == "Thư mục danh mục của Sở: schemas"  # the project's schemas/ holds only its README
+    assert lines[1] == "Danh mục kèm chương trình: pipeline/schemas"
+    assert lines[2].startswith("  pipeline/schemas/columns.toml: hợp lệ — ")
     assert (
-        "pipeline/schemas/criteria-2021-2025.toml: hợp lệ — 31 chỉ tiêu, "
+        "  pipeline/schemas/criteria-2021-2025.toml: hợp lệ — 31 chỉ tiêu, "
         "các hạng: NTM, NTM nâng cao, NTM kiểu mẫu, năm 2021–2025" in lines
     )
     (criteria,) = criteria_files()
