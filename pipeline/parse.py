@@ -9,8 +9,11 @@ were present but could not be read, for the problems report.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -56,6 +59,46 @@ def slug(name) -> str:
     """ASCII file name for a place: "thị xã Kim Bảng" -> "thi-xa-kim-bang"."""
     words = [fold(w) for w in name.split()] if isinstance(name, str) else []
     return "-".join(w for w in words if w) or "khong-ten"
+
+
+MAX_STEM = 60  # characters of a file name made from a place's name, before its code; district names need ~30
+# names Windows keeps for devices: "con.xlsx" cannot be created there, whatever the folder
+_DEVICES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10))}
+
+
+def file_names(names: Iterable[str]) -> dict[str, str]:
+    """A file name (without its suffix) per distinct name, every one different: its `slug`, cut between words
+    to MAX_STEM characters. A name whose slug was cut, is a device's name, or is shared with another name
+    ("Hòa" and "Hóa" are both "hoa"; a note pasted into a district cell) ends in a short code made from
+    the name itself, so the same name gets the same file in every run and no file is written over another."""
+    names = list(dict.fromkeys(names))
+    stems = {n: slug(n) for n in names}
+    short = {n: s[:MAX_STEM].rsplit("-", 1)[0] if len(s) > MAX_STEM else s for n, s in stems.items()}
+    shared = Counter(short.values())
+    out = {n: s for n, s in short.items() if s == stems[n] and shared[s] == 1 and s not in _DEVICES}
+    digits = 6
+    while len(out) < len(names):  # a longer code only where two codes (or a code and a name) still meet
+        coded = {n: f"{short[n]}-{hashlib.sha256(n.encode()).hexdigest()[:digits]}" for n in names if n not in out}
+        taken = Counter([*out.values(), *coded.values()])
+        out |= {n: s for n, s in coded.items() if taken[s] == 1}
+        digits += 4
+    return {n: out[n] for n in names}
+
+
+# the tone marks of Vietnamese (huyền, sắc, ngã, hỏi, nặng): each syllable carries one, written over one of its
+# vowels, and which vowel differs between the old and the new spelling rules ("Hòa" / "Hoà", "Thủy" / "Thuỷ")
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_key(text: str) -> str:
+    """Compare-form of a place's name: one for every spelling of it, as people type it (case, spacing,
+    the composition of its letters, old or new tone placement), but not for another name ("Hóa" is not "Hòa")."""
+    words = []
+    for word in unicodedata.normalize("NFD", clean(text)).casefold().split():
+        tones = "".join(sorted(c for c in word if c in _TONES))
+        words.append(unicodedata.normalize("NFC", "".join(c for c in word if c not in _TONES)) + tones)
+    return " ".join(words)
 
 
 def stacked(block: pd.DataFrame) -> pd.Series:

@@ -18,10 +18,10 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from pipeline.catalog import Columns, Criteria
-from pipeline.parse import fold
+from pipeline.parse import fold, name_key, per_unique
 from pipeline.problems import problem
 from pipeline.read import META
-from pipeline.validate import Checked, is_stand_in, parse_sheet
+from pipeline.validate import Checked, is_stand_in, one_spelling, parse_sheet
 
 KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows
@@ -89,8 +89,17 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
         for _, r in unlisted.iterrows()
     ]
     missing = absent[KEYS].assign(_tep="", _dong=pd.NA, _chan=True, _thon_thieu=False, _da_nhan=False)
+    missing["huyen"] = _spelled_as_sent(missing["huyen"], xa["huyen"])
     xa = pd.concat([xa, missing.astype({"nam": "Int64"})], ignore_index=True)
     return Checked(xa, checked.thon, checked.problems), problems
+
+
+def _spelled_as_sent(names: pd.Series, sent: pd.Series) -> pd.Series:
+    """The list's district names in the spelling the workbooks give each district (`validate.one_spelling`
+    made it one per district), so that a commune that sent nothing is listed with its district, not beside it."""
+    sent = sent.dropna()
+    known = sent.groupby(per_unique(sent, name_key).to_numpy()).first()
+    return per_unique(names, name_key).map(known).astype("string").fillna(one_spelling(names)[0])
 
 
 def _rows(path: Path) -> list[list]:

@@ -49,6 +49,7 @@ def validate(
     commune's tier."""
     tiers = pd.concat([c.tiers for c in criteria])
     xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
+    xa = _one_spelling(xa, xa_hits)
     if registered is not None:
         xa = _registered_tiers(xa, registered, tiers["label"], xa_hits)
     xa_hits += _period_tiers(xa, criteria)
@@ -101,6 +102,29 @@ def validate(
         ignore_index=True,
     )
     return Checked(xa.reset_index(drop=True), thon.reset_index(drop=True), problems)
+
+
+def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
+    """Two spellings of one district ("huyện Hòa An", "Huyện Hoà an") are one district: every writer groups
+    by the district's name, so each commune takes the one spelling (`one_spelling`), and a cell written
+    otherwise gets a warning naming the spellings, so that two groups never share one district's file."""
+    chosen, ways = one_spelling(xa["huyen"])
+    differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
+    detail = "xếp vào “" + chosen[differs] + "”; các cách viết: " + ways[differs]
+    hits.append(_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
+    return xa.assign(huyen=chosen)
+
+
+def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per name, the spelling of its place (`parse.name_key`): the one most often written, then the first met;
+    and every spelling of the place with how often ("“huyện Hòa An” (2 xã), “Huyện Hoà an” (1 xã)")."""
+    key = parse.per_unique(names, parse.name_key)
+    seen = pd.DataFrame({"key": key, "name": names, "at": np.arange(len(names))}).dropna()
+    ways = seen.groupby(["key", "name"], sort=False)["at"].agg(["size", "min"]).reset_index()
+    ways = ways.sort_values(["key", "size", "min"], ascending=[True, False, True])
+    best = ways.drop_duplicates("key").set_index("key")["name"]
+    listed = ("“" + ways["name"] + "” (" + ways["size"].astype(str) + " xã)").groupby(ways["key"]).agg(", ".join)
+    return key.map(best).astype("string"), key.map(listed).astype("string")
 
 
 def is_stand_in(codes: pd.Series) -> pd.Series:

@@ -1,0 +1,182 @@
+"""Names and codes as clerks type them, and the village rows a commune has or lacks.
+
+A district spelled two ways or with a note pasted into it, a date, a number or TRUE where a name or a code
+belongs, an invisible character inside a code, a code typed as a number; a commune with no village row, a
+village whose code names no commune, the villages of a commune whose year or tier is bad. Checked and
+assessed on frames, as `run` does after reading (no workbook, no writers), except where the file itself is
+the subject: the district workbooks, the registration list.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from conftest import Run, passing_commune, passing_village, write_workbook
+from xlsxwriter.utility import xl_col_to_name
+
+from pipeline import catalog, registration
+from pipeline.assess import assess
+from pipeline.parse import MAX_STEM, file_names, name_key
+from pipeline.problems import CODES
+from pipeline.read import FileRead, combine
+from pipeline.validate import validate
+
+COLUMNS, PERIODS = catalog.load_catalogs(catalog.SCHEMAS)
+CRITERIA = PERIODS[0]
+KEYS = {sheet: list(COLUMNS.of(sheet).index) for sheet in ("Xa", "Thon")}
+VILLAGE_INDICATORS = ("8.2", "8.3.a", "8.3.b")
+
+
+def cell(sheet: str, key: str, row: int = 4) -> str:
+    """The cell of `key` in Excel row `row` of a sheet laid out in catalog order (as `sent` lays it)."""
+    return f"{xl_col_to_name(KEYS[sheet].index(key))}{row}"
+
+
+def villages(ma_xa="00001", n=3, **overrides) -> list[dict]:
+    return [passing_village(ma_xa, f"thôn {i}", smart=False, **overrides) for i in range(1, n + 1)]
+
+
+def sent(tep: str, xa: list[dict] | None, thon: list[dict] | None) -> FileRead:
+    """One file as the reader gives it: its sheets (None: the file has no such sheet), data from row 4, every
+    column of the catalog (a value None is an empty cell)."""
+    sheets = {s: rows for s, rows in (("Xa", xa), ("Thon", thon)) if rows is not None}
+    return FileRead(
+        tep=tep,
+        cells={s: [["" if r.get(k) is None else r[k] for k in KEYS[s]] for r in rows] for s, rows in sheets.items()},
+        rows={s: list(range(4, 4 + len(rows))) for s, rows in sheets.items()},
+        layouts=[(s, 0, {k: i for i, k in enumerate(KEYS[s])}) for s in sheets],
+    )
+
+
+def checked_and_assessed(*files: FileRead, registered=None):
+    checked = validate(combine(list(files), COLUMNS, []), COLUMNS, PERIODS, registered)
+    return checked, assess(checked.xa, checked.thon, CRITERIA)
+
+
+def found(checked, *fields: str) -> list[tuple]:
+    """Fields of every problem row, in order."""
+    return [tuple(r) for r in checked.problems[list(fields)].itertuples(index=False)]
+
+
+def results(assessed, ma_xa: str) -> dict[str, str]:
+    rows = assessed.results[assessed.results["ma_xa"] == ma_xa]
+    return dict(zip(rows["chi_tieu"], rows["ket_qua"], strict=True))
+
+
+def outcome(assessed) -> dict[str, str]:
+    return dict(zip(assessed.communes["ma_xa"], assessed.communes["ket_qua"], strict=True))
+
+
+# -- file names of areas -----------------------------------------------------------------------------------------------
+
+
+def test_a_district_name_is_its_slug_when_that_is_short_and_its_own():
+    assert file_names(["huyện Kim Bảng", "thị xã Duy Tiên"]) == {
+        "huyện Kim Bảng": "huyen-kim-bang",
+        "thị xã Duy Tiên": "thi-xa-duy-tien",
+    }
+
+
+def test_file_names_are_short_different_and_the_same_in_every_run():
+    note = "huyện Kim Bảng (đã sáp nhập, xem công văn số 123/UBND ngày 5/1/2024 " + "ghi chú " * 400 + ")"
+    names = [note, note + " nữa", "Hòa", "Hóa", "CON", "???", "!!!", "huyện Kim Bảng"]
+    stems = file_names(names)
+    assert len(set(stems.values())) == len(names)
+    assert all(len(s) <= MAX_STEM + 7 and s.isascii() and s == s.lower() for s in stems.values())
+    assert stems["huyện Kim Bảng"] == "huyen-kim-bang"
+    assert stems[note].startswith("huyen-kim-bang-da-sap-nhap-xem-cong-van-so-123ubnd-ngay-")
+    assert stems["Hòa"].startswith("hoa-") and stems["Hóa"].startswith("hoa-")  # two places, two files
+    assert stems["CON"].startswith("con-")  # "con.xlsx" cannot be made on Windows
+    assert file_names(reversed(names)) == stems
+
+
+@pytest.mark.parametrize(
+    "other", ["huyện Hoà An", "Huyện Hòa an", "HUYỆN  HÒA AN ", "huye\u0302\u0323n Ho\u0300a An", "huyện Hòa\u00a0An"]
+)
+def test_spellings_of_one_name_have_one_key(other):
+    assert name_key(other) == name_key("huyện Hòa An")
+
+
+@pytest.mark.parametrize("other", ["huyện Hóa An", "huyện Hoa An", "huyện Hòa Ấn", "huyện Hòa An Bắc"])
+def test_another_name_has_another_key(other):
+    assert name_key(other) != name_key("huyện Hòa An")
+
+
+def test_two_spellings_of_a_district_are_one_district_with_a_warning_on_the_cell_spelt_otherwise():
+    xa = [
+        passing_commune("00001", huyen="Huyện Hoà an"),
+        passing_commune("00002", huyen="huyện Hòa An"),
+        passing_commune("00003", huyen="huyện Hòa An"),
+        passing_commune("00004", huyen="huyện Hóa An"),  # another district
+    ]
+    thon = [v for c in ("00001", "00002", "00003", "00004") for v in villages(c)]
+    checked, result = checked_and_assessed(sent("a.xlsx", xa, thon))
+    assert dict(zip(checked.xa["ma_xa"], checked.xa["huyen"], strict=True)) == {
+        "00001": "huyện Hòa An",  # the most frequent spelling
+        "00002": "huyện Hòa An",
+        "00003": "huyện Hòa An",
+        "00004": "huyện Hóa An",
+    }
+    assert found(checked, "tep", "trang", "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
+        ("a.xlsx", "Xa", cell("Xa", "huyen"), "Huyện Hoà an", "canh_bao", "00001", "huyen-nhieu-cach-viet")
+    ]
+    assert checked.problems["mo_ta"].iat[0] == (
+        f"{CODES['huyen-nhieu-cach-viet'][1]}: Huyện / thị xã / thành phố — xếp vào “huyện Hòa An”; "
+        "các cách viết: “huyện Hòa An” (2 xã), “Huyện Hoà an” (1 xã)"
+    )
+    assert set(outcome(result).values()) == {"dat"}
+
+
+def test_with_as_many_of_each_spelling_the_first_met_is_shown():
+    xa = [passing_commune("00001", huyen="Huyện Kim bảng"), passing_commune("00002", huyen="huyện Kim Bảng")]
+    checked, _ = checked_and_assessed(sent("a.xlsx", xa, villages("00001") + villages("00002")))
+    assert checked.xa["huyen"].tolist() == ["Huyện Kim bảng", "Huyện Kim bảng"]
+    assert found(checked, "o", "ma_loi") == [(cell("Xa", "huyen", 5), "huyen-nhieu-cach-viet")]
+
+
+def test_a_run_with_a_note_in_a_district_cell_and_two_spellings_writes_every_commune_in_its_district_file(tmp_path):
+    """Before: "File name too long" and no results; and the second spelling's file written over the first."""
+    note = "huyện Kim Bảng - đã rà soát, số liệu đến 30/11, liên hệ anh Nam 0912345678 " * 10
+    write_workbook(
+        tmp_path / "input" / "a.xlsx",
+        [
+            passing_commune("00001", huyen="huyện Kim Bảng"),
+            passing_commune("00002", huyen="Huyện Kim bảng"),
+            passing_commune("00003", huyen="huyện Kim Bảng"),
+            passing_commune("00004", huyen=note),
+        ],
+        [v for c in ("00001", "00002", "00003", "00004") for v in villages(c)],
+    )
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 0, run.result.output
+    assert {c: r["huyen"] for c, r in run.communes().items()} == {
+        "00001": "huyện Kim Bảng",
+        "00002": "huyện Kim Bảng",
+        "00003": "huyện Kim Bảng",
+        "00004": note.strip(),
+    }
+    ((row),) = run.problems()
+    assert (row["o"], row["gia_tri"], row["muc_do"]) == (cell("Xa", "huyen", 5), "Huyện Kim bảng", "canh_bao")
+    files = sorted(p.name for p in (tmp_path / "output" / "2024" / "huyen").iterdir())
+    assert files[1] == "huyen-kim-bang.xlsx" and len(files) == 2
+    assert files[0].startswith("huyen-kim-bang-da-ra-soat-") and len(files[0]) <= MAX_STEM + 7 + len(".xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "output" / "2024" / "huyen" / files[1], read_only=True)["NTM nâng cao"]
+    codes = {c for row in ws.iter_rows(values_only=True) for c in row if c in ("00001", "00002", "00003", "00004")}
+    assert codes == {"00001", "00002", "00003"}
+
+
+def test_a_commune_that_sent_nothing_is_listed_under_the_district_as_the_workbooks_spell_it(tmp_path):
+    listed = tmp_path / "dang-ky.csv"
+    listed.write_text(
+        "ma_xa,ten_xa,huyen,hang_dang_ky,nam\n00001,Xã 1,huyện Hòa An,nang_cao,2024\n"
+        "00002,Xã 2,Huyện Hoà an,nang_cao,2024\n00003,Xã 3,huyện khác,nang_cao,2024\n",
+        encoding="utf-8",
+    )
+    listed = registration.load(listed, COLUMNS, PERIODS)
+    checked, _ = checked_and_assessed(sent("a.xlsx", [passing_commune("00001", huyen="huyện Hòa An")], villages()))
+    reconciled, _ = registration.reconcile(checked, listed)
+    assert dict(zip(reconciled.xa["ma_xa"], reconciled.xa["huyen"], strict=True)) == {
+        "00001": "huyện Hòa An",
+        "00002": "huyện Hòa An",
+        "00003": "huyện khác",
+    }
