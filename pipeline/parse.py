@@ -101,6 +101,17 @@ def name_key(text: str) -> str:
     return " ".join(words)
 
 
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Zs"))  # controls, format characters (U+200B, U+FEFF …), spaces
+
+
+def visible(text: str) -> str:
+    """Text with every character one cannot see (zero-width space, BOM, a non-breaking space) written as
+    <U+200B>, so a message shows why a value that looks right was refused; a plain space and a line break stay."""
+    if text.isprintable():  # nearly every value: no character to look at one by one
+        return text
+    return "".join(f"<U+{ord(c):04X}>" if c not in " \n" and unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
 def stacked(block: pd.DataFrame) -> pd.Series:
     """Every cell of a block as one column, the block's columns one after another: a parser, or a display,
     then runs once for the whole block rather than once per column (`reshape(…, order="F")` undoes it)."""
@@ -209,17 +220,18 @@ def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tu
 
 
 def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Any text, NFC and trimmed; a number typed in a text column is kept as its digits."""
+    """Any text, NFC and trimmed; a whole number typed in a text column is kept as its digits.
+    Anything else (TRUE, a date, 3.5) is no text a person typed: bad, never read as an empty cell."""
     as_digits = _whole(_numbers(raw)).astype("Int64").astype("string")
     value = _text(raw).replace("", pd.NA).astype("string").fillna(as_digits)
-    return value, pd.Series(False, index=raw.index)
+    return value, value.isna() & ~is_empty(raw)
 
 
 def parse_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Commune codes keep their leading zeros even when the cell was numeric."""
-    text, _ = parse_text(raw)
+    text, bad = parse_text(raw)
     padded = text.where(~text.str.fullmatch(r"\d{1,5}").fillna(False), text.str.zfill(5))
-    return padded, pd.Series(False, index=raw.index)
+    return padded, bad
 
 
 def parse_tier(raw: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, pd.Series]:

@@ -70,6 +70,7 @@ CODES = {
     "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),
     "tieu-de-lap-khac-cot": (WARNING, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng dưới đọc theo dòng này"),
     "o-loi": (ERROR, "Ô báo lỗi công thức (#DIV/0!, #N/A, #VALUE!…); hãy sửa công thức rồi gửi lại"),
+    "ten-la-so": (WARNING, "Ô tên chỉ có một con số, đã đọc như chữ; hãy kiểm tra lại ô này"),
     "huyen-nhieu-cach-viet": (
         WARNING,
         "Một huyện được viết nhiều cách (chữ hoa, chữ thường, vị trí dấu); các xã được xếp chung một huyện",

@@ -9,6 +9,7 @@ only the indicators using it become not assessable.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -253,6 +254,8 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         "year": "năm (số nguyên)",
         "yesno": "Có hoặc Không",
         "tier": "một trong: " + ", ".join(tiers["label"].drop_duplicates()),
+        "ma": "mã gồm 5 chữ số",
+        "text": "chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE",
     }
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
@@ -278,7 +281,19 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
             hits.append(
                 where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành «" + value[legacy] + "»").to_numpy())
             )
+            hits.append(_numbered_names(flat, value, where))
     return typed, hits
+
+
+NAMES = ("ten_xa", "huyen", "ten_thon")  # text columns that name a place: a number there is a slip
+
+
+def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> pd.DataFrame:
+    """A whole number typed where a place's name belongs (12 as a district) is kept as its digits, with a
+    warning naming the cell; other text columns (the commune's group: 1, 2 or 3) take numbers."""
+    named = where["cot"].isin(NAMES).to_numpy()
+    number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
+    return where[number].assign(ma_loi="ten-la-so", chi_tiet=("đã ghi là “" + value[number] + "”").to_numpy())
 
 
 def _typed_share(raw: pd.Series) -> pd.Series:
@@ -475,5 +490,18 @@ def cell_names(letters: pd.DataFrame, sheet: str, files: pd.Series, keys: pd.Ser
 
 
 def _shown(values: pd.Series) -> pd.Series:
-    """A raw value as the officer typed it (12.0 shows as 12)."""
-    return values.astype(str).replace({"nan": "", "None": "", "<NA>": ""}).str.replace(r"\.0$", "", regex=True)
+    """Raw values as the officer sees them in Excel: 12.0 as 12, TRUE, a date as 05/01/2024, and a character
+    one cannot see as <U+200B> (`parse.visible`), so that a value refused is never shown as if it were fine."""
+    return values.map(_shown_one, na_action="ignore").fillna("").astype(str)
+
+
+def _shown_one(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.time() != dt.time() else "%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return parse.visible(str(value))

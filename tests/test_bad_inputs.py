@@ -18,6 +18,7 @@ tests should not need LibreOffice.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import re
@@ -435,6 +436,14 @@ def build_conflict(d: Path):
 
 def build_unknown_commune(d: Path):
     write_workbook(d / "xa.xlsx", [passing_commune("00001")], villages("00001") + [passing_village("09999", "thôn 9")])
+
+
+def build_districts_not_names(d: Path):
+    """District cells as Excel saves a date (with its date format), TRUE, 3.5 and 12: no district's name."""
+    values = [dt.date(2024, 1, 5), True, 3.5, 12]
+    rows = [passing_commune(f"0000{i}", huyen=v) for i, v in enumerate(values, start=1)]
+    thon = [v for i in range(1, 5) for v in villages(f"0000{i}")]
+    write_openpyxl(d / "xa.xlsx", {"Xa": table(rows, keys=XA_KEYS), "Thon": table(thon, sheet="Thon")})
 
 
 def build_duplicate_village(d: Path, second="thôn 2"):
@@ -923,6 +932,25 @@ CASES = [
         ],
         communes={"00001": "khong_danh_gia_duoc"},
         indicators={("00001", "8.3.a"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "district-cells-holding-a-date-true-a-decimal-a-number",
+        build_districts_not_names,
+        problems=[("xa.xlsx", "Xa", f"C{row}", "sai-kieu") for row in (4, 5, 6)]
+        + [("xa.xlsx", "Xa", "C7", "ten-la-so")],
+        rows=[
+            dict(o="C4", cot="huyen", gia_tri="05/01/2024", muc_do="loi", ma_xa="00001"),
+            dict(o="C5", cot="huyen", gia_tri="TRUE", muc_do="loi", ma_xa="00002"),
+            dict(o="C6", cot="huyen", gia_tri="3.5", muc_do="loi", ma_xa="00003"),
+            dict(o="C7", cot="huyen", gia_tri="12", muc_do="canh_bao", ma_xa="00004"),
+        ],
+        communes={
+            "00001": {"ket_qua": "dat", "huyen": ""},
+            "00002": {"ket_qua": "dat", "huyen": ""},
+            "00003": {"ket_qua": "dat", "huyen": ""},
+            "00004": {"ket_qua": "dat", "huyen": "12"},
+        },
         exit_code=3,
     ),
     Case(

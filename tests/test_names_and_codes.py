@@ -9,6 +9,8 @@ the subject: the district workbooks, the registration list.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, write_workbook
@@ -180,3 +182,60 @@ def test_a_commune_that_sent_nothing_is_listed_under_the_district_as_the_workboo
         "00002": "huyện Hòa An",
         "00003": "huyện khác",
     }
+
+
+# -- a date, a number or TRUE where a name or a code belongs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (dt.date(2024, 1, 5), "05/01/2024"),
+        (dt.datetime(2024, 1, 5, 7, 30), "05/01/2024 07:30"),
+        (True, "TRUE"),
+        (3.5, "3.5"),
+    ],
+)
+def test_a_district_cell_that_is_no_name_is_reported_and_the_commune_kept(value, shown):
+    checked, result = checked_and_assessed(sent("a.xlsx", [passing_commune("00001", huyen=value)], villages()))
+    assert found(checked, "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
+        (cell("Xa", "huyen"), shown, "loi", "00001", "sai-kieu")
+    ]
+    assert checked.problems["mo_ta"].iat[0] == (
+        "Giá trị không đúng kiểu: Huyện / thị xã / thành phố — "
+        "cần chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE"
+    )
+    assert outcome(result) == {"00001": "dat"}
+    assert checked.xa["huyen"].isna().all()  # listed with no district
+
+
+@pytest.mark.parametrize(("key", "sheet"), [("huyen", "Xa"), ("ten_xa", "Xa"), ("ten_thon", "Thon")])
+def test_a_number_where_a_name_belongs_is_kept_as_its_digits_with_a_warning(key, sheet):
+    xa = [passing_commune("00001", **({key: 12.0} if sheet == "Xa" else {}))]
+    thon = villages() if sheet == "Xa" else villages()[:2] + [passing_village("00001", 12.0, smart=False)]
+    checked, result = checked_and_assessed(sent("a.xlsx", xa, thon))
+    row = 4 if sheet == "Xa" else 6
+    assert found(checked, "trang", "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
+        (sheet, cell(sheet, key, row), "12", "canh_bao", "00001", "ten-la-so")
+    ]
+    assert checked.problems["mo_ta"].iat[0].endswith("— đã ghi là “12”")
+    assert (checked.xa if sheet == "Xa" else checked.thon)[key].iat[-1] == "12"
+    assert outcome(result) == {"00001": "dat"}
+
+
+def test_a_group_typed_as_a_number_is_no_slip():
+    checked, _ = checked_and_assessed(sent("a.xlsx", [passing_commune("00001", nhom_xa=2.0)], villages()))
+    assert checked.problems.empty
+    assert checked.xa["nhom_xa"].tolist() == ["2"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(True, "TRUE"), (dt.date(2024, 1, 5), "05/01/2024"), (640.5, "640.5"), (False, "FALSE")]
+)
+def test_a_code_cell_that_is_no_code_is_a_wrong_type_with_its_value_never_an_empty_cell(value, shown):
+    xa = [passing_commune(value), passing_commune("00002")]
+    checked, result = checked_and_assessed(sent("a.xlsx", xa, villages("00002")))
+    assert found(checked, "o", "cot", "gia_tri", "muc_do", "ma_loi") == [("A4", "ma_xa", shown, "loi", "sai-kieu")]
+    assert checked.problems["mo_ta"].iat[0] == "Giá trị không đúng kiểu: Mã xã — cần mã gồm 5 chữ số"
+    assert outcome(result)["00002"] == "dat"
+    assert len(result.communes) == 2  # listed, not assessable
