@@ -112,6 +112,11 @@ def visible(text: str) -> str:
     return "".join(f"<U+{ord(c):04X}>" if c not in " \n" and unicodedata.category(c) in _HIDDEN else c for c in text)
 
 
+def _without_hidden(text: str) -> str:
+    """A code with its spaces and invisible characters taken out: "00<U+200B>640" -> "00640"."""
+    return "".join(c for c in text if unicodedata.category(c) not in _HIDDEN)
+
+
 def stacked(block: pd.DataFrame) -> pd.Series:
     """Every cell of a block as one column, the block's columns one after another: a parser, or a display,
     then runs once for the whole block rather than once per column (`reshape(…, order="F")` undoes it)."""
@@ -228,10 +233,25 @@ def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Commune codes keep their leading zeros even when the cell was numeric."""
-    text, bad = parse_text(raw)
-    padded = text.where(~text.str.fullmatch(r"\d{1,5}").fillna(False), text.str.zfill(5))
+    """Commune codes keep their leading zeros even when the cell was numeric, and lose the spaces and
+    invisible characters a copy from a web page or a chat leaves in them (`mended_codes` says where)."""
+    _, bare, bad = _typed_code(raw)
+    padded = bare.where(~bare.str.fullmatch(r"\d{1,5}").fillna(False), bare.str.zfill(5))
     return padded, bad
+
+
+def mended_codes(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where `parse_code` mended a code, for a warning naming the cell: the code as typed, shown `visible`,
+    where spaces or invisible characters were taken out (NA elsewhere); and where zeros were put back."""
+    text, bare, _ = _typed_code(raw)
+    hidden = per_unique(text.where(text.ne(bare)), visible).astype("string")
+    return hidden, bare.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
+
+
+def _typed_code(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A code column as typed (`parse_text`), the same without spaces and invisible characters, and its bad cells."""
+    text, bad = parse_text(raw)
+    return text, per_unique(text, _without_hidden).astype("string"), bad
 
 
 def parse_tier(raw: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, pd.Series]:

@@ -282,6 +282,8 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
                 where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành «" + value[legacy] + "»").to_numpy())
             )
             hits.append(_numbered_names(flat, value, where))
+        if kind == "ma":
+            hits += _mended_codes(flat, value, where)
     return typed, hits
 
 
@@ -294,6 +296,18 @@ def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> p
     named = where["cot"].isin(NAMES).to_numpy()
     number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
     return where[number].assign(ma_loi="ten-la-so", chi_tiet=("đã ghi là “" + value[number] + "”").to_numpy())
+
+
+def _mended_codes(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> list[pd.DataFrame]:
+    """Codes read after a mend (`parse.mended_codes`): each cell is named, so the officer can fix it at the source."""
+    shown, padded = parse.mended_codes(flat)
+    hidden = (shown.notna() & value.str.fullmatch(r"\d{5}")).fillna(False).to_numpy(dtype=bool)  # else: sai-kieu
+    padded = padded.to_numpy()
+    said = "ô ghi " + shown[hidden] + ", đã đọc thành " + value[hidden]
+    return [
+        where[hidden].assign(ma_loi="ma-xa-ky-tu-an", chi_tiet=said.to_numpy()),
+        where[padded].assign(ma_loi="ma-xa-thieu-so-0", chi_tiet=("đã đọc thành " + value[padded]).to_numpy()),
+    ]
 
 
 def _typed_share(raw: pd.Series) -> pd.Series:
@@ -432,8 +446,13 @@ def _indicators_by_column(criteria: list[Criteria]) -> pd.Series:
 
 
 def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series, labels: pd.Series, sheet: str):
-    """Hits (row index, column key, code) -> problem rows naming file, sheet and cell."""
-    hits = hits.drop_duplicates(["idx", "cot"]).reset_index(drop=True)
+    """Hits (row index, column key, code) -> problem rows naming file, sheet and cell.
+
+    One row per cell: its first error, else its first warning (a code read with its zeros put back may
+    still name no commune)."""
+    warning = hits["ma_loi"].map(SEVERITY).ne(ERROR)
+    first = hits.assign(_w=warning).sort_values("_w", kind="stable").drop_duplicates(["idx", "cot"]).index
+    hits = hits.loc[first.sort_values()].reset_index(drop=True)
     cells = raw.to_numpy()[raw.index.get_indexer(hits["idx"]), raw.columns.get_indexer(hits["cot"])]
     found = pd.Series(cells, dtype=object)
     # a required column missing from the file is one `thieu-cot` line for the file, not one per row

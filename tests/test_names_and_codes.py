@@ -18,7 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import catalog, registration
 from pipeline.assess import assess
-from pipeline.parse import MAX_STEM, file_names, name_key
+from pipeline.parse import MAX_STEM, file_names, name_key, visible
 from pipeline.problems import CODES
 from pipeline.read import FileRead, combine
 from pipeline.validate import validate
@@ -239,3 +239,49 @@ def test_a_code_cell_that_is_no_code_is_a_wrong_type_with_its_value_never_an_emp
     assert checked.problems["mo_ta"].iat[0] == "Giá trị không đúng kiểu: Mã xã — cần mã gồm 5 chữ số"
     assert outcome(result)["00002"] == "dat"
     assert len(result.communes) == 2  # listed, not assessable
+
+
+# -- invisible characters and lost zeros in codes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "seen"),
+    [
+        ("00\u200b001", "00<U+200B>001"),
+        ("\ufeff00001", "<U+FEFF>00001"),
+        ("00\u00a0001", "00<U+00A0>001"),
+        ("00 001", "00 001"),
+        ("0000\u200d1\u2060", "0000<U+200D>1<U+2060>"),
+    ],
+)
+def test_an_invisible_character_inside_a_code_is_taken_out_with_a_warning_showing_it(typed, seen):
+    thon = villages()[:2] + [passing_village(typed, "thôn 3", smart=False)]
+    checked, result = checked_and_assessed(sent("a.xlsx", [passing_commune(typed)], thon))
+    assert found(checked, "trang", "o", "cot", "muc_do", "ma_xa", "ma_loi") == [
+        ("Xa", "A4", "ma_xa", "canh_bao", "00001", "ma-xa-ky-tu-an"),
+        ("Thon", "A6", "ma_xa", "canh_bao", "00001", "ma-xa-ky-tu-an"),
+    ]
+    assert checked.problems["mo_ta"].iat[0] == f"{CODES['ma-xa-ky-tu-an'][1]}: Mã xã — ô ghi {seen}, đã đọc thành 00001"
+    assert checked.problems["gia_tri"].iat[0] == seen
+    assert outcome(result) == {"00001": "dat"}
+    assert results(result, "00001")["8.3.a"] == "dat" and len(checked.thon) == 3
+
+
+def test_a_code_that_stays_wrong_without_its_invisible_character_is_refused_showing_the_character():
+    checked, _ = checked_and_assessed(sent("a.xlsx", [passing_commune("0001\u200bA")], None))
+    assert found(checked, "o", "gia_tri", "muc_do", "ma_loi") == [("A4", "0001<U+200B>A", "loi", "sai-kieu")]
+
+
+@pytest.mark.parametrize("typed", [1.0, 1, "1", "0001"])
+def test_a_code_that_lost_its_zeros_is_restored_with_a_warning_naming_its_cell(typed):
+    checked, result = checked_and_assessed(sent("a.xlsx", [passing_commune(typed)], villages()))
+    assert found(checked, "trang", "o", "cot", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
+        ("Xa", "A4", "ma_xa", str(typed).removesuffix(".0"), "canh_bao", "00001", "ma-xa-thieu-so-0")
+    ]
+    assert checked.problems["mo_ta"].iat[0] == f"{CODES['ma-xa-thieu-so-0'][1]}: Mã xã — đã đọc thành 00001"
+    assert outcome(result) == {"00001": "dat"}
+
+
+def test_visible_leaves_ordinary_text_alone():
+    assert visible("Xã Hòa Bình 2") == "Xã Hòa Bình 2"
+    assert visible("a\tb\u200bc\nd") == "a<U+0009>b<U+200B>c\nd"
