@@ -84,6 +84,11 @@ CODES = {
         WARNING,
         "Một huyện được viết nhiều cách (chữ hoa, chữ thường, vị trí dấu); các xã được xếp chung một huyện",
     ),
+    "khong-co-thon": (
+        ERROR,
+        "Xã không có thôn nào trong trang Thon (của tệp này hay tệp khác); các chỉ tiêu cấp thôn chưa đánh giá được"
+        " cho đến khi gửi danh sách thôn",
+    ),
 }
 
 SEVERITY = {code: severity for code, (severity, _) in CODES.items()}

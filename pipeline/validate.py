@@ -73,8 +73,10 @@ def validate(
     xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
     xa["ma_xa"] = xa["ma_xa"].fillna(UNKNOWN_CODE + xa["_tep"].astype("string") + ":" + xa["_dong"].astype("string"))
 
-    # a village whose commune cannot be told (code empty, malformed or unknown) may belong to any commune of its file
-    orphaned = set(thon.loc[thon["ma_xa"].isna(), "_tep"])
+    # a village whose commune cannot be told (code empty or malformed) may belong to any commune of its file;
+    # one with a well-formed code that names no commune is reported, and belongs to none of them
+    told = parse.parse_code(batch.thon["ma_xa"])[0].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    orphaned = set(thon.loc[thon["ma_xa"].isna() & ~told, "_tep"])
     thon = thon.dropna(subset=["ma_xa"])
     thon, tied_hits, incomplete = _village_years(thon, xa)
     thon_hits += tied_hits
@@ -91,6 +93,7 @@ def validate(
     xa["_thon_thieu"] = np.logical_or.reduce(list(reasons.values()))
     for reason, flagged in reasons.items():
         xa_hits.append(_hits(xa[flagged], "ma_xa", "thon-chua-du", reason))
+    xa_hits.append(_no_villages(xa, thon, criteria, columns))
 
     uses = _indicators_by_column(criteria)
     problems = pd.concat(
@@ -224,6 +227,23 @@ def _one_row_per_village(thon: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFra
         hits.append(_hits(twice[on_later], key, "thon-khai-khac-nhau", first[on_later]))
         kept.loc[differs.index[differs], key] = pd.NA
     return kept[~later], hits
+
+
+def _no_villages(xa: pd.DataFrame, thon: pd.DataFrame, criteria: list[Criteria], columns: Columns) -> pd.DataFrame:
+    """A commune whose tier has village indicators and to which no village row is tied: its village indicators
+    are not assessable, and one line on its code cell says why. Not for a commune already blocked, nor for one
+    whose village list already waits on a problem (`_thon_thieu`): those have their line."""
+    village_keys = set(columns.of("Thon").index) - set(columns.of("Xa").index)
+    needs = pd.Series(False, index=xa.index)
+    for c in criteria:
+        uses = c.indicators["columns"].map(lambda cols: bool(village_keys.intersection(cols)))
+        lowest = c.indicators.loc[uses.astype(bool), "tier_rank"].min()
+        rank = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years).fillna(False).astype(bool))
+        needs |= (rank >= lowest).fillna(False).astype(bool)
+    tied = pd.MultiIndex.from_frame(thon[["ma_xa", "nam"]].astype(object))
+    has = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object)).isin(tied)
+    lonely = xa[needs & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
+    return _hits(lonely, "ma_xa", "khong-co-thon", "năm " + lonely["nam"].astype("string"))
 
 
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
@@ -419,9 +439,11 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {"ma_xa"}
     blank = _blank_cells(raw, sorted(keys))
     for c, need in zip(criteria, needs, strict=True):
-        # a commune whose year is unknown is checked against every period that has its tier
+        # a commune whose year is unknown is checked against every period that has its tier; one whose tier is
+        # unknown against the lowest tier, so that its empty cells are reported with its tier cell, in one round
+        # (a cell only a higher tier needs may be left empty: it is not called missing)
         in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
-        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(in_period)
+        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]

@@ -436,8 +436,17 @@ def build_conflict(d: Path):
     )
 
 
-def build_unknown_commune(d: Path):
-    write_workbook(d / "xa.xlsx", [passing_commune("00001")], villages("00001") + [passing_village("09999", "thôn 9")])
+def build_unknown_commune(d: Path, code="09999"):
+    thon = villages("00001") + [passing_village(code, "thôn 9", co_loa_hoat_dong="Không")]
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")], thon)
+
+
+def build_villages_apart(d: Path):
+    """The commune sheet in one workbook, its villages in another that holds only a `Thon` sheet; a second
+    commune sends both sheets."""
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")])
+    write_rows(d / "thon.xlsx", {"Thon": table(villages("00001"), sheet="Thon")})
+    good(d / "xa-2.xlsx", "00002")
 
 
 def build_districts_not_names(d: Path):
@@ -933,14 +942,45 @@ CASES = [
     Case(
         "village-of-unknown-commune",
         build_unknown_commune,
+        # a well-formed code that names no commune is reported; the file's commune is not held up by it
+        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999")],
+        communes={"00001": "dat"},
+        indicators={("00001", "8.3.a"): {"mau_so": "3", "ket_qua": "dat"}},
+        exit_code=3,
+    ),
+    Case(
+        "village-with-a-malformed-code",
+        lambda d: build_unknown_commune(d, code="0000x"),
         # a village whose commune cannot be told may belong to the file's commune: its village list waits
-        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa"), ("xa.xlsx", "Xa", "A4", "thon-chua-du")],
+        problems=[("xa.xlsx", "Thon", "A7", "sai-kieu"), ("xa.xlsx", "Xa", "A4", "thon-chua-du")],
         rows=[
-            dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999"),
+            dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="0000x", muc_do="loi", ma_xa="0000x"),
             dict(tep="xa.xlsx", trang="Xa", o="A4", cot="ma_xa", muc_do="canh_bao", ma_xa="00001"),
         ],
         communes={"00001": "khong_danh_gia_duoc"},
         indicators={("00001", "8.3.a"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "villages-in-a-workbook-of-their-own",
+        build_villages_apart,
+        problems=[("xa.xlsx", "Thon", "", "thieu-trang-thon")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="", muc_do="canh_bao", ma_xa="")],
+        communes={"00001": "dat", "00002": "dat"},
+        indicators={("00001", "8.3.a"): {"mau_so": "3", "ket_qua": "dat"}},
+    ),
+    Case(
+        "commune-with-no-village-row",
+        lambda d: write_workbook(d / "xa.xlsx", [passing_commune("00001")], None),
+        problems=[("xa.xlsx", "Thon", "", "thieu-trang-thon"), ("xa.xlsx", "Xa", "A4", "khong-co-thon")],
+        rows=[
+            dict(
+                o="A4", cot="ma_xa", muc_do="loi", ma_xa="00001", mo_ta=f"{MESSAGES['khong-co-thon']}: Mã xã — năm 2024"
+            )
+        ],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "8.2"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
         exit_code=3,
     ),
     Case(

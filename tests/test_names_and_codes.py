@@ -285,3 +285,73 @@ def test_a_code_that_lost_its_zeros_is_restored_with_a_warning_naming_its_cell(t
 def test_visible_leaves_ordinary_text_alone():
     assert visible("Xã Hòa Bình 2") == "Xã Hòa Bình 2"
     assert visible("a\tb\u200bc\nd") == "a<U+0009>b<U+200B>c\nd"
+
+
+# -- the villages a commune has or lacks -------------------------------------------------------------------------------
+
+
+def test_a_commune_with_no_village_row_is_undecided_and_a_line_on_it_says_why():
+    checked, result = checked_and_assessed(sent("a.xlsx", [passing_commune("00001")], None))
+    assert found(checked, "tep", "trang", "o", "cot", "muc_do", "ma_xa", "ma_loi") == [
+        ("a.xlsx", "Xa", "A4", "ma_xa", "loi", "00001", "khong-co-thon")
+    ]
+    assert checked.problems["mo_ta"].iat[0] == f"{CODES['khong-co-thon'][1]}: Mã xã — năm 2024"
+    assert outcome(result) == {"00001": "khong_danh_gia_duoc"}
+    assert {results(result, "00001")[i] for i in VILLAGE_INDICATORS} == {"khong_danh_gia_duoc"}
+    assert results(result, "00001")["8.1"] == "dat"
+
+
+def test_villages_in_another_file_are_the_communes_villages():
+    checked, result = checked_and_assessed(
+        sent("xa.xlsx", [passing_commune("00001")], None), sent("thon.xlsx", None, villages())
+    )
+    assert checked.problems.empty
+    assert outcome(result) == {"00001": "dat"}
+
+
+def test_a_village_whose_well_formed_code_names_no_commune_is_reported_and_leaves_the_others_alone():
+    """Typed as a number too: its error is shown, not the warning that its zeros were put back."""
+    thon = villages("00001") + [passing_village(9999.0, "thôn 9", smart=False, co_loa_hoat_dong="Không")]
+    checked, result = checked_and_assessed(
+        sent("a.xlsx", [passing_commune("00001"), passing_commune("00002")], thon + villages("00002"))
+    )
+    assert found(checked, "trang", "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
+        ("Thon", "A7", "9999", "loi", "09999", "khong-co-xa")
+    ]
+    assert outcome(result) == {"00001": "dat", "00002": "dat"}
+
+
+def test_a_village_whose_code_cannot_be_told_may_be_any_commune_of_its_file():
+    thon = villages("00001") + [passing_village("0000x", "thôn 9", smart=False, co_loa_hoat_dong="Không")]
+    checked, result = checked_and_assessed(
+        sent("a.xlsx", [passing_commune("00001")], thon), sent("b.xlsx", [passing_commune("00002")], villages("00002"))
+    )
+    assert found(checked, "tep", "trang", "o", "muc_do", "ma_loi") == [
+        ("a.xlsx", "Xa", "A4", "canh_bao", "thon-chua-du"),
+        ("a.xlsx", "Thon", "A7", "loi", "sai-kieu"),
+    ]
+    assert outcome(result) == {"00001": "khong_danh_gia_duoc", "00002": "dat"}
+    assert results(result, "00001")["8.3.a"] == "khong_danh_gia_duoc"
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [
+        ({"nam": "năm nay"}, ("Xa", cell("Xa", "nam"), "sai-kieu")),
+        ({"hang_dang_ky": "NTM nâng cấp"}, ("Xa", cell("Xa", "hang_dang_ky"), "sai-kieu")),
+        ({"hang_dang_ky": None}, ("Xa", cell("Xa", "hang_dang_ky"), "thieu-gia-tri")),
+    ],
+)
+def test_the_village_cells_of_a_commune_whose_year_or_tier_is_bad_are_checked_in_the_same_run(bad, where):
+    """One round of corrections fixes everything: the empty and the misspelt cells are reported now. A commune
+    whose tier is unknown is checked against the lowest tier: no cell its tier may leave empty is called missing."""
+    thon = villages()[:2] + [
+        passing_village("00001", "thôn 3", smart=False, co_loa_hoat_dong=None, co_ho_xem_truyen_hinh="hỏng")
+    ]
+    checked, _ = checked_and_assessed(sent("a.xlsx", [passing_commune("00001", co_diem_buu_chinh=None) | bad], thon))
+    assert set(found(checked, "trang", "o", "ma_loi")) == {
+        where,
+        ("Xa", cell("Xa", "co_diem_buu_chinh"), "thieu-gia-tri"),
+        ("Thon", cell("Thon", "co_loa_hoat_dong", 6), "thieu-gia-tri"),
+        ("Thon", cell("Thon", "co_ho_xem_truyen_hinh", 6), "sai-kieu"),
+    }
