@@ -44,12 +44,14 @@ def load(path: Path, columns: Columns, periods: list[Criteria]) -> pd.DataFrame:
     missing = [k for k in ("ma_xa", "nam") if k not in header]
     if missing:
         raise RegistrationError(f"{path}: thiếu cột {', '.join(missing)}")
-    body = [r + [""] * (len(header) - len(r)) for r in rows[at + 1 :] if any(str(c).strip() for c in r)]
+    # the row as Excel (or a text editor) numbers it: empty rows are left out, never renumbered
+    excel_rows = [n for n, r in enumerate(rows[at + 1 :], start=at + 2) if any(str(c).strip() for c in r)]
+    body = [rows[n - 1] + [""] * (len(header) - len(rows[n - 1])) for n in excel_rows]
     raw = pd.DataFrame(
         {k: [r[header.index(k)] for r in body] if k in header else [None] * len(body) for k in KEYS}, dtype=object
     )
     raw[META] = [path.name, "", 0]
-    raw["_dong"] = np.arange(at + 2, at + 2 + len(body))
+    raw["_dong"] = np.array(excel_rows, dtype=int)
     typed, _ = parse_sheet(raw, catalog, columns, pd.concat([c.tiers for c in periods]))
     bad = typed[typed["ma_xa"].isna() | ~typed["ma_xa"].str.fullmatch(r"\d{5}").fillna(False) | typed["nam"].isna()]
     if len(bad):

@@ -13,6 +13,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
+import xlsxwriter
 from conftest import Run, passing_commune, passing_village, write_workbook
 from xlsxwriter.utility import xl_col_to_name
 
@@ -355,3 +356,44 @@ def test_the_village_cells_of_a_commune_whose_year_or_tier_is_bad_are_checked_in
         ("Thon", cell("Thon", "co_loa_hoat_dong", 6), "thieu-gia-tri"),
         ("Thon", cell("Thon", "co_ho_xem_truyen_hinh", 6), "sai-kieu"),
     }
+
+
+# -- the registration list names the row Excel shows -----------------------------------------------------------------
+
+
+def _list_workbook(path):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["DANH SÁCH XÃ ĐĂNG KÝ"])
+    ws.write_row(2, 0, ["Mã xã", "Tên xã", "Năm đánh giá"])
+    ws.write_row(3, 0, ["00001", "Xã Một", 2024])
+    ws.write_row(5, 0, ["00002", "Xã Hai", 2024])  # row 5 left empty
+    ws.write_row(7, 0, ["", "Xã Tám", 2024])  # Excel row 8, after two empty rows
+    wb.close()
+
+
+def _list_csv(path):
+    path.write_text(
+        "Mã xã;Tên xã;Năm đánh giá\n00001;Xã Một;2024\n\n00002;Xã Hai;2024\n;;\n\n0000x;Xã Bảy;2024\n", encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(("make", "name", "row"), [(_list_workbook, "dang-ky.xlsx", 8), (_list_csv, "dang-ky.csv", 7)])
+def test_a_message_about_the_registration_list_names_the_row_as_excel_shows_it(tmp_path, make, name, row):
+    make(tmp_path / name)
+    with pytest.raises(registration.RegistrationError) as refused:
+        registration.load(tmp_path / name, COLUMNS, PERIODS)
+    assert (
+        str(refused.value)
+        == f"{tmp_path / name}: dòng {row} thiếu hoặc sai mã xã (5 chữ số) hay năm; hãy sửa danh sách"
+    )
+
+
+def test_a_commune_that_sent_nothing_is_named_at_its_row_in_the_list(tmp_path):
+    path = tmp_path / "dang-ky.csv"
+    path.write_text("ma_xa,ten_xa,nam\n\n00001,Xã Một,2024\n\n\n00002,Xã Hai,2024\n", encoding="utf-8")
+    checked, _ = checked_and_assessed(sent("a.xlsx", [passing_commune("00001")], villages()))
+    _, lines = registration.reconcile(checked, registration.load(path, COLUMNS, PERIODS))
+    assert [(p["tep"], p["o"], p["ma_xa"], p["ma_loi"]) for p in lines] == [
+        ("dang-ky.csv", "A6", "00002", "chua-nop-ho-so")
+    ]
