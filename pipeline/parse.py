@@ -9,8 +9,11 @@ were present but could not be read, for the problems report.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -64,6 +67,62 @@ def slug(name) -> str:
     """ASCII file name for a place: "thị xã Kim Bảng" -> "thi-xa-kim-bang"."""
     words = [fold(w) for w in name.split()] if isinstance(name, str) else []
     return "-".join(w for w in words if w) or "khong-ten"
+
+
+MAX_STEM = 60  # characters of a file name made from a place's name, before its code; district names need ~30
+# names Windows keeps for devices: "con.xlsx" cannot be created there, whatever the folder
+_DEVICES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10))}
+
+
+def file_names(names: Iterable[str]) -> dict[str, str]:
+    """A file name (without its suffix) per distinct name, every one different: its `slug`, cut between words
+    to MAX_STEM characters. A name whose slug was cut, is a device's name, or is shared with another name
+    ("Hòa" and "Hóa" are both "hoa"; a note pasted into a district cell) ends in a short code made from
+    the name itself, so the same name gets the same file in every run and no file is written over another."""
+    names = list(dict.fromkeys(names))
+    stems = {n: slug(n) for n in names}
+    short = {n: s[:MAX_STEM].rsplit("-", 1)[0] if len(s) > MAX_STEM else s for n, s in stems.items()}
+    shared = Counter(short.values())
+    out = {n: s for n, s in short.items() if s == stems[n] and shared[s] == 1 and s not in _DEVICES}
+    digits = 6
+    while len(out) < len(names):  # a longer code only where two codes (or a code and a name) still meet
+        coded = {n: f"{short[n]}-{hashlib.sha256(n.encode()).hexdigest()[:digits]}" for n in names if n not in out}
+        taken = Counter([*out.values(), *coded.values()])
+        out |= {n: s for n, s in coded.items() if taken[s] == 1}
+        digits += 4
+    return {n: out[n] for n in names}
+
+
+# the tone marks of Vietnamese (huyền, sắc, ngã, hỏi, nặng): each syllable carries one, written over one of its
+# vowels, and which vowel differs between the old and the new spelling rules ("Hòa" / "Hoà", "Thủy" / "Thuỷ")
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_key(text: str) -> str:
+    """Compare-form of a place's name: one for every spelling of it, as people type it (case, spacing,
+    the composition of its letters, old or new tone placement), but not for another name ("Hóa" is not "Hòa")."""
+    words = []
+    for word in unicodedata.normalize("NFD", clean(text)).casefold().split():
+        tones = "".join(sorted(c for c in word if c in _TONES))
+        words.append(unicodedata.normalize("NFC", "".join(c for c in word if c not in _TONES)) + tones)
+    return " ".join(words)
+
+
+_HIDDEN = frozenset(("Cc", "Cf", "Zl", "Zp", "Zs"))  # controls, format characters (U+200B, U+FEFF …), spaces
+
+
+def visible(text: str) -> str:
+    """Text with every character one cannot see (zero-width space, BOM, a non-breaking space) written as
+    <U+200B>, so a message shows why a value that looks right was refused; a plain space and a line break stay."""
+    if text.isprintable():  # nearly every value: no character to look at one by one
+        return text
+    return "".join(f"<U+{ord(c):04X}>" if c not in " \n" and unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+def _without_hidden(text: str) -> str:
+    """A code with its spaces and invisible characters taken out: "00<U+200B>640" -> "00640"."""
+    return "".join(c for c in text if unicodedata.category(c) not in _HIDDEN)
 
 
 def stacked(block: pd.DataFrame) -> pd.Series:
@@ -174,17 +233,33 @@ def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tu
 
 
 def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Any text, NFC and trimmed; a number typed in a text column is kept as its digits."""
+    """Any text, NFC and trimmed; a whole number typed in a text column is kept as its digits.
+    Anything else (TRUE, a date, 3.5) is no text a person typed: bad, never read as an empty cell."""
     as_digits = _whole(_numbers(raw)).astype("Int64").astype("string")
     value = _text(raw).replace("", pd.NA).astype("string").fillna(as_digits)
-    return value, pd.Series(False, index=raw.index)
+    return value, value.isna() & ~is_empty(raw)
 
 
 def parse_code(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Commune codes keep their leading zeros even when the cell was numeric."""
-    text, _ = parse_text(raw)
-    padded = text.where(~text.str.fullmatch(r"\d{1,5}").fillna(False), text.str.zfill(5))
-    return padded, pd.Series(False, index=raw.index)
+    """Commune codes keep their leading zeros even when the cell was numeric, and lose the spaces and
+    invisible characters a copy from a web page or a chat leaves in them (`mended_codes` says where)."""
+    _, bare, bad = _typed_code(raw)
+    padded = bare.where(~bare.str.fullmatch(r"\d{1,5}").fillna(False), bare.str.zfill(5))
+    return padded, bad
+
+
+def mended_codes(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Where `parse_code` mended a code, for a warning naming the cell: the code as typed, shown `visible`,
+    where spaces or invisible characters were taken out (NA elsewhere); and where zeros were put back."""
+    text, bare, _ = _typed_code(raw)
+    hidden = per_unique(text.where(text.ne(bare)), visible).astype("string")
+    return hidden, bare.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
+
+
+def _typed_code(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A code column as typed (`parse_text`), the same without spaces and invisible characters, and its bad cells."""
+    text, bad = parse_text(raw)
+    return text, per_unique(text, _without_hidden).astype("string"), bad
 
 
 def parse_tier(raw: pd.Series, aliases: dict[str, str]) -> tuple[pd.Series, pd.Series]:

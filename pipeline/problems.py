@@ -85,6 +85,25 @@ CODES = {
     "tieu-de-lap-khac-cot": (WARNING, "Dòng tiêu đề cột lặp lại với thứ tự cột khác; các dòng dưới đọc theo dòng này"),
     "o-loi": (ERROR, "Ô báo lỗi công thức (#DIV/0!, #N/A, #VALUE!…); hãy sửa công thức rồi gửi lại"),
     "ket-qua-nam-truoc": (WARNING, "Không đọc được kết quả năm trước; báo cáo không so sánh được với năm trước"),
+    "ma-xa-thieu-so-0": (
+        WARNING,
+        "Mã xã thiếu số 0 ở đầu (thường do ô kiểu số), đã thêm lại cho đủ 5 chữ số;"
+        " nên định dạng cột Mã xã là Văn bản (Text)",
+    ),
+    "ma-xa-ky-tu-an": (
+        WARNING,
+        "Mã xã có dấu cách hoặc ký tự ẩn (thường do sao chép từ trang web, tin nhắn), đã bỏ; nên gõ lại mã",
+    ),
+    "ten-la-so": (WARNING, "Ô tên chỉ có một con số, đã đọc như chữ; hãy kiểm tra lại ô này"),
+    "huyen-nhieu-cach-viet": (
+        WARNING,
+        "Một huyện được viết nhiều cách (chữ hoa, chữ thường, vị trí dấu); các xã được xếp chung một huyện",
+    ),
+    "khong-co-thon": (
+        ERROR,
+        "Xã không có thôn nào trong trang Thon (của tệp này hay tệp khác); các chỉ tiêu cấp thôn chưa đánh giá được"
+        " cho đến khi gửi danh sách thôn",
+    ),
 }
 
 SEVERITY = {code: severity for code, (severity, _) in CODES.items()}

@@ -313,14 +313,14 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
         out.problems.append(problem("khong-doc-duoc", tep, _reason(e)))
         return out
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
-    if "Xa" not in sheets:  # nothing in this file can be assessed: one line says so
+    if not sheets:  # nothing in this file can be assessed: one line says so
         if "Xa" not in refused:
             out.problems.append(problem("thieu-trang", tep, "Xa", trang="Xa"))
         return out
     for sheet in SHEETS:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
-        elif sheet not in refused:
+        elif sheet == "Thon" and sheet not in refused:
             out.problems.append(problem("thieu-trang-thon", tep, sheet, trang=sheet))
     return out
 

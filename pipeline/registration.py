@@ -18,10 +18,10 @@ from python_calamine import CalamineWorkbook
 
 from pipeline import text_files
 from pipeline.catalog import Columns, Criteria
-from pipeline.parse import fold
+from pipeline.parse import fold, name_key, per_unique
 from pipeline.problems import problem
 from pipeline.read import META
-from pipeline.validate import Checked, is_stand_in, parse_sheet
+from pipeline.validate import Checked, is_stand_in, one_spelling, parse_sheet
 
 KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows
@@ -44,12 +44,14 @@ def load(path: Path, columns: Columns, periods: list[Criteria]) -> pd.DataFrame:
     missing = [k for k in ("ma_xa", "nam") if k not in header]
     if missing:
         raise RegistrationError(f"{path}: thiếu cột {', '.join(missing)}")
-    body = [r + [""] * (len(header) - len(r)) for r in rows[at + 1 :] if any(str(c).strip() for c in r)]
+    # the row as Excel (or a text editor) numbers it: empty rows are left out, never renumbered
+    excel_rows = [n for n, r in enumerate(rows[at + 1 :], start=at + 2) if any(str(c).strip() for c in r)]
+    body = [rows[n - 1] + [""] * (len(header) - len(rows[n - 1])) for n in excel_rows]
     raw = pd.DataFrame(
         {k: [r[header.index(k)] for r in body] if k in header else [None] * len(body) for k in KEYS}, dtype=object
     )
     raw[META] = [path.name, "", 0]
-    raw["_dong"] = np.arange(at + 2, at + 2 + len(body))
+    raw["_dong"] = np.array(excel_rows, dtype=int)
     typed, _ = parse_sheet(raw, catalog, columns, pd.concat([c.tiers for c in periods]))
     bad = typed[typed["ma_xa"].isna() | ~typed["ma_xa"].str.fullmatch(r"\d{5}").fillna(False) | typed["nam"].isna()]
     if len(bad):
@@ -89,8 +91,17 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
         for _, r in unlisted.iterrows()
     ]
     missing = absent[KEYS].assign(_tep="", _dong=pd.NA, _chan=True, _thon_thieu=False, _da_nhan=False)
+    missing["huyen"] = _spelled_as_sent(missing["huyen"], xa["huyen"])
     xa = pd.concat([xa, missing.astype({"nam": "Int64"})], ignore_index=True)
     return Checked(xa, checked.thon, checked.problems), problems
+
+
+def _spelled_as_sent(names: pd.Series, sent: pd.Series) -> pd.Series:
+    """The list's district names in the spelling the workbooks give each district (`validate.one_spelling`
+    made it one per district), so that a commune that sent nothing is listed with its district, not beside it."""
+    sent = sent.dropna()
+    known = sent.groupby(per_unique(sent, name_key).to_numpy()).first()
+    return per_unique(names, name_key).map(known).astype("string").fillna(one_spelling(names)[0])
 
 
 def _rows(path: Path) -> list[list]:

@@ -106,16 +106,26 @@ def generate(
     folder = output_dir / f"mau-nhap-lieu-{year}"
     group = roles["code"] if per == "commune" else roles["district"]
     keyed = xa.assign(_group=xa[group].fillna("") if group else "")
-    for value, part in keyed.groupby("_group", sort=True):
-        if per == "commune":
-            name = f"{value}-{parse.slug(part[roles['name']].iloc[0])}" if roles["name"] else str(value)
-        else:
-            name = parse.slug(value) if value else "khong-co-huyen"
-        path = folder / f"{name}.xlsx"
+    groups = keyed.groupby("_group", sort=True)
+    labels = {value: _file_label(value, part, roles if per == "commune" else None) for value, part in groups}
+    names = parse.file_names(labels.values())
+    for value, part in groups:
+        path = folder / f"{names[labels[value]]}.xlsx"
         villages = thon[thon[roles["thon_code"]].isin(part[roles["code"]])] if roles["thon_code"] else thon.iloc[:0]
         _write(path, spec, part.drop(columns="_group"), villages)
         made.written.append(path)
     return made
+
+
+def _file_label(value: str, part: pd.DataFrame, roles: dict | None) -> str:
+    """What a pre-filled copy's file is named after (`parse.file_names` makes it a file name): its commune's code
+    and name ("01234 Xã Một") given the `roles`, else its district, or "không có huyện"."""
+    if roles is None:
+        return value or "không có huyện"
+    if not roles["name"]:
+        return str(value)
+    name = part[roles["name"]].iloc[0]
+    return f"{value} {name if isinstance(name, str) else 'không tên'}"
 
 
 def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ only the indicators using it become not assessable.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,7 @@ def validate(
     commune's tier; `province`: the department's province in the national list (settings' `ma_tinh`)."""
     tiers = pd.concat([c.tiers for c in criteria])
     xa, xa_hits = _check(batch.xa, "Xa", columns, criteria, tiers)
+    xa = _one_spelling(xa, xa_hits)
     if registered is not None:
         xa = _registered_tiers(xa, registered, tiers["label"], xa_hits)
     xa_hits += _period_tiers(xa, criteria)
@@ -79,8 +81,10 @@ def validate(
     xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
     xa["ma_xa"] = xa["ma_xa"].fillna(UNKNOWN_CODE + xa["_tep"].astype("string") + ":" + xa["_dong"].astype("string"))
 
-    # a village whose commune cannot be told (code empty, malformed or unknown) may belong to any commune of its file
-    orphaned = set(thon.loc[thon["ma_xa"].isna(), "_tep"])
+    # a village whose commune cannot be told (code empty or malformed) may belong to any commune of its file;
+    # one with a well-formed code that names no commune is reported, and belongs to none of them
+    told = parse.parse_code(batch.thon["ma_xa"])[0].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    orphaned = set(thon.loc[thon["ma_xa"].isna() & ~told, "_tep"])
     thon = thon.dropna(subset=["ma_xa"])
     thon, tied_hits, incomplete = _village_years(thon, xa)
     thon_hits += tied_hits
@@ -97,6 +101,7 @@ def validate(
     xa["_thon_thieu"] = np.logical_or.reduce(list(reasons.values()))
     for reason, flagged in reasons.items():
         xa_hits.append(_hits(xa[flagged], "ma_xa", "thon-chua-du", reason))
+    xa_hits.append(_no_villages(xa, thon, criteria, columns))
 
     uses = _indicators_by_column(criteria)
     problems = pd.concat(
@@ -109,6 +114,29 @@ def validate(
         ignore_index=True,
     )
     return Checked(xa.reset_index(drop=True), thon.reset_index(drop=True), problems)
+
+
+def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
+    """Two spellings of one district ("huyện Hòa An", "Huyện Hoà an") are one district: every writer groups
+    by the district's name, so each commune takes the one spelling (`one_spelling`), and a cell written
+    otherwise gets a warning naming the spellings, so that two groups never share one district's file."""
+    chosen, ways = one_spelling(xa["huyen"])
+    differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
+    detail = "xếp vào “" + chosen[differs] + "”; các cách viết: " + ways[differs]
+    hits.append(_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
+    return xa.assign(huyen=chosen)
+
+
+def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per name, the spelling of its place (`parse.name_key`): the one most often written, then the first met;
+    and every spelling of the place with how often ("“huyện Hòa An” (2 xã), “Huyện Hoà an” (1 xã)")."""
+    key = parse.per_unique(names, parse.name_key)
+    seen = pd.DataFrame({"key": key, "name": names, "at": np.arange(len(names))}).dropna()
+    ways = seen.groupby(["key", "name"], sort=False)["at"].agg(["size", "min"]).reset_index()
+    ways = ways.sort_values(["key", "size", "min"], ascending=[True, False, True])
+    best = ways.drop_duplicates("key").set_index("key")["name"]
+    listed = ("“" + ways["name"] + "” (" + ways["size"].astype(str) + " xã)").groupby(ways["key"]).agg(", ".join)
+    return key.map(best).astype("string"), key.map(listed).astype("string")
 
 
 def is_stand_in(codes: pd.Series) -> pd.Series:
@@ -209,6 +237,23 @@ def _one_row_per_village(thon: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFra
     return kept[~later], hits
 
 
+def _no_villages(xa: pd.DataFrame, thon: pd.DataFrame, criteria: list[Criteria], columns: Columns) -> pd.DataFrame:
+    """A commune whose tier has village indicators and to which no village row is tied: its village indicators
+    are not assessable, and one line on its code cell says why. Not for a commune already blocked, nor for one
+    whose village list already waits on a problem (`_thon_thieu`): those have their line."""
+    village_keys = set(columns.of("Thon").index) - set(columns.of("Xa").index)
+    needs = pd.Series(False, index=xa.index)
+    for c in criteria:
+        uses = c.indicators["columns"].map(lambda cols: bool(village_keys.intersection(cols)))
+        lowest = c.indicators.loc[uses.astype(bool), "tier_rank"].min()
+        rank = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years).fillna(False).astype(bool))
+        needs |= (rank >= lowest).fillna(False).astype(bool)
+    tied = pd.MultiIndex.from_frame(thon[["ma_xa", "nam"]].astype(object))
+    has = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object)).isin(tied)
+    lonely = xa[needs & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
+    return _hits(lonely, "ma_xa", "khong-co-thon", "năm " + lonely["nam"].astype("string"))
+
+
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
     """Type one sheet's raw frame and check it against its schema; bad cells come back blank."""
     catalog = columns.of(sheet)
@@ -237,6 +282,8 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         "year": "năm (số nguyên)",
         "yesno": "Có hoặc Không",
         "tier": "một trong: " + ", ".join(tiers["label"].drop_duplicates()),
+        "ma": "mã gồm 5 chữ số",
+        "text": "chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE",
     }
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
@@ -262,7 +309,33 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
             hits.append(
                 where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành “" + value[legacy] + "”").to_numpy())
             )
+            hits.append(_numbered_names(flat, value, where))
+        if kind == "ma":
+            hits += _mended_codes(flat, value, where)
     return typed, hits
+
+
+NAMES = ("ten_xa", "huyen", "ten_thon")  # text columns that name a place: a number there is a slip
+
+
+def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> pd.DataFrame:
+    """A whole number typed where a place's name belongs (12 as a district) is kept as its digits, with a
+    warning naming the cell; other text columns (the commune's group: 1, 2 or 3) take numbers."""
+    named = where["cot"].isin(NAMES).to_numpy()
+    number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
+    return where[number].assign(ma_loi="ten-la-so", chi_tiet=("đã ghi là “" + value[number] + "”").to_numpy())
+
+
+def _mended_codes(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> list[pd.DataFrame]:
+    """Codes read after a mend (`parse.mended_codes`): each cell is named, so the officer can fix it at the source."""
+    shown, padded = parse.mended_codes(flat)
+    hidden = (shown.notna() & value.str.fullmatch(r"\d{5}")).fillna(False).to_numpy(dtype=bool)  # else: sai-kieu
+    padded = padded.to_numpy()
+    said = "ô ghi " + shown[hidden] + ", đã đọc thành " + value[hidden]
+    return [
+        where[hidden].assign(ma_loi="ma-xa-ky-tu-an", chi_tiet=said.to_numpy()),
+        where[padded].assign(ma_loi="ma-xa-thieu-so-0", chi_tiet=("đã đọc thành " + value[padded]).to_numpy()),
+    ]
 
 
 def _typed_share(raw: pd.Series) -> pd.Series:
@@ -374,9 +447,11 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
     keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {"ma_xa"}
     blank = _blank_cells(raw, sorted(keys))
     for c, need in zip(criteria, needs, strict=True):
-        # a commune whose year is unknown is checked against every period that has its tier
+        # a commune whose year is unknown is checked against every period that has its tier; one whose tier is
+        # unknown against the lowest tier, so that its empty cells are reported with its tier cell, in one round
+        # (a cell only a higher tier needs may be left empty: it is not called missing)
         in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
-        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).where(in_period)
+        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]
@@ -401,8 +476,13 @@ def _indicators_by_column(criteria: list[Criteria]) -> pd.Series:
 
 
 def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series, labels: pd.Series, sheet: str):
-    """Hits (row index, column key, code) -> problem rows naming file, sheet and cell."""
-    hits = hits.drop_duplicates(["idx", "cot"]).reset_index(drop=True)
+    """Hits (row index, column key, code) -> problem rows naming file, sheet and cell.
+
+    One row per cell: its first error, else its first warning (a code read with its zeros put back may
+    still name no commune)."""
+    warning = hits["ma_loi"].map(SEVERITY).ne(ERROR)
+    first = hits.assign(_w=warning).sort_values("_w", kind="stable").drop_duplicates(["idx", "cot"]).index
+    hits = hits.loc[first.sort_values()].reset_index(drop=True)
     cells = raw.to_numpy()[raw.index.get_indexer(hits["idx"]), raw.columns.get_indexer(hits["cot"])]
     found = pd.Series(cells, dtype=object)
     # a required column missing from the file is one `thieu-cot` line for the file, not one per row
@@ -459,5 +539,18 @@ def cell_names(letters: pd.DataFrame, sheet: str, files: pd.Series, keys: pd.Ser
 
 
 def _shown(values: pd.Series) -> pd.Series:
-    """A raw value as the officer typed it (12.0 shows as 12)."""
-    return values.astype(str).replace({"nan": "", "None": "", "<NA>": ""}).str.replace(r"\.0$", "", regex=True)
+    """Raw values as the officer sees them in Excel: 12.0 as 12, TRUE, a date as 05/01/2024, and a character
+    one cannot see as <U+200B> (`parse.visible`), so that a value refused is never shown as if it were fine."""
+    return values.map(_shown_one, na_action="ignore").fillna("").astype(str)
+
+
+def _shown_one(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if value.time() != dt.time() else "%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return parse.visible(str(value))

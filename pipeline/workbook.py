@@ -26,7 +26,7 @@ from pipeline.assess import Assessment
 from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.files import replace_atomically
 from pipeline.kinds import KINDS, threshold_text
-from pipeline.parse import slug, stacked
+from pipeline.parse import file_names, stacked
 from pipeline.validate import shown_code
 from pipeline.words import ABBREVIATIONS, TEXT, citation, count, date
 
@@ -114,10 +114,11 @@ def _districts(communes, tiers, villages, problems, folder: Path, shared: _Share
     placed = communes.dropna(subset=["huyen"])  # no file for "no district"
     problem_parts = _problems_by_district(problems, placed)
     out = []
-    for name in placed["huyen"].drop_duplicates().sort_values():
+    names = placed["huyen"].drop_duplicates().sort_values()
+    for name, stem in file_names(names).items():
         out.append(
             _District(
-                path=folder / "huyen" / f"{slug(name)}.xlsx",
+                path=folder / "huyen" / f"{stem}.xlsx",
                 name=name,
                 tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
                 villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),

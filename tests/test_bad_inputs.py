@@ -18,6 +18,7 @@ tests should not need LibreOffice.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import re
@@ -39,6 +40,7 @@ from conftest import REPO, Run, passing_commune, passing_village, read_csv, summ
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.catalog import load_columns
+from pipeline.problems import CODES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COLUMNS = load_columns()
@@ -47,6 +49,7 @@ XA_KEYS = list(passing_commune())  # the column order write_workbook gives the X
 THON_KEYS = list(passing_village())
 ISOLATED_MEMORY = 2 * 2**30
 ISOLATED_TIMEOUT = 60
+MESSAGES = {code: text for code, (_, text) in CODES.items()}  # what a problem's message starts with
 
 
 # --- building inputs -------------------------------------------------------------------------------------------------
@@ -433,8 +436,25 @@ def build_conflict(d: Path):
     )
 
 
-def build_unknown_commune(d: Path):
-    write_workbook(d / "xa.xlsx", [passing_commune("00001")], villages("00001") + [passing_village("09999", "thôn 9")])
+def build_unknown_commune(d: Path, code="09999"):
+    thon = villages("00001") + [passing_village(code, "thôn 9", co_loa_hoat_dong="Không")]
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")], thon)
+
+
+def build_villages_apart(d: Path):
+    """The commune sheet in one workbook, its villages in another that holds only a `Thon` sheet; a second
+    commune sends both sheets."""
+    write_workbook(d / "xa.xlsx", [passing_commune("00001")])
+    write_rows(d / "thon.xlsx", {"Thon": table(villages("00001"), sheet="Thon")})
+    good(d / "xa-2.xlsx", "00002")
+
+
+def build_districts_not_names(d: Path):
+    """District cells as Excel saves a date (with its date format), TRUE, 3.5 and 12: no district's name."""
+    values = [dt.date(2024, 1, 5), True, 3.5, 12]
+    rows = [passing_commune(f"0000{i}", huyen=v) for i, v in enumerate(values, start=1)]
+    thon = [v for i in range(1, 5) for v in villages(f"0000{i}")]
+    write_openpyxl(d / "xa.xlsx", {"Xa": table(rows, keys=XA_KEYS), "Thon": table(thon, sheet="Thon")})
 
 
 def build_duplicate_village(d: Path, second="thôn 2"):
@@ -819,6 +839,13 @@ CASES = [
     Case(
         "numeric-commune-code",
         build_numeric_code,
+        # its zeros are put back, and every cell that lost them is named (Excel keeps 01234 only as text)
+        problems=[("xa.xlsx", "Xa", "A4", "ma-xa-thieu-so-0")]
+        + [("xa.xlsx", "Thon", f"A{row}", "ma-xa-thieu-so-0") for row in (4, 5, 6)],
+        rows=[
+            dict(tep="xa.xlsx", trang="Xa", o="A4", cot="ma_xa", gia_tri="1234", muc_do="canh_bao", ma_xa="01234"),
+            dict(o="A6", trang="Thon", mo_ta=f"{MESSAGES['ma-xa-thieu-so-0']}: Mã xã — đã đọc thành 01234"),
+        ],
         communes={"01234": {"ket_qua": "dat", "ma_xa": "01234"}},
         indicators={("01234", "8.3.a"): "dat"},
     ),
@@ -915,14 +942,64 @@ CASES = [
     Case(
         "village-of-unknown-commune",
         build_unknown_commune,
+        # a well-formed code that names no commune is reported; the file's commune is not held up by it
+        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999")],
+        communes={"00001": "dat"},
+        indicators={("00001", "8.3.a"): {"mau_so": "3", "ket_qua": "dat"}},
+        exit_code=3,
+    ),
+    Case(
+        "village-with-a-malformed-code",
+        lambda d: build_unknown_commune(d, code="0000x"),
         # a village whose commune cannot be told may belong to the file's commune: its village list waits
-        problems=[("xa.xlsx", "Thon", "A7", "khong-co-xa"), ("xa.xlsx", "Xa", "A4", "thon-chua-du")],
+        problems=[("xa.xlsx", "Thon", "A7", "sai-kieu"), ("xa.xlsx", "Xa", "A4", "thon-chua-du")],
         rows=[
-            dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="09999", muc_do="loi", ma_xa="09999"),
+            dict(tep="xa.xlsx", trang="Thon", o="A7", cot="ma_xa", gia_tri="0000x", muc_do="loi", ma_xa="0000x"),
             dict(tep="xa.xlsx", trang="Xa", o="A4", cot="ma_xa", muc_do="canh_bao", ma_xa="00001"),
         ],
         communes={"00001": "khong_danh_gia_duoc"},
         indicators={("00001", "8.3.a"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "villages-in-a-workbook-of-their-own",
+        build_villages_apart,
+        problems=[("xa.xlsx", "Thon", "", "thieu-trang-thon")],
+        rows=[dict(tep="xa.xlsx", trang="Thon", o="", muc_do="canh_bao", ma_xa="")],
+        communes={"00001": "dat", "00002": "dat"},
+        indicators={("00001", "8.3.a"): {"mau_so": "3", "ket_qua": "dat"}},
+    ),
+    Case(
+        "commune-with-no-village-row",
+        lambda d: write_workbook(d / "xa.xlsx", [passing_commune("00001")], None),
+        problems=[("xa.xlsx", "Thon", "", "thieu-trang-thon"), ("xa.xlsx", "Xa", "A4", "khong-co-thon")],
+        rows=[
+            dict(
+                o="A4", cot="ma_xa", muc_do="loi", ma_xa="00001", mo_ta=f"{MESSAGES['khong-co-thon']}: Mã xã — năm 2024"
+            )
+        ],
+        communes={"00001": "khong_danh_gia_duoc"},
+        indicators={("00001", "8.2"): "khong_danh_gia_duoc", ("00001", "8.1"): "dat"},
+        exit_code=3,
+    ),
+    Case(
+        "district-cells-holding-a-date-true-a-decimal-a-number",
+        build_districts_not_names,
+        problems=[("xa.xlsx", "Xa", f"C{row}", "sai-kieu") for row in (4, 5, 6)]
+        + [("xa.xlsx", "Xa", "C7", "ten-la-so")],
+        rows=[
+            dict(o="C4", cot="huyen", gia_tri="05/01/2024", muc_do="loi", ma_xa="00001"),
+            dict(o="C5", cot="huyen", gia_tri="TRUE", muc_do="loi", ma_xa="00002"),
+            dict(o="C6", cot="huyen", gia_tri="3.5", muc_do="loi", ma_xa="00003"),
+            dict(o="C7", cot="huyen", gia_tri="12", muc_do="canh_bao", ma_xa="00004"),
+        ],
+        communes={
+            "00001": {"ket_qua": "dat", "huyen": ""},
+            "00002": {"ket_qua": "dat", "huyen": ""},
+            "00003": {"ket_qua": "dat", "huyen": ""},
+            "00004": {"ket_qua": "dat", "huyen": "12"},
+        },
         exit_code=3,
     ),
     Case(
@@ -1236,9 +1313,7 @@ def test_bad_input(case: Case, tmp_path: Path):
 
 def _besides(row: dict, case: Case) -> bool:
     """Whether a row of loi-du-lieu.csv (which has no code column) is one of the case's `besides` problems."""
-    from pipeline.problems import CODES
-
-    return any(code in CODES and row["mo_ta"].startswith(CODES[code][1]) for code in case.besides)
+    return any(code in MESSAGES and row["mo_ta"].startswith(MESSAGES[code]) for code in case.besides)
 
 
 def _commune_is(got: dict | None, want) -> bool:
