@@ -54,6 +54,7 @@ from pipeline.words import citation, count, long_date
 
 FONT = "Times New Roman"
 BODY, SMALL, TABLE, RECIPIENTS = 14, 13, 12, 11  # point sizes (Nghị định 30/2020/NĐ-CP, Phụ lục I)
+HEADER, HEADER_LEFT = 12, 70  # the header's bodies and national title (12-13 pt), and its left column in mm
 DOTS = "……"  # a short blank for the officer (day, month, number)
 
 # Result codes of the CSV contract, as the documents print them.
@@ -383,15 +384,19 @@ def _closing(body: list[str], settings: Settings, width: int) -> None:
 
 
 def _header(body: list[str], settings: Settings, year: int, width: int) -> None:
-    """Nghị định 30/2020: issuing bodies and number left, national title, motto, place and date right."""
-    left, right = 62, width - 62
+    """Nghị định 30/2020: issuing bodies and number left, national title, motto, place and date right.
+
+    At 12 pt (the decree allows 12-13) "SỞ KHOA HỌC VÀ CÔNG NGHỆ" (65 mm in Times New Roman bold) fits the
+    left column on one line and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (88 mm) the right one.
+    """
+    left, right = HEADER_LEFT, width - HEADER_LEFT
     bodies = [
-        P(settings.shown("co_quan_chu_quan").upper(), size=SMALL, align="center"),
-        P(settings.shown("co_quan_ban_hanh").upper(), bold=True, size=SMALL, align="center"),
+        P(settings.shown("co_quan_chu_quan").upper(), size=HEADER, align="center"),
+        P(settings.shown("co_quan_ban_hanh").upper(), bold=True, size=HEADER, align="center"),
         P(rule=(22, left)),
     ]
     nation = [
-        P("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=SMALL, align="center"),
+        P("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=HEADER, align="center"),
         P("Độc lập - Tự do - Hạnh phúc", bold=True, size=BODY, align="center"),
         P(rule=(62, right)),
     ]

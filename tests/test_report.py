@@ -26,6 +26,7 @@ from pipeline.read import read_batch
 from pipeline.settings import PLACEHOLDER, Settings, SettingsError, load_settings
 
 YEAR = 2024
+EXAMPLE = REPO / "docs" / "vi-du" / "cau-hinh-ha-nam-2024.toml"  # the seed case's settings, Hà Nam 2024
 SHIPPED = catalog.SCHEMAS / "criteria-2021-2025.toml"
 
 
@@ -67,7 +68,7 @@ def case(tmp_path_factory):
             "hang_cao_nhat_dat": ["nang_cao", "nang_cao"],
         }
     )
-    settings = load_settings(REPO / "cau-hinh.toml")
+    settings = load_settings(EXAMPLE)
     path = report.write_report(
         root / "bao-cao-tham-dinh-2024.docx", YEAR, result, criteria, settings, outcome.problems, previous
     )
@@ -372,7 +373,7 @@ def test_the_signature_block_and_the_recipients_close_the_report(case, tmp_path)
     assert all(p.runs[0].bold for p in signed)
     assert len(right.paragraphs) - len(signed) >= 3  # room to sign
     assert rows(doc.tables[0])[1][1] == f"{PLACEHOLDER}, ngày 05 tháng 02 năm 2024"
-    shipped = load_settings(REPO / "cau-hinh.toml")
+    shipped = load_settings(EXAMPLE)
     left = signature(Document(str(case["report"]))).rows[0].cells[0]
     assert [p.text for p in left.paragraphs if p.text][1:] == [f"- {r};" for r in shipped.noi_nhan[:-1]] + [
         f"- {shipped.noi_nhan[-1]}."
@@ -385,6 +386,7 @@ def test_the_report_is_written_whole_with_no_temporary_file_left(case):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_report_with_its_header_and_counts(case, tmp_path):
+    """Printed as LibreOffice prints it, with today's department name on one line of the header."""
     profile = (tmp_path / "lo").as_uri()
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path)]
@@ -407,6 +409,24 @@ def test_libreoffice_opens_the_report_with_its_header_and_counts(case, tmp_path)
         "Nơi nhận:",
     ):
         assert expected in flat, expected
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_today_s_department_prints_on_one_line_of_the_header(case, tmp_path):
+    today = Settings(co_quan_chu_quan="UBND TỈNH NINH BÌNH", co_quan_ban_hanh="SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    path = report.write_report(tmp_path / "bao-cao.docx", 2025, case["result"], case["criteria"], today)
+    profile = (tmp_path / "lo").as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path)]
+        + [str(path)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = subprocess.run(["pdftotext", str(tmp_path / "bao-cao.pdf"), "-"], check=True, capture_output=True, text=True)
+    lines = [line.strip() for line in text.stdout.splitlines()]
+    assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in lines
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines
 
 
 # ---- the per-commune sheets ----------------------------------------------------------------------------------------
@@ -467,8 +487,11 @@ def test_a_sheet_has_the_identity_a_remarks_box_and_signature_lines(case):
 # ---- settings ------------------------------------------------------------------------------------------------------
 
 
-def test_the_shipped_settings_describe_ha_nam_2024_and_invent_no_name_or_number():
-    s = load_settings(REPO / "cau-hinh.toml")
+def test_the_shipped_settings_are_neutral_and_the_ha_nam_2024_example_invents_no_name_or_number():
+    shipped = load_settings(REPO / "cau-hinh.toml")
+    assert shipped == Settings(source=REPO / "cau-hinh.toml")  # every setting a dotted placeholder
+    assert all(shipped.shown(key) == PLACEHOLDER for key in ("co_quan_chu_quan", "co_quan_ban_hanh", "nguoi_ky"))
+    s = load_settings(EXAMPLE)
     assert (s.co_quan_chu_quan, s.co_quan_ban_hanh, s.dia_danh) == (
         "UBND TỈNH HÀ NAM",
         "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
@@ -476,7 +499,6 @@ def test_the_shipped_settings_describe_ha_nam_2024_and_invent_no_name_or_number(
     )
     assert s.so is None and s.ky_hieu is None and s.nguoi_ky is None and s.ngay is None and s.can_cu == ()
     assert s.shown("nguoi_ky") == PLACEHOLDER and s.noi_nhan[-1] == "Lưu: VT"
-    assert load_settings(None) == Settings(**{**s.__dict__, "source": s.source})
 
 
 @pytest.mark.parametrize(
