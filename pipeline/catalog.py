@@ -149,6 +149,13 @@ class Criteria:
     indicators: pd.DataFrame  # index: id; one row per indicator, in catalog order
     legal_bases: tuple[LegalBasis, ...] = ()  # [[legal_bases]]: the only texts the outputs cite
     overlays: tuple[str, ...] = ()  # the province files applied on top of the national set, as cited
+    sector: str = ""  # [sector] name: the sector's words in titles ("thông tin và truyền thông"); "" when none
+    sector_short: str = ""  # [sector] short: its abbreviation in running text ("TT&TT"); the name when not given
+
+    def sector_words(self, short: bool = False) -> str:
+        """ "ngành TT&TT" (short) or "ngành thông tin và truyền thông"; "" for a year no catalog covers."""
+        words = (self.sector_short if short else "") or self.sector
+        return f"ngành {words}" if words else ""
 
     def covers(self, year: int) -> bool:
         return self.years[0] <= year <= self.years[1]
@@ -285,6 +292,8 @@ def _build_criteria(path: Path, data: dict, overlays: tuple[str, ...] = ()) -> C
         indicators=ind,
         legal_bases=_legal_bases(data),
         overlays=overlays,
+        sector=data["sector"]["name"],
+        sector_short=data["sector"].get("short", ""),
     )
 
 
@@ -322,6 +331,19 @@ def _check_clash(c: Criteria, others: list[Criteria]) -> None:
             _failer(c.source, "period")(f'"{c.period}" trùng với {_path(other.source)}; hãy đặt tên giai đoạn khác')
 
 
+def _check_sector(path: Path, data: dict) -> None:
+    """[sector]: the words the documents print for the sector, from the period, never from the code."""
+    sector, fail = data.get("sector"), _failer(path, "[sector]")
+    example = 'ví dụ name = "thông tin và truyền thông", short = "TT&TT"'
+    if not isinstance(sector, dict) or not isinstance(sector.get("name"), str) or not sector["name"].strip():
+        fail(f"thiếu tên ngành in trong văn bản; {example}")
+    for key in sector:
+        if key not in ("name", "short"):
+            fail(f'khóa "{key}" không có; các khóa dùng được: name, short')
+    if not isinstance(sector.get("short", ""), str):
+        fail(f"short = {_show(sector['short'])}: cần chữ trong ngoặc kép; {example}")
+
+
 def _check_criteria(path: Path, data: dict, columns: Columns) -> None:
     fail = _failer(path, "period")
     if not isinstance(data.get("period"), str) or not data["period"].strip():
@@ -336,6 +358,7 @@ def _check_criteria(path: Path, data: dict, columns: Columns) -> None:
         fail(f"{_show(years)}: năm đầu lớn hơn năm cuối")
     if "title" in data and not (isinstance(data["title"], str) and data["title"].strip()):
         _failer(path, "title")("cần một dòng chữ, ví dụ tên và số quyết định của bộ tiêu chí")
+    _check_sector(path, data)
     numbers = _check_legal_bases(path, data)
     tiers = _check_tiers(path, data)
     declared = _check_declared(path, data)

@@ -71,7 +71,6 @@ NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent not
 # Abbreviations spelled out at their first use in a document: "nông thôn mới (NTM)".
 TERMS = {
     "NTM": "nông thôn mới",
-    "TT&TT": "thông tin và truyền thông",
     "DVCTT": "dịch vụ công trực tuyến",
     "TTHC": "thủ tục hành chính",
     "CBCC": "cán bộ, công chức",
@@ -80,8 +79,15 @@ TERMS = {
     "SXKD": "sản xuất, kinh doanh",
     "ATTT": "an toàn thông tin",
 }
-_TERM = {k: re.compile(rf"(?<![\w&]){re.escape(k)}(?![\w&])") for k in TERMS}
-_ANY_TERM = re.compile(rf"(?<![\w&])(?:{'|'.join(map(re.escape, TERMS))})(?![\w&])")
+
+
+def _patterns(terms: dict[str, str]) -> tuple[dict[str, re.Pattern], re.Pattern]:
+    """Each abbreviation as a whole word, and all of them at once."""
+    each = {k: re.compile(rf"(?<![\w&]){re.escape(k)}(?![\w&])") for k in terms}
+    return each, re.compile(rf"(?<![\w&])(?:{'|'.join(map(re.escape, terms))})(?![\w&])")
+
+
+_TERM, _ANY_TERM = _patterns(TERMS)
 
 # Problems that concern every commune of their file, though they are reported once (on its first row).
 _FILE_WIDE = ("thieu-cot-chi-tieu", "thieu-trang-thon")
@@ -93,16 +99,21 @@ _EXPECTED = ("sai-kieu", "ngoai-khoang", "vuot-mau-so")  # problems whose detail
 
 
 class Terms:
-    """Spells out each abbreviation at its first use in one document, then keeps it short."""
+    """Spells out each abbreviation at its first use in one document, then keeps it short; the period's
+    sector abbreviation ("TT&TT", `Criteria.sector_short`) is one of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, criteria: Criteria | None = None) -> None:
         self.used: set[str] = set()
+        self.terms, self.patterns, self.any = TERMS, _TERM, _ANY_TERM
+        if criteria is not None and criteria.sector_short:
+            self.terms = TERMS | {criteria.sector_short: criteria.sector}
+            self.patterns, self.any = _patterns(self.terms)
 
     def __call__(self, text: str) -> str:
-        new = set(_ANY_TERM.findall(text)) - self.used  # one search for all: a report has thousands of lines
-        for short, pattern in _TERM.items():
+        new = set(self.any.findall(text)) - self.used  # one search for all: a report has thousands of lines
+        for short, pattern in self.patterns.items():
             if short in new:
-                text = pattern.sub(f"{TERMS[short]} ({short})", text, count=1)
+                text = pattern.sub(f"{self.terms[short]} ({short})", text, count=1)
                 self.used.add(short)
         return text
 
@@ -145,7 +156,8 @@ def write_report(
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
     communes = _ordered(result.communes)
     results = result.results
-    terms = Terms()
+    terms = Terms(criteria)
+    sector = _sector_indicators(criteria, short=True)  # "các chỉ tiêu ngành TT&TT"
     doc = _document(margins=(20, 20, 30, 15), size=BODY)
     _page_numbers(doc)
     body: list[str] = []  # the blocks, written into the document at the end (`_save`)
@@ -158,7 +170,7 @@ def write_report(
     if undecided or undated:
         _draft_mark(body, width)
     _header(body, settings, year, width)
-    subject = _subject(tiers, labels, year)
+    subject = _subject(tiers, labels, year, _sector_indicators(criteria))
     doc.core_properties.title = subject
     doc.core_properties.author = settings.co_quan_ban_hanh or ""
     _para(body, "BÁO CÁO", bold=True, align="center", before=18)
@@ -169,16 +181,14 @@ def write_report(
         _para(body, terms(basis_line(basis)), indent=True, italic=True, after=3)
     _para(
         body,
-        terms(
-            f"Trên cơ sở hồ sơ, số liệu các xã gửi đến, kết quả thẩm định các chỉ tiêu ngành TT&TT năm {year} như sau:"
-        ),
+        terms(f"Trên cơ sở hồ sơ, số liệu các xã gửi đến, kết quả thẩm định {sector} năm {year} như sau:"),
         indent=True,
         after=6,
     )
 
     numerals = iter(("I", "II", "III", "IV"))
     _heading(body, f"{next(numerals)}. KẾT QUẢ THẨM ĐỊNH")
-    _para(body, terms(_overview(communes, tiers, labels, year)), indent=True, after=3)
+    _para(body, terms(_overview(communes, tiers, labels, year, sector)), indent=True, after=3)
     for line in _count_lines(communes, tiers, labels):
         _para(body, terms(line), indent=True, after=3)
     if undecided or undated:
@@ -200,13 +210,13 @@ def write_report(
             _para(body, terms(line), indent=True, after=3)
 
     _heading(body, f"{next(numerals)}. KIẾN NGHỊ")
-    for line, level in _recommendations(communes, found, labels, sheets):
+    for line, level in _recommendations(communes, found, labels, sheets, sector):
         _para(body, terms(line), indent=level == 0, left=10 * level, after=3)
 
     # the closing lines go with the signature block: a page of signatures alone would name nothing
     _para(
         body,
-        terms(f"Trên đây là báo cáo kết quả thẩm định các chỉ tiêu ngành TT&TT năm {year}./."),
+        terms(f"Trên đây là báo cáo kết quả thẩm định {sector} năm {year}./."),
         indent=True,
         before=6,
         keep=True,
@@ -226,20 +236,23 @@ def basis_line(basis: LegalBasis) -> str:
     return f"Căn cứ {citation(basis)};"
 
 
-def _subject(tiers: list[str], labels: pd.Series, year: int) -> str:
+def _sector_indicators(criteria: Criteria, short: bool = False) -> str:
+    """ "các chỉ tiêu ngành thông tin và truyền thông" (or "… ngành TT&TT"): the sector's words are the period's."""
+    return f"các chỉ tiêu {criteria.sector_words(short)}".strip()
+
+
+def _subject(tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
     named = ", ".join(Terms.spelled(labels[t]) for t in tiers)
     registered = f"các xã đăng ký đạt chuẩn {named}" if named else "các xã đăng ký"
-    return f"Kết quả thẩm định các chỉ tiêu ngành thông tin và truyền thông đối với {registered} năm {year}"
+    return f"Kết quả thẩm định {indicators} đối với {registered} năm {year}"
 
 
-def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int) -> str:
+def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
     per = [f"{count((communes['hang_dang_ky'] == t).sum())} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
     unknown = int((~communes["hang_dang_ky"].isin(tiers)).sum())
     if unknown:
         per.append(f"{count(unknown)} hồ sơ chưa ghi đúng hạng đăng ký")
-    total = (
-        f"Năm {year}, tổng số {count(len(communes))} xã được thẩm định các chỉ tiêu ngành TT&TT trong Bộ tiêu chí NTM"
-    )
+    total = f"Năm {year}, tổng số {count(len(communes))} xã được thẩm định {indicators} trong Bộ tiêu chí NTM"
     return total + (": " + ", ".join(per) if per else "") + ". Kết quả:"
 
 
@@ -334,13 +347,15 @@ def _year_over_year(
     return lines
 
 
-def _recommendations(communes: pd.DataFrame, found: dict, labels: pd.Series, sheets: bool) -> list[tuple[str, int]]:
+def _recommendations(
+    communes: pd.DataFrame, found: dict, labels: pd.Series, sheets: bool, indicators: str
+) -> list[tuple[str, int]]:
     """(line, level): what each commune that did not meet its tier must supply or fix, in sentences."""
     lacking = communes[communes["ket_qua"] != MET]
     if lacking.empty:
         return [
             (
-                "Các xã đăng ký đều đạt các chỉ tiêu ngành TT&TT của hạng đăng ký. Đề nghị các xã tiếp tục "
+                f"Các xã đăng ký đều đạt {indicators} của hạng đăng ký. Đề nghị các xã tiếp tục "
                 "duy trì và nâng cao chất lượng các chỉ tiêu đã đạt.",
                 0,
             )
@@ -760,7 +775,7 @@ def write_sheets(
     for n, (label, row) in enumerate(zip(communes.index, communes.itertuples(index=False), strict=True)):
         page: list[str] = []
         _para(page, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, align="left", page_break=n > 0)
-        _para(page, "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG", bold=True, align="center", before=4)
+        _para(page, f"PHIẾU THẨM ĐỊNH {_sector_indicators(criteria).upper()}", bold=True, align="center", before=4)
         tier = labels.get(row.hang_dang_ky, "")
         _para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
         _identity(page, row, year, tier)

@@ -116,7 +116,9 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
             ]
             sentences.append(
                 f"{row['ti_so']} xã đăng ký đạt chuẩn {tier['label']} năm {year}{all_met} đạt chuẩn "
-                "các chỉ tiêu ngành TT&TT" + "".join(f", {r}" for r in rest) + "."
+                f"các chỉ tiêu {criteria.sector_words(short=True)}".rstrip()
+                + "".join(f", {r}" for r in rest)
+                + "."
             )
         else:
             rest = [

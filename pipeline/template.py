@@ -449,7 +449,8 @@ class Book:
         self.wb.close()
 
     def _title(self) -> str:
-        return f"BIỂU NHẬP LIỆU CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG — XÃ NÔNG THÔN MỚI — NĂM {self.spec.year}"
+        indicators = f"CHỈ TIÊU {self.spec.criteria.sector_words().upper()}".strip()
+        return f"BIỂU NHẬP LIỆU {indicators} — XÃ NÔNG THÔN MỚI — NĂM {self.spec.year}"
 
     def data_sheet(self, sheet: str, rows: pd.DataFrame | None) -> None:
         spec, catalog = self.spec, self.spec.columns.of(sheet)

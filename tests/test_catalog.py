@@ -14,8 +14,10 @@ from pipeline.catalog import (
     COLUMN_KEYS,
     KIND_KEYS,
     KINDS,
+    SCHEMAS,
     CatalogError,
     criteria_files,
+    load_catalogs,
     load_columns,
     load_criteria,
 )
@@ -650,3 +652,27 @@ def test_catalog_check_has_help_with_an_example():
         assert "Example: python -m pipeline " + name in command.help
         assert CliRunner().invoke(main, [*name.split(), "--help"]).exit_code == 0
     assert all(option.help for option in group.commands["check"].params if isinstance(option, click.Option))
+
+
+def test_the_sector_s_words_come_from_the_period_and_a_period_without_them_is_refused(tmp_path):
+    """[sector] of a criteria file is what the documents call the sector: nothing of it is in the code."""
+    from docx import Document
+
+    shipped = (SCHEMAS / "criteria-2021-2025.toml").read_text(encoding="utf-8")
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "columns.toml").write_bytes((SCHEMAS / "columns.toml").read_bytes())
+    sector = 'name = "thông tin và truyền thông"\nshort = "TT&TT"'
+    own = shipped.replace(sector, 'name = "chuyển đổi số"\nshort = "CĐS"')
+    (folder / "criteria-2021-2025.toml").write_text(own, encoding="utf-8")
+    write_workbook(tmp_path / "input" / "a.xlsx", [passing_commune("00001")], [passing_village("00001")])
+    run(tmp_path / "input", tmp_path / "output", schemas=folder, workers=1, quiet=True)
+    report = [p.text for p in Document(str(tmp_path / "output" / "2024" / "bao-cao-tham-dinh-2024.docx")).paragraphs]
+    assert "Kết quả thẩm định các chỉ tiêu ngành chuyển đổi số đối với các xã đăng ký đạt chuẩn" in " ".join(report)
+    assert any("các chỉ tiêu ngành chuyển đổi số (CĐS) năm 2024 như sau:" in line for line in report)
+    assert not any("TT&TT" in line or "truyền thông" in line for line in report)
+    sheets = [p.text for p in Document(str(tmp_path / "output" / "2024" / "phieu-tham-dinh-2024.docx")).paragraphs]
+    assert "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH CHUYỂN ĐỔI SỐ" in sheets
+    (folder / "criteria-2021-2025.toml").write_text(own.replace("[sector]\n", "[khac]\n"), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"\[sector\]: thiếu tên ngành in trong văn bản"):
+        load_catalogs(folder)
