@@ -654,7 +654,7 @@ def test_catalog_check_has_help_with_an_example():
     assert all(option.help for option in group.commands["check"].params if isinstance(option, click.Option))
 
 
-def test_the_sector_s_words_come_from_the_period_and_a_period_without_them_is_refused(tmp_path):
+def test_the_sector_s_words_come_from_the_period(tmp_path):
     """[sector] of a criteria file is what the documents call the sector: nothing of it is in the code."""
     from docx import Document
 
@@ -673,6 +673,13 @@ def test_the_sector_s_words_come_from_the_period_and_a_period_without_them_is_re
     assert not any("TT&TT" in line or "truyền thông" in line for line in report)
     sheets = [p.text for p in Document(str(tmp_path / "output" / "2024" / "phieu-tham-dinh-2024.docx")).paragraphs]
     assert "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH CHUYỂN ĐỔI SỐ" in sheets
-    (folder / "criteria-2021-2025.toml").write_text(own.replace("[sector]\n", "[khac]\n"), encoding="utf-8")
+    (folder / "criteria-2021-2025.toml").write_text(
+        own.replace(
+            sector.replace("thông tin và truyền thông", "chuyển đổi số").replace("TT&TT", "CĐS"), 'short = "CĐS"'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogError, match=r"\[sector\]: thiếu tên ngành in trong văn bản"):
         load_catalogs(folder)
+    (folder / "criteria-2021-2025.toml").write_text(shipped.replace("[sector]\n" + sector, ""), encoding="utf-8")
+    assert load_catalogs(folder)[1][0].sector_words() == ""  # without [sector], no sector is named
