@@ -795,8 +795,9 @@ def measure_size(c: Corpus, root: Path, villages: int, out: Path, work: Path, ti
         )
     r, w, f, a = best(row)
     print(
-        f"  {row['cells']:,} cells in {row['books']:,} workbooks; fastest: read floor {secs(r)} s, write floor "
-        f"{secs(w)} s, floor {secs(f)} s, assess {secs(a)} s; assess ÷ floor {ratio(a, f, 2)}  ({target(row)})\n"
+        f"  {row['cells']:,} cells in {row['books']:,} workbook{'s' * (row['books'] != 1)}; fastest: "
+        f"read floor {secs(r)} s, write floor {secs(w)} s, floor {secs(f)} s, assess {secs(a)} s; "
+        f"assess ÷ floor {ratio(a, f, 2)}  ({target(row)})\n"
         f"  memory: {mib(a['max_rss'])} MiB largest process, {mib(a['tree_mem'])} MiB all",
         flush=True,
     )
