@@ -660,9 +660,10 @@ def verdict(rows: list[dict]) -> list[str]:
     for row in rows:
         if row["label"] in TARGETS:
             _, _, f, a = best(row)
+            size = f"{row['title']}, {row['communes']:,}" if row["label"] in SHAPES else row["title"]
             lines.append(
-                f"- {row['title']}, {row['communes']:,} communes: assess ÷ floor {ratio(a, f, 2)} "
-                f"(each run: {', '.join(run_ratios(row))}), target {target(row)}"
+                f"- {size} communes: assess ÷ floor {ratio(a, f, 2)} (each run: {', '.join(run_ratios(row))}), "
+                f"target {target(row)}"
             )
         if row["label"] == MEMORY_AT:
             a = best(row)[3]
