@@ -1,22 +1,32 @@
-"""Benchmark `assess` at province and national scale against two references.
+"""Benchmark `assess` against the floor of what its outputs cost (issue 23).
 
-Usage: python benchmarks/bench.py [--sizes 300 3000 10000] [--keep DIR] [--results FILE] [--timeout S]
+Usage: python benchmarks/bench.py [--sizes province nation 300 3000 10000] [--keep DIR] [--results FILE]
+       [--timeout S] [--read-excel]
 
-For each size it generates (seeded, with xlsxwriter) one workbook per commune in
-district folders, 5-15 villages each, laid out as the input contract says, then
-measures three paths, each in a fresh process on the same files:
+Corpora (seeded, written with xlsxwriter, one workbook per commune laid out as the
+input contract says, 5-15 villages each): a number is that many communes of 2024
+in district folders; `province` and `nation` are the shapes after the reform,
+communes of 2025 under their real codes and names in the national list (package
+vietnam-provinces), no district, one folder per province: the first 150 communes
+of the province with the most, and the 2,621 communes of the 34 provinces.
 
-- floor:      the bare read of every sheet with python-calamine, one process;
-- assess:     the full `python -m pipeline assess` (read, validate, assess, write);
-- read_excel: the same assessment, reading with `pandas.read_excel` through
-              openpyxl in one process (what most teams would write).
+For each corpus, in fresh processes on the same files, alternately:
 
-Wall time comes from the clock around the process; peak memory from
-`getrusage(RUSAGE_CHILDREN)` (the largest single process) and from sampling the
-proportional set size of the whole process tree (main process and workers).
-No run goes on past --timeout seconds (it is stopped and its time shown as a
-bound); the read_excel path is extrapolated, and said to be, when its predicted
-time is over budget. The figures go to the terminal and to benchmarks/results.md.
+- read floor:  import pandas (the pipeline's own start) and read every sheet with
+               python-calamine, one process, nothing else;
+- assess:      the full `python -m pipeline assess` (read, validate, assess, write);
+- write floor: a bare xlsxwriter loop writing as many cells as that assess run's
+               workbooks hold (counted in their sheet XML), split over as many
+               forked processes as the machine has cores, each into its own workbook.
+
+The floor is the read floor plus the write floor; the ratio assess ÷ floor is
+printed with the target of issue 23 beside each corpus. Wall time comes from the
+clock around the process; peak memory from `getrusage(RUSAGE_CHILDREN)` (the
+largest single process) and from sampling the proportional set size of the whole
+process tree. No run goes on past --timeout seconds (it is stopped and its time
+shown as a bound). --read-excel adds issue 11's comparison: the same assessment
+reading through pandas.read_excel, extrapolated when its predicted time is over
+budget. The figures go to the terminal and to benchmarks/results.md.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import shutil
 import signal
@@ -35,14 +46,28 @@ import tempfile
 import threading
 import time
 import tomllib
+import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = (300, 3000, 10000)
+SHAPES = ("province", "nation")  # post-reform corpora, named in --sizes beside numbers of communes
+SIZES = (*SHAPES, "300", "3000", "10000")
 SEED = 2025
-YEAR = 2024
+YEAR = 2024  # of the district-folder corpora
+REFORM_YEAR = 2025  # of the post-reform shapes: codes and names of the national list of 1 July 2025
+COMMUNE = "xã"  # the unit type of the list the new-rural sets apply to (not phường, đặc khu)
+PROVINCE_COMMUNES = 150  # the province shape: at most this many communes of one province
+# Issue 23: assess ÷ floor at most this, per corpus; memory of all processes under 1 GiB at 10,000 communes.
+TARGETS = {"province": 1.5, "nation": 1.3, "3000": 1.3, "10000": 1.3}
+MEMORY_AT, MEMORY_LIMIT = "10000", 2**30
+# The write floor: cells in rows this wide, strings like the outputs' (results, names, tiers) between numbers.
+FLOOR_COLUMNS = 20
+FLOOR_WORDS = ("Đạt", "Xã Quảng Phú", "Có", "thôn 12", "Không đạt", "NTM nâng cao", "≥ 80%", "Không")
+SHEET_XML = re.compile(r"xl/worksheets/[^/]+\.xml")
+CELL = re.compile(rb"<c\b[^>]*?(?<!/)>(.*?)</c>", re.S)  # a <c> element that is not empty, and its content
 CREATED = datetime(2024, 12, 31, 8, 0, 0)  # fixed, so a corpus is identical from run to run
 # The read_excel path is measured in full while its predicted time stays under
 # this; above it, it is measured on the largest size below and extrapolated
@@ -50,7 +75,7 @@ CREATED = datetime(2024, 12, 31, 8, 0, 0)  # fixed, so a corpus is identical fro
 READ_EXCEL_BUDGET = 600.0
 TIMEOUT = 600.0  # no single measured run goes on longer than this
 # The machine is a shared virtual one whose speed drifts by a third from minute to minute: up to this many
-# communes the floor and assess are run several times, alternately, and the fastest run of each is kept.
+# communes the floors and assess are run several times, alternately, and the fastest run of each is kept.
 REPEATED_UP_TO, REPEATS = 3000, 3
 
 # -- corpus -------------------------------------------------------------------
@@ -89,17 +114,73 @@ def _columns() -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
-def plan(n: int, seed: int = SEED) -> list[tuple[str, str, list[int]]]:
-    """Districts (folder, name, commune numbers): 5-30 communes each, n in all."""
+Unit = tuple[int, str, str | None]  # (number seeding its figures, code, name or None for a made-up one)
+Group = tuple[str, str | None, list[Unit]]  # (folder, district or None, communes)
+
+
+def plan(n: int, seed: int = SEED) -> list[Group]:
+    """Districts (folder, name, communes numbered 1..n with made-up names): 5-30 communes each, n in all."""
     rng = random.Random(f"{seed}-districts")
     districts, number = [], 1
     while number <= n:
         size = min(rng.randint(5, 30), n - number + 1)
         i = len(districts) + 1
         name = f"huyện {rng.choice(SYLLABLES)} {rng.choice(SYLLABLES)} {i}"
-        districts.append((f"huyen-{i:03d}", name, list(range(number, number + size))))
+        numbers = range(number, number + size)
+        districts.append((f"huyen-{i:03d}", name, [(k, f"{k:05d}", None) for k in numbers]))
         number += size
     return districts
+
+
+def national_list() -> list[dict]:
+    """The 34 provinces of 1 July 2025 and their units: the JSON pipeline/units.py reads (package vietnam-provinces)."""
+    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+    return json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+
+
+def _communes(province: dict) -> list[Unit]:
+    """The communes (xã; not wards nor special zones) of a province, in code order, each seeded by its code."""
+    units = sorted((w["code"], w["name"]) for w in province["wards"] if w["division_type"] == COMMUNE)
+    return [(code, f"{code:05d}", name) for code, name in units]
+
+
+def largest_province() -> dict:
+    return max(national_list(), key=lambda p: len(_communes(p)))
+
+
+def reform_plan(shape: str, limit: int | None = None) -> list[Group]:
+    """A post-reform shape as folders, one per province (no district), its communes under their real codes and names.
+
+    `province`: the first PROVINCE_COMMUNES communes of the province with the most (since 1 July 2025 none
+    has 150: Thanh Hóa's 147 are the largest); `nation`: the 2,621 communes of the 34 provinces. `limit`
+    keeps the first communes of each province (a tiny corpus for the tests).
+    """
+    provinces = [largest_province()] if shape == "province" else national_list()
+    if shape == "province":
+        limit = min(limit or PROVINCE_COMMUNES, PROVINCE_COMMUNES)
+    return [(f"{p['code']:02d}-{p['codename'].replace('_', '-')}", None, _communes(p)[:limit]) for p in provinces]
+
+
+@dataclass
+class Corpus:
+    """What --sizes names: a number of communes in district folders, or a post-reform shape by name."""
+
+    label: str  # as given to --sizes
+    title: str  # as the table shows it
+    year: int
+    groups: list[Group]
+
+    @property
+    def communes(self) -> int:
+        return sum(len(units) for _, _, units in self.groups)
+
+
+def corpus(size: str, seed: int = SEED) -> Corpus:
+    if size in SHAPES:
+        where = largest_province()["name"] if size == "province" else "34 provinces"
+        return Corpus(size, f"{size} ({where})", REFORM_YEAR, reform_plan(size))
+    return Corpus(size, f"{int(size):,}", YEAR, plan(int(size), seed))
 
 
 def _share(rng: random.Random, total: int, low: float, high: float) -> int:
@@ -115,19 +196,19 @@ def _yes(rng: random.Random, p_yes: float = 0.93):
     return rng.choice(YES) if rng.random() < p_yes else rng.choice(NO)
 
 
-def commune(number: int, district: str, seed: int = SEED) -> tuple[dict, list[dict]]:
+def commune(unit: Unit, district: str | None, year: int = YEAR, seed: int = SEED) -> tuple[dict, list[dict]]:
     """The `Xa` row and `Thon` rows of one commune: mostly plausible, a few typing slips."""
+    number, code, name = unit
     rng = random.Random(f"{seed}-{number}")
-    code = f"{number:05d}"
     tier = rng.choices([t for t, _ in TIERS], [w for _, w in TIERS])[0]
     households, workers = rng.randint(900, 6000), rng.randint(2000, 14000)
     documents, dossiers, tthc = rng.randint(600, 3000), rng.randint(300, 2000), rng.randint(120, 200)
     officials, ocop = rng.randint(15, 30), rng.randint(0, 6)
     xa = {
         "ma_xa": code,
-        "ten_xa": f"Xã {rng.choice(SYLLABLES)} {rng.choice(SYLLABLES)}",
+        "ten_xa": name or f"Xã {rng.choice(SYLLABLES)} {rng.choice(SYLLABLES)}",
         "huyen": district,
-        "nam": YEAR,
+        "nam": year,
         "hang_dang_ky": tier,
         "nam_dat_nang_cao": rng.randint(2021, 2023) if tier == "NTM kiểu mẫu" else None,
         "dan_so_lao_dong": workers,
@@ -193,7 +274,7 @@ def _write_commune(path: Path, xa: dict, thon: list[dict], columns) -> None:
     for sheet, rows in (("Xa", [xa]), ("Thon", thon)):
         ws = book.add_worksheet(sheet)
         cols = columns[sheet]
-        ws.write_string(0, 0, f"BIỂU SỐ LIỆU CHỈ TIÊU TT&TT - {sheet} - {xa['ten_xa']} - năm {YEAR}")
+        ws.write_string(0, 0, f"BIỂU SỐ LIỆU CHỈ TIÊU TT&TT - {sheet} - {xa['ten_xa']} - năm {xa['nam']}")
         ws.write_row(2, 0, [label for _, label, _ in cols])
         for r, row in enumerate(rows, start=3):
             for c, (key, _, _) in enumerate(cols):
@@ -207,49 +288,54 @@ def _write_commune(path: Path, xa: dict, thon: list[dict], columns) -> None:
     book.close()
 
 
-def _write_district(task: tuple[Path, str, str, list[int], int]) -> int:
-    root, folder, name, numbers, seed = task
+def _write_group(task: tuple[Path, Group, int, int]) -> int:
+    """One folder of a corpus, a workbook per commune; returns its number of villages."""
+    root, (folder, district, units), year, seed = task
     columns = _columns()
     (root / folder).mkdir(parents=True, exist_ok=True)
     villages = 0
-    for number in numbers:
-        xa, thon = commune(number, name, seed)
-        _write_commune(root / folder / f"xa-{number:05d}.xlsx", xa, thon, columns)
+    for unit in units:
+        xa, thon = commune(unit, district, year, seed)
+        _write_commune(root / folder / f"xa-{unit[1]}.xlsx", xa, thon, columns)
         villages += len(thon)
     return villages
 
 
-def generate(root: Path, n: int, seed: int = SEED) -> int:
-    """Write the corpus of n communes under root; returns the number of villages."""
+def generate(root: Path, c: Corpus, seed: int = SEED) -> int:
+    """Write the corpus under root; returns the number of villages."""
     from concurrent.futures import ProcessPoolExecutor
 
-    tasks = [(root, folder, name, numbers, seed) for folder, name, numbers in plan(n, seed)]
+    tasks = [(root, group, c.year, seed) for group in c.groups]
     with ProcessPoolExecutor(os.cpu_count()) as pool:
-        return sum(pool.map(_write_district, tasks, chunksize=8))
+        return sum(pool.map(_write_group, tasks, chunksize=8))
 
 
-def subset(full: Path, root: Path, n: int, seed: int = SEED) -> None:
-    """The first n communes of a larger corpus, as hard links (same bytes, no rewrite)."""
+def subset(full: Path, root: Path, c: Corpus) -> None:
+    """The communes of c out of a larger corpus in full, as hard links (same bytes, no rewrite)."""
     shutil.rmtree(root, ignore_errors=True)
-    for folder, _, numbers in plan(n, seed):
+    for folder, _, units in c.groups:
         (root / folder).mkdir(parents=True, exist_ok=True)
-        for number in numbers:
-            src, dst = full / folder / f"xa-{number:05d}.xlsx", root / folder / f"xa-{number:05d}.xlsx"
+        for _, code, _ in units:
+            src, dst = full / folder / f"xa-{code}.xlsx", root / folder / f"xa-{code}.xlsx"
             try:
                 os.link(src, dst)
             except OSError:
                 shutil.copyfile(src, dst)
 
 
-def _village_count(number: int, seed: int) -> int:
-    return len(commune(number, "", seed)[1])
+def villages_of(c: Corpus, seed: int = SEED) -> int:
+    return sum(len(commune(unit, district, c.year, seed)[1]) for _, district, units in c.groups for unit in units)
 
 
-# -- the three paths, each run in a fresh process -------------------------------------------
+# -- what is measured, each in a fresh process -----------------------------------------------
 
 
-def floor(root: Path) -> None:
-    """Every sheet of every workbook read with python-calamine, in one process, nothing else."""
+def read_floor(root: Path) -> None:
+    """Import pandas, as the pipeline starts, then read every sheet of every workbook with python-calamine.
+
+    One process, nothing else: the least a run that reads all its input costs.
+    """
+    import pandas  # noqa: F401  the pipeline's own start
     from python_calamine import CalamineWorkbook
 
     cells = 0
@@ -259,6 +345,55 @@ def floor(root: Path) -> None:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             cells += sum(len(r) for r in rows)
     print(cells)
+
+
+def count_cells(folder: Path) -> tuple[int, int]:
+    """Cells holding a value in the sheets of every .xlsx under folder, and the number of workbooks.
+
+    A cell with a value is a `<c>` element of xl/worksheets/*.xml with a `<v>` (number, shared string,
+    formula result) or an `<is>` (inline string); a cell that only carries a format (`<c r="B2" s="3"/>`)
+    is not counted.
+    """
+    cells = books = 0
+    for path in sorted(folder.rglob("*.xlsx")):
+        books += 1
+        with zipfile.ZipFile(path) as z:
+            for name in z.namelist():
+                if SHEET_XML.fullmatch(name):
+                    cells += sum(1 for m in CELL.finditer(z.read(name)) if b"<v>" in m[1] or b"<is>" in m[1])
+    return cells, books
+
+
+def _write_share(task: tuple[Path, int]) -> None:
+    """A bare xlsxwriter loop: cells in rows of FLOOR_COLUMNS, a string then a number, and close."""
+    import xlsxwriter
+
+    path, cells = task
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for i in range(cells):
+        row, col = divmod(i, FLOOR_COLUMNS)
+        if i % 2:
+            sheet.write_number(row, col, i)
+        else:
+            sheet.write_string(row, col, FLOOR_WORDS[i // 2 % len(FLOOR_WORDS)])
+    book.close()
+
+
+def write_floor(cells: int, folder: Path, processes: int) -> None:
+    """Write `cells` cells split over `processes` processes, each its share into its own workbook.
+
+    xlsxwriter is imported once before the processes are forked: the least writing those cells costs.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import xlsxwriter  # noqa: F401  once, before the fork
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shares = [(folder / f"floor-{i}.xlsx", cells // processes + (i < cells % processes)) for i in range(processes)]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_write_share, shares))
 
 
 def read_excel_assess(root: Path, out: Path) -> None:
@@ -392,9 +527,9 @@ def fastest(runs: list[dict]) -> dict:
     return best | {"max_rss": max(m["max_rss"] for m in runs), "tree_mem": max(m["tree_mem"] for m in runs)}
 
 
-def same_csvs(a: Path, b: Path) -> bool:
-    names = (f"xa-{YEAR}.csv", f"ket-qua-{YEAR}.csv", "loi-du-lieu.csv")
-    paths = [(a / str(YEAR) / name, b / str(YEAR) / name) for name in names]
+def same_csvs(a: Path, b: Path, year: int) -> bool:
+    names = (f"xa-{year}.csv", f"ket-qua-{year}.csv", "loi-du-lieu.csv")
+    paths = [(a / str(year) / name, b / str(year) / name) for name in names]
     return all(x.is_file() and y.is_file() and x.read_bytes() == y.read_bytes() for x, y in paths)
 
 
@@ -426,10 +561,12 @@ def mib(n: float) -> str:
 
 
 def secs(m: dict) -> str:
-    """A measured time; "> t" when the run was stopped, "≈ t*" when extrapolated."""
+    """A measured time, to the hundredth under 10 s; "> t" when the run was stopped, "≈ t*" when extrapolated."""
     if m.get("extrapolated"):
         return f"≈ {m['wall']:,.0f}*"
-    return f"> {m['wall']:,.0f}" if m.get("timed_out") else f"{m['wall']:,.1f}"
+    if m.get("timed_out"):
+        return f"> {m['wall']:,.0f}"
+    return f"{m['wall']:.2f}" if m["wall"] < 10 else f"{m['wall']:,.1f}"
 
 
 def ratio(a: dict, b: dict, digits: int = 1) -> str:
@@ -444,95 +581,130 @@ def ratio(a: dict, b: dict, digits: int = 1) -> str:
     return ("≈ " + value + "*") if a.get("extrapolated") or b.get("extrapolated") else value
 
 
+def floor_of(read: dict, write: dict) -> dict:
+    """The floor of a run: its read floor and its write floor, one after the other."""
+    return {"wall": read["wall"] + write["wall"], "timed_out": read["timed_out"] or write["timed_out"]}
+
+
+def best(row: dict) -> tuple[dict, dict, dict, dict]:
+    """The fastest read floor, write floor and assess of a size's runs, and the floor they make."""
+    r, w, a = fastest(row["reads"]), fastest(row["writes"]), fastest(row["assessed"])
+    return r, w, floor_of(r, w), a
+
+
+def run_ratios(row: dict) -> list[str]:
+    """Each run's assess ÷ the floor measured beside it (the runs alternate, so a slow spell falls on both)."""
+    return [ratio(a, floor_of(r, w), 2) for r, w, a in zip(row["reads"], row["writes"], row["assessed"], strict=True)]
+
+
+def target(row: dict) -> str:
+    """The target of issue 23 for this size, and whether the fastest runs meet it."""
+    limit = TARGETS.get(row["label"])
+    if limit is None:
+        return "no target"
+    _, _, f, a = best(row)
+    met = a["wall"] / f["wall"] <= limit and not a["timed_out"]
+    return f"≤ {limit}× — {'met' if met else '**missed**'}"
+
+
 def table(rows: list[dict]) -> list[str]:
     lines = [
-        "| communes | files | villages | floor s | assess s | read_excel s | assess ÷ floor | read_excel ÷ assess "
-        "| floor MiB | assess MiB, largest process / all | read_excel MiB | load avg | every assess run, s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| corpus | communes | files | villages | cells written (workbooks) | read floor s | write floor s | floor s "
+        "| assess s | assess ÷ floor | target | each run: assess ÷ floor | assess MiB, largest process / all "
+        "| load avg before each run |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
     ]
-    for r in rows:
-        f, a, x = r["floor"], r["assess"], r["read_excel"]
+    for row in rows:
+        r, w, f, a = best(row)
         lines.append(
-            f"| {r['n']:,} | {r['files']:,} | {r['villages']:,} | {secs(f)} | {secs(a)} | {secs(x)} "
-            f"| {ratio(a, f, 2)} | {ratio(x, a)} | {mib(f['max_rss'])} | {mib(a['max_rss'])} / {mib(a['tree_mem'])} "
-            f"| {mib(x['max_rss']) if x['max_rss'] else '—'} | {r['load']} | {r.get('walls', '—')} |"
+            f"| {row['title']} | {row['communes']:,} | {row['files']:,} | {row['villages']:,} "
+            f"| {row['cells']:,} ({row['books']:,}) | {secs(r)} | {secs(w)} | {secs(f)} | {secs(a)} "
+            f"| {ratio(a, f, 2)} | {target(row)} | {' '.join(run_ratios(row))} "
+            f"| {mib(a['max_rss'])} / {mib(a['tree_mem'])} | {' '.join(row['loads'])} |"
         )
     lines += [
         "",
-        "Stages of assess (seconds inside the run, as `assess --timings` reports them; start-up is the rest of the",
-        "wall time), each with its ratio to the floor:",
+        "Stages of the fastest assess run (seconds inside the run, as `assess --timings` reports them; start-up",
+        "and exit are the rest of its wall time), start-up and reading against the read floor, writing against",
+        "the write floor; checking and assessing have no share in the floor:",
         "",
-        "| communes | read | validate | assess | write | start-up and exit |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| corpus | start-up and exit | read | start-up + read ÷ read floor | validate | assess | write "
+        "| write ÷ write floor | assess − floor s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in rows:
-        f, a = r["floor"], r["assess"]
+    for row in rows:
+        r, w, f, a = best(row)
         st = stages(a)
-        parts = [
-            f"{st[k]:.1f} ({st[k] / f['wall']:.1f}×)" if k in st else "—"
-            for k in ("read", "validate", "assess", "write")
-        ]
-        rest = a["wall"] - sum(st.values()) if st else float("nan")
-        lines.append(f"| {r['n']:,} | {' | '.join(parts)} | {rest:.1f} |")
+        if not st:
+            lines.append(f"| {row['title']} | — | — | — | — | — | — | — | {a['wall'] - f['wall']:.1f} |")
+            continue
+        start = a["wall"] - sum(st.values())
+        lines.append(
+            f"| {row['title']} | {start:.1f} | {st['read']:.1f} | {(start + st['read']) / r['wall']:.1f}× "
+            f"| {st['validate']:.1f} | {st['assess']:.1f} | {st['write']:.1f} | {st['write'] / w['wall']:.1f}× "
+            f"| {a['wall'] - f['wall']:.1f} |"
+        )
+    excel = [row for row in rows if row.get("read_excel")]
+    if excel:
+        lines += ["", "| corpus | read_excel s | read_excel ÷ assess | read_excel MiB |", "|---|---:|---:|---:|"]
+        for row in excel:
+            x, a = row["read_excel"], best(row)[3]
+            lines.append(
+                f"| {row['title']} | {secs(x)} | {ratio(x, a)} | {mib(x['max_rss']) if x['max_rss'] else '—'} |"
+            )
     return lines
 
 
 def verdict(rows: list[dict]) -> list[str]:
-    big = max(rows, key=lambda r: r["n"])
-    a, x = big["assess"], big["read_excel"]
-    gib = a["tree_mem"] / 2**30
-    bound = " (assess was stopped, so this is a bound)" if a.get("timed_out") else ""
-
-    def mark(ok: bool) -> str:
-        return "met" if ok else "**missed**"
-
-    small = min(rows, key=lambda r: r["n"])
-    by_size = {r["n"]: r for r in rows}
-    lines = [f"Targets (issue 11){bound}:"]
-    if small["n"] <= 300:
-        s = small["assess"]
-        under = mark(s["wall"] < 2)
-        lines.append(f"- a province ({small['n']:,} communes) under 2 s wall, start-up included: {secs(s)} s — {under}")
-    for n, limit in ((3000, 4), (10000, 3)):
-        if n in by_size:
-            r = by_size[n]
+    lines = ["Targets (issue 23), the fastest assess against the fastest floor, and every run's ratio:"]
+    for row in rows:
+        if row["label"] in TARGETS:
+            _, _, f, a = best(row)
+            size = f"{row['title']}, {row['communes']:,}" if row["label"] in SHAPES else row["title"]
             lines.append(
-                f"- {n:,} communes within {limit}× the floor: {ratio(r['assess'], r['floor'], 2)} — "
-                f"{mark(r['assess']['wall'] / r['floor']['wall'] <= limit and not r['assess'].get('timed_out'))}"
+                f"- {size} communes: assess ÷ floor {ratio(a, f, 2)} (each run: {', '.join(run_ratios(row))}), "
+                f"target {target(row)}"
             )
-    lines += [
-        f"- read_excel/openpyxl ≥ 10× slower than assess: {ratio(x, a)} — "
-        f"{mark(x['wall'] / a['wall'] >= 10 and not a.get('timed_out'))}",
-        f"- peak memory < 1 GiB, all processes together ({big['n']:,} communes): {gib:.2f} GiB — {mark(gib < 1)}",
-    ]
+        if row["label"] == MEMORY_AT:
+            a = best(row)[3]
+            gib = a["tree_mem"] / 2**30
+            met = "met" if a["tree_mem"] < MEMORY_LIMIT else "**missed**"
+            lines.append(f"- memory < 1 GiB, all processes together ({row['title']} communes): {gib:.2f} GiB — {met}")
     return lines
 
 
 def write_results(path: Path, rows: list[dict], notes: list[str], timeout: float) -> None:
     text = [
-        "# Benchmark: `assess` at province and national scale",
+        "# Benchmark: `assess` against the floor of what its outputs cost",
         "",
         f"Written by `make bench` (`benchmarks/bench.py`) on {datetime.now():%Y-%m-%d %H:%M}.",
         "",
         f"Machine: {machine()}.",
         "",
-        "Corpus: seeded synthetic workbooks, one per commune in district folders (5–30 communes a",
-        "district), 5–15 villages each, laid out as the input contract (title row, Vietnamese labels in",
-        "row 3, data from row 4), with a few typing slips (counts typed as text, empty cells). The",
-        "smaller corpora are the first communes of the largest one.",
-        "Each path runs in a fresh process on the same files, already in the page cache:",
-        "**floor** = bare read of every sheet with python-calamine in one process; **assess** =",
-        "`python -m pipeline assess --quiet` (read in parallel worker processes, validate, assess, write",
-        "the CSVs and workbooks); **read_excel** = the same assessment reading each sheet with",
-        "`pandas.read_excel(engine='openpyxl')`, one process. Memory: peak resident size of the largest",
-        "process (`getrusage`) and, for assess, the peak of all its processes together, sampled every",
-        "0.1 s as proportional set size (pages the forked workers share with the main process count",
-        f'once). A run still going after {timeout:.0f} s is stopped and shown as "> t". The load average',
-        "(1 min) was read just before each size: other work on the machine slows every path alike.",
-        f"Up to {REPEATED_UP_TO:,} communes the floor and assess run {REPEATS} times, alternately, and the",
-        "fastest run of each is shown, with the largest memory of its runs (this machine's speed drifts",
-        "by a third from minute to minute; every assess time is in the last column). Every command runs",
-        "with Python's bytecode cache, as an installed tool does.",
+        "Corpora: seeded synthetic workbooks, one per commune, laid out as the input contract (title row,",
+        "Vietnamese labels in row 3, data from row 4), 5–15 villages each, with a few typing slips (counts",
+        f"typed as text, empty cells). The numbers are communes of {YEAR} in district folders (5–30",
+        "communes a district), the smaller the first communes of the largest. The shapes after the reform",
+        f"are communes of {REFORM_YEAR} under their real codes and names in the national list of 1 July 2025",
+        "(package vietnam-provinces), no district, a folder per province: **province** = the first",
+        f"{PROVINCE_COMMUNES} communes (xã) of the province with the most (Thanh Hóa has 147, the most of any);",
+        "**nation** = the 2,621 communes of the 34 provinces.",
+        "",
+        "Each measure runs in a fresh process on the same files, already in the page cache:",
+        "**assess** = `python -m pipeline assess --quiet --timings`, all it writes by default;",
+        "**read floor** = a process that imports pandas (the pipeline's own start) and reads every sheet of",
+        "the input with python-calamine, nothing else; **write floor** = a bare xlsxwriter loop",
+        "(`write_string` and `write_number` alternately, then `close`) writing as many cells as that assess",
+        "run's workbooks hold, split over as many forked processes as the machine has cores, each its share",
+        "into its own workbook, timed from the start of the first to the end of the last. The cells are",
+        "counted in the written workbooks: `<c>` elements with a value (`<v>` or `<is>`) in",
+        "xl/worksheets/*.xml of every .xlsx of the run. **floor** = read floor + write floor.",
+        f"Up to {REPEATED_UP_TO:,} communes the three run {REPEATS} times, alternately (read floor, assess,",
+        "write floor), so a slow spell of this shared machine falls on all of them; the table shows the",
+        "fastest of each and every run's own ratio. Memory: peak resident size of the largest process",
+        "(`getrusage`) and the peak of all assess's processes together, sampled every 0.1 s as",
+        f'proportional set size. A run still going after {timeout:.0f} s is stopped and shown as "> t". The',
+        "load average (1 min) is read before each run: other work on the machine slows every measure.",
         "",
         *table(rows),
         "",
@@ -553,72 +725,133 @@ def _kept_notes(path: Path) -> list[str]:
 # -- driver -------------------------------------------------------------------
 
 
-def bench(sizes: list[int], work: Path, results: Path, budget: float, timeout: float, seed: int) -> None:
-    sizes = sorted(sizes)
-    full = work / f"corpus-{sizes[-1]}"
-    done = work / f"corpus-{sizes[-1]}-seed-{seed}.done"  # a kept corpus is reused, not rewritten
+def size_arg(text: str) -> str:
+    if text in SHAPES or text.isdigit():
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: a number of communes or one of {', '.join(SHAPES)}")
+
+
+def ordered(sizes: list[str]) -> list[str]:
+    """The shapes after the reform first, then the numbers of communes from the smallest."""
+    return [s for s in SHAPES if s in sizes] + sorted({s for s in sizes if s not in SHAPES}, key=int)
+
+
+def _generated(root: Path, c: Corpus, seed: int) -> int:
+    """Generate c under root unless a kept corpus is there already; its number of villages."""
+    done = root.with_name(f"{root.name}-seed-{seed}.done")
     if done.is_file():
-        villages_full = int(done.read_text())
-        print(f"reusing {sizes[-1]:,} commune workbooks in {full}", flush=True)
-    else:
-        t = time.perf_counter()
-        print(f"generating {sizes[-1]:,} commune workbooks in {work} ...", flush=True)
-        shutil.rmtree(full, ignore_errors=True)
-        villages_full = generate(full, sizes[-1], seed)
-        done.write_text(str(villages_full))
-        print(f"  done in {time.perf_counter() - t:.0f} s ({villages_full:,} villages)", flush=True)
-    rows, notes, rate = [], [], None
-    for n in sizes:
-        root = full if n == sizes[-1] else work / f"corpus-{n}"
-        if root != full:
-            subset(full, root, n, seed)
-        files = sum(1 for _ in root.rglob("*.xlsx"))
-        villages = villages_full if root == full else sum(_village_count(i, seed) for i in range(1, n + 1))
-        for path in root.rglob("*.xlsx"):  # same starting point for every path: files in the page cache
-            path.read_bytes()
-        load = f"{os.getloadavg()[0]:.1f}"
-        print(f"\n{n:,} communes, {files:,} files, {villages:,} villages (load average {load})", flush=True)
-        row = {"n": n, "files": files, "villages": villages, "load": load}
-        out = work / f"out-{n}"
-        floors, assessed = [], []
-        for _ in range(REPEATS if n <= REPEATED_UP_TO else 1):  # alternately: a slow spell falls on both
-            floors.append(run_measured([sys.executable, __file__, "_floor", str(root)], timeout))
-            assessed.append(run_measured(assess_command(root, out), timeout))
-            if assessed[-1]["rc"] not in (0, 3) and not assessed[-1]["timed_out"]:
-                raise SystemExit(f"assess failed:\n{assessed[-1]['stderr']}")
-            print(f"  floor {floors[-1]['wall']:.2f} s, assess {assessed[-1]['wall']:.1f} s", flush=True)
-        f = row["floor"] = fastest(floors)
-        a = row["assess"] = fastest(assessed)
-        print(f"  floor       {secs(f):>8} s  {mib(f['max_rss'])} MiB", flush=True)
-        print(f"  assess      {secs(a):>8} s  {mib(a['max_rss'])} MiB, {mib(a['tree_mem'])} MiB all", flush=True)
-        row["walls"] = " ".join(f"{m['wall']:.1f}" for m in assessed)
-        predicted = rate * n if rate else 0.0
-        if rows and rows[-1]["read_excel"].get("timed_out"):  # slower than the budget already at a smaller size
-            x = row["read_excel"] = {"wall": rows[-1]["read_excel"]["wall"], "max_rss": 0, "timed_out": True}
-        elif predicted > min(budget, timeout):
-            x = row["read_excel"] = {"wall": predicted, "max_rss": 0, "extrapolated": True}
-            notes.append(
-                f"\\* read_excel at {n:,} communes is **not measured but extrapolated** linearly from "
-                f"{rate * 1000:.0f} s per 1,000 communes measured at {rows[-1]['n']:,} communes "
-                f"(a full run would take about {predicted / 60:.0f} min, over the {min(budget, timeout) / 60:.0f} min "
-                "budget of a run)."
+        print(f"reusing {c.communes:,} commune workbooks in {root}", flush=True)
+        return int(done.read_text())
+    t = time.perf_counter()
+    print(f"generating {c.communes:,} commune workbooks in {root} ...", flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    villages = generate(root, c, seed)
+    done.write_text(str(villages))
+    print(f"  done in {time.perf_counter() - t:.0f} s ({villages:,} villages)", flush=True)
+    return villages
+
+
+def prepare(c: Corpus, largest: Corpus | None, work: Path, seed: int) -> tuple[Path, int]:
+    """The folder of c and its villages: a shape on its own, a number as the first communes of the largest."""
+    root = work / f"corpus-{c.label}"
+    if largest is None or c.label == largest.label:
+        return root, _generated(root, c, seed)
+    full = work / f"corpus-{largest.label}"
+    _generated(full, largest, seed)
+    subset(full, root, c)
+    return root, villages_of(c, seed)
+
+
+def _ran(m: dict, what: str, ok: tuple[int, ...] = (0,)) -> dict:
+    if m["rc"] not in ok and not m["timed_out"]:
+        raise SystemExit(f"{what} failed:\n{m['stderr']}")
+    return m
+
+
+def measure_size(c: Corpus, root: Path, villages: int, out: Path, work: Path, timeout: float) -> dict:
+    """Read floor, assess and write floor, alternately, in fresh processes; the cells counted after the first assess."""
+    files = sum(1 for _ in root.rglob("*.xlsx"))
+    for path in root.rglob("*.xlsx"):  # same starting point for every measure: files in the page cache
+        path.read_bytes()
+    print(f"\n{c.title}: {c.communes:,} communes, {files:,} files, {villages:,} villages", flush=True)
+    row = {"label": c.label, "title": c.title, "communes": c.communes, "files": files, "villages": villages}
+    row |= {"loads": [], "reads": [], "assessed": [], "writes": []}
+    python = sys.executable
+    for i in range(REPEATS if c.communes <= REPEATED_UP_TO else 1):
+        row["loads"].append(f"{os.getloadavg()[0]:.1f}")
+        r = _ran(run_measured([python, __file__, "_read_floor", str(root)], timeout), "the read floor")
+        a = _ran(run_measured(assess_command(root, out), timeout), "assess", (0, 3))
+        if i == 0:
+            row["cells"], row["books"] = count_cells(out)
+        floor_dir = work / "write-floor"
+        w = run_measured([python, __file__, "_write_floor", str(row["cells"]), str(floor_dir)], timeout)
+        _ran(w, "the write floor")
+        shutil.rmtree(floor_dir, ignore_errors=True)
+        for key, m in (("reads", r), ("assessed", a), ("writes", w)):
+            row[key].append(m)
+        print(
+            f"  run {i + 1} (load {row['loads'][-1]}): read floor {secs(r)} s + write floor {secs(w)} s "
+            f"= {secs(floor_of(r, w))} s; assess {secs(a)} s: {ratio(a, floor_of(r, w), 2)}",
+            flush=True,
+        )
+    r, w, f, a = best(row)
+    print(
+        f"  {row['cells']:,} cells in {row['books']:,} workbook{'s' * (row['books'] != 1)}; fastest: "
+        f"read floor {secs(r)} s, write floor {secs(w)} s, floor {secs(f)} s, assess {secs(a)} s; "
+        f"assess ÷ floor {ratio(a, f, 2)}  ({target(row)})\n"
+        f"  memory: {mib(a['max_rss'])} MiB largest process, {mib(a['tree_mem'])} MiB all",
+        flush=True,
+    )
+    return row
+
+
+def read_excel_path(
+    c: Corpus, root: Path, out: Path, work: Path, before: dict | None, budget: float, timeout: float
+) -> tuple[dict, str | None]:
+    """The same assessment through read_excel, or a bound from the size before when it would go over budget."""
+    x0 = before.get("read_excel") if before else None
+    if x0 and before:
+        if x0.get("timed_out"):
+            return {"wall": x0["wall"], "max_rss": 0, "timed_out": True}, None
+        rate = x0["wall"] / before["communes"]
+        if rate * c.communes > min(budget, timeout):
+            note = (
+                f"\\* read_excel at {c.title} is **not measured but extrapolated** linearly from {rate * 1000:.0f} s "
+                f"per 1,000 communes (a full run would take about {rate * c.communes / 60:.0f} min, over the "
+                f"{min(budget, timeout) / 60:.0f} min budget of a run)."
             )
-        else:
-            command = [sys.executable, __file__, "_read_excel", str(root), str(work / "xl")]
-            x = row["read_excel"] = run_measured(command, timeout)
-            if x["rc"] not in (0, 3) and not x["timed_out"]:
-                raise SystemExit(f"read_excel path failed:\n{x['stderr']}")
-            rate = None if x["timed_out"] else x["wall"] / n
-            if not x["timed_out"] and not a["timed_out"] and not same_csvs(out, work / "xl"):
-                notes.append(f"Note: at {n:,} communes the read_excel path's CSVs differ from assess's.")
-                print("  warning: the read_excel path's CSVs differ from assess's", flush=True)
-            shutil.rmtree(work / "xl", ignore_errors=True)
-        tag = "" if x.get("extrapolated") else f"  {mib(x['max_rss'])} MiB"
-        print(f"  read_excel  {secs(x):>8} s{tag}", flush=True)
-        print(f"  assess ÷ floor {ratio(a, f, 2)}, read_excel ÷ assess {ratio(x, a)}", flush=True)
+            return {"wall": rate * c.communes, "max_rss": 0, "extrapolated": True}, note
+    x = _ran(
+        run_measured([sys.executable, __file__, "_read_excel", str(root), str(work / "xl")], timeout),
+        "read_excel",
+        (0, 3),
+    )
+    note = None
+    if not x["timed_out"] and not same_csvs(out, work / "xl", c.year):
+        note = f"Note: at {c.title} the read_excel path's CSVs differ from assess's."
+    shutil.rmtree(work / "xl", ignore_errors=True)
+    return x, note
+
+
+def bench(sizes: list[str], work: Path, results: Path, options: argparse.Namespace) -> None:
+    corpora = [corpus(size, options.seed) for size in ordered(sizes)]
+    numbers = [c for c in corpora if c.label not in SHAPES]
+    largest = numbers[-1] if numbers else None
+    rows: list[dict] = []
+    notes: list[str] = []
+    for c in corpora:
+        root, villages = prepare(c, None if c.label in SHAPES else largest, work, options.seed)
+        out = work / f"out-{c.label}"
+        row = measure_size(c, root, villages, out, work, options.timeout)
+        if options.read_excel:
+            row["read_excel"], note = read_excel_path(
+                c, root, out, work, rows[-1] if rows else None, options.read_excel_budget, options.timeout
+            )
+            notes += [note] if note else []
+            print(f"  read_excel {secs(row['read_excel'])} s", flush=True)
         shutil.rmtree(out, ignore_errors=True)
         rows.append(row)
-        write_results(results, rows, notes, timeout)
+        write_results(results, rows, notes, options.timeout)
     print()
     print("\n".join(table(rows)))
     print()
@@ -630,20 +863,30 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["_measure"]:
         print(json.dumps(measure(argv[3:], float(argv[1]))))
         return 0
-    if argv[:1] == ["_floor"]:
-        floor(Path(argv[1]))
+    if argv[:1] == ["_read_floor"]:
+        read_floor(Path(argv[1]))
+        return 0
+    if argv[:1] == ["_write_floor"]:
+        write_floor(int(argv[1]), Path(argv[2]), os.cpu_count() or 1)
         return 0
     if argv[:1] == ["_read_excel"]:
         sys.path.insert(0, str(ROOT))
         read_excel_assess(Path(argv[1]), Path(argv[2]))
         return 0
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="communes per corpus")
+    p.add_argument(
+        "--sizes", type=size_arg, nargs="+", default=list(SIZES), help=f"communes per corpus, or {' '.join(SHAPES)}"
+    )
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--keep", type=Path, help="generate into this folder and keep it (default: a temporary folder)")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results.md")
     p.add_argument(
         "--timeout", type=float, default=TIMEOUT, help="seconds; a run still going is stopped and shown as a bound"
+    )
+    p.add_argument(
+        "--read-excel",
+        action="store_true",
+        help="also time the assessment reading through pandas.read_excel (issue 11)",
     )
     p.add_argument(
         "--read-excel-budget",
@@ -654,10 +897,10 @@ def main(argv: list[str]) -> int:
     a = p.parse_args(argv)
     if a.keep:
         a.keep.mkdir(parents=True, exist_ok=True)
-        bench(a.sizes, a.keep, a.results, a.read_excel_budget, a.timeout, a.seed)
+        bench(a.sizes, a.keep, a.results, a)
     else:
         with tempfile.TemporaryDirectory(prefix="ntm-bench-") as work:
-            bench(a.sizes, Path(work), a.results, a.read_excel_budget, a.timeout, a.seed)
+            bench(a.sizes, Path(work), a.results, a)
     return 0
 
 
