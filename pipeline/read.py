@@ -310,7 +310,7 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
-        out.problems.append(problem("khong-doc-duoc", tep, _reason(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, safety.why_unreadable(data, suffix) or _reason(e)))
         return out
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if "Xa" not in sheets:  # nothing in this file can be assessed: one line says so
@@ -386,10 +386,10 @@ def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
 
 
 def _reason(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if "password" in text.lower() or type(e).__name__ == "PasswordError":
-        return "tệp có mật khẩu; hãy gỡ mật khẩu rồi gửi lại"
-    return f"không phải bảng tính hợp lệ hoặc tệp bị hỏng ({text[:200]})"
+    """Why the parser refused a workbook, in the officer's words (the parser's own are English and technical)."""
+    if "password" in str(e).lower() or type(e).__name__ == "PasswordError":
+        return safety.LOCKED
+    return "tệp bị hỏng hoặc không phải bảng tính; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại"
 
 
 def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -> None:
