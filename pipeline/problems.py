@@ -11,6 +11,8 @@ import pandas as pd
 
 ERROR = "loi"
 WARNING = "canh_bao"
+# what to do about a workbook that is not laid out as the template, or holds no data: the officer makes the template
+USE_TEMPLATE = "đề nghị xã điền biểu nhập liệu rồi gửi lại (biểu tạo bằng lệnh make template)"
 
 # code: (severity, Vietnamese description)
 CODES = {
@@ -19,6 +21,7 @@ CODES = {
     "thieu-trang": (ERROR, "Không có trang bắt buộc"),
     "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
     "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),
+    "chua-co-so-lieu": (ERROR, "Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột"),
     "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),
     "thieu-cot-chi-tieu": (ERROR, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
     "cot-la": (WARNING, "Cột không có trong danh mục, không dùng để đánh giá"),

@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
 from pipeline.parse import fold, is_blank
-from pipeline.problems import problem
+from pipeline.problems import ERROR, USE_TEMPLATE, problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -315,13 +315,15 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if "Xa" not in sheets:  # nothing in this file can be assessed: one line says so
         if "Xa" not in refused:
-            out.problems.append(problem("thieu-trang", tep, "Xa", trang="Xa"))
+            out.problems.append(problem("thieu-trang", tep, f"Xa — {USE_TEMPLATE}", trang="Xa"))
         return out
     for sheet in SHEETS:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
         elif sheet not in refused:
             out.problems.append(problem("thieu-trang-thon", tep, sheet, trang=sheet))
+    if not any(out.cells.values()) and not any(p["muc_do"] == ERROR for p in out.problems):  # the blank template
+        out.problems.append(problem("chua-co-so-lieu", tep, USE_TEMPLATE))
     return out
 
 
@@ -409,7 +411,8 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     matches = [_match(row, names, seen) for row in rows[:HEADER_SEARCH_ROWS]]
     hits = [len(m) - m.count(None) for m in matches]
     if not hits or max(hits) < 2:
-        detail = "trang trống" if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]) else ""
+        empty = not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS])
+        detail = f"trang trống — {USE_TEMPLATE}" if empty else USE_TEMPLATE
         out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
         return
     header_at = hits.index(max(hits))

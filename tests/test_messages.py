@@ -12,7 +12,7 @@ import openpyxl
 import xlsxwriter
 from conftest import REPO, Run, passing_commune, passing_village, read_csv, windows_ansi, write_workbook
 
-from pipeline import read
+from pipeline import read, template
 from pipeline.catalog import load_columns
 
 
@@ -177,4 +177,30 @@ def test_a_file_that_is_no_workbook_is_named_for_what_it_is(tmp_path):
     said = {r.tep: [(p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads}
     assert said == {
         name: [("khong-doc-duoc", f"Không đọc được tệp: {text}")] for name, (_, text) in NOT_WORKBOOKS.items()
+    }
+
+
+# -- a workbook with nothing in it: the template is the way ---------------------------------------------------------
+
+
+def test_a_workbook_with_no_data_points_to_the_template(tmp_path):
+    book1 = xlsxwriter.Workbook(str(tmp_path / "Book1.xlsx"))  # Excel's new workbook, saved as is
+    book1.add_worksheet("Sheet1")
+    book1.close()
+    empty = xlsxwriter.Workbook(str(tmp_path / "trang-trong.xlsx"))
+    empty.add_worksheet("Xa")
+    empty.add_worksheet("Thon")
+    empty.close()
+    blank = template.generate(2024, tmp_path / "mau").written[0].rename(tmp_path / "chua-dien.xlsx")  # sent unfilled
+    reads = read.read_paths(
+        tmp_path, [tmp_path / "Book1.xlsx", tmp_path / "trang-trong.xlsx", blank], load_columns(), 1, 60
+    )
+    hint = "đề nghị xã điền biểu nhập liệu rồi gửi lại (biểu tạo bằng lệnh make template)"
+    assert {r.tep: [(p.get("trang", ""), p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads} == {
+        "Book1.xlsx": [("Xa", "thieu-trang", f"Không có trang bắt buộc: Xa — {hint}")],
+        "trang-trong.xlsx": [
+            (sheet, "khong-thay-tieu-de", f"Không tìm thấy dòng tiêu đề cột: trang trống — {hint}")
+            for sheet in ("Xa", "Thon")
+        ],
+        "chua-dien.xlsx": [("", "chua-co-so-lieu", f"Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột: {hint}")],
     }
