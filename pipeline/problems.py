@@ -24,12 +24,12 @@ CODES = {
     "chua-co-so-lieu": (ERROR, "Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột"),
     "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),
     "thieu-cot-chi-tieu": (ERROR, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
-    "cot-la": (WARNING, "Cột không có trong danh mục, không dùng để đánh giá"),
+    "cot-la": (WARNING, "Cột không có trong biểu mẫu, không dùng để đánh giá"),
     "cot-trung": (WARNING, "Cột xuất hiện hai lần, chỉ dùng cột đầu tiên"),
-    "sai-kieu": (ERROR, "Giá trị không đúng kiểu"),
+    "sai-kieu": (ERROR, "Ô ghi không đúng dạng"),
     "thieu-gia-tri": (ERROR, "Ô để trống"),
-    "ngoai-khoang": (ERROR, "Giá trị ngoài khoảng cho phép"),
-    "vuot-mau-so": (ERROR, "Tử số lớn hơn mẫu số"),
+    "ngoai-khoang": (ERROR, "Số ghi ngoài khoảng cho phép"),
+    "vuot-mau-so": (ERROR, "Số ghi lớn hơn số tổng tương ứng"),
     "khong-co-xa": (ERROR, "Mã xã của thôn không có trong trang Xa"),
     "trung-ma-xa": (ERROR, "Mã xã trùng trong cùng năm; xã này không được đánh giá cho đến khi sửa"),
     "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; thôn chỉ được tính một lần, hãy xóa dòng thừa"),
@@ -70,7 +70,7 @@ CODES = {
     ),
     "tep-lam-hong-trinh-doc": (
         ERROR,
-        "Tệp làm trình đọc bảng tính dừng đột ngột hoặc vượt giới hạn bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
+        "Đọc tệp làm công cụ dừng đột ngột hoặc cần quá nhiều bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
         " hoặc đề nghị xã gửi lại",
     ),
     "qua-thoi-gian": (
@@ -81,7 +81,7 @@ CODES = {
     "lien-ket-hong": (ERROR, "Liên kết trỏ tới tệp không còn tồn tại; hãy chép chính tệp vào thư mục"),
     "ten-tep-khong-hop-le": (
         WARNING,
-        "Tên tệp có ký tự không đọc được (không phải UTF-8), trong báo cáo ghi dạng \\x..; nên đổi tên tệp",
+        "Tên tệp có ký tự không đọc được, trong báo cáo ghi thay bằng mã \\x..; nên đổi tên tệp",
     ),
     "trang-trung": (ERROR, "Hai trang cùng tên (không kể dấu, hoa thường); trang sau không được đọc"),
     "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),

@@ -41,6 +41,19 @@ def test_a_percentage_typed_where_a_count_is_asked_is_explained(tmp_path):
     assert (sheet["00001"]["Tên xã"], sheet["00001"]["Cột"]) == ("Xã An Phú", label)
 
 
+def test_a_wrong_cell_is_told_in_plain_words(tmp_path):
+    """No "kiểu", "tử số", "danh mục": what was written, what is wanted, in the officer's words."""
+    xa = passing_commune("00001", mc_camera="Chưa có", tong_so_ho=-5, ghi_chu_rieng="x")
+    write_workbook(tmp_path / "input" / "a.xlsx", [xa], [passing_village("00001", smart=False)])
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert [(r["o"], r["mo_ta"]) for r in read_csv(run.output / "2024" / "loi-du-lieu.csv")] == [
+        ("AK3", "Cột không có trong biểu mẫu, không dùng để đánh giá: ghi_chu_rieng"),
+        ("AH4", "Ô ghi không đúng dạng: Một cửa: camera — cần Có hoặc Không"),
+        ("J4", "Số ghi lớn hơn số tổng tương ứng: Số hộ thu xem được truyền hình — lớn hơn cột Tổng số hộ"),
+        ("I4", "Số ghi ngoài khoảng cho phép: Tổng số hộ — cần số không âm"),
+    ]
+
+
 def test_a_village_problem_names_the_village_and_its_commune(tmp_path):
     write_workbook(
         tmp_path / "input" / "a.xlsx",
