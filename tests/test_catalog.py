@@ -373,7 +373,7 @@ FAULTS = {
     "one year": (catalog(head='period = "2026-2030"\nyears = [2026]\n'), "years", "[2026]: cần hai năm"),
     "years as text": (catalog(head='period = "x"\nyears = ["2026", "2030"]\n'), "years", "cần hai năm"),
     "years reversed": (catalog(head='period = "x"\nyears = [2030, 2026]\n'), "years", "năm đầu lớn hơn năm cuối"),
-    "not TOML": (HEAD + "[[tiers]\n", "lỗi cú pháp TOML", "line 3"),
+    "not TOML": (HEAD + "[[tiers]\n", "lỗi cú pháp TOML ở dòng 3, cột 8", "dấu nháy kép thẳng"),
 }
 
 
@@ -494,7 +494,7 @@ COLUMN_FAULTS = {
         'cột "so_tram"',
         "thiếu label_en",
     ),
-    "not TOML": ("[[columns]\n", "lỗi cú pháp TOML", "line"),
+    "not TOML": ("[[columns]\n", "lỗi cú pháp TOML ở dòng", ", cột 10; hãy kiểm tra"),
 }
 
 
