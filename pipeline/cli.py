@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, click_vi
 from pipeline.catalog import CatalogError
 from pipeline.files import OutputError
 
+click_vi.install()  # before the commands are declared: click looks some of its words up then
 EXIT_NO_CATALOG = 4  # `template` for a year no criteria catalog covers yet: nothing written, nothing failed
 
 
@@ -26,13 +27,14 @@ def folder_option(name: str, default: str, help_text: str):
         f"--{name}",
         f"{name}_dir",
         type=click.Path(file_okay=False, path_type=Path),
+        metavar="THƯ_MỤC",
         default=default,
         show_default=True,
         help=help_text,
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=click_vi.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__)
 def main():
     """Thẩm định chỉ tiêu ngành TT&TT của xã NTM từ các bảng tính xã gửi lên.
@@ -130,12 +132,14 @@ def stop_on_signals() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
+    metavar="SỐ",
     default=None,
     help="Số tiến trình đọc và ghi tệp song song (mặc định: số lõi CPU; 1 = không song song).",
 )
 @click.option(
     "--registered",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh sách xã đăng ký (CSV hoặc bảng tính: ma_xa, ten_xa, huyen, hang_dang_ky, nam); "
     "xã có tên nhưng chưa nộp hồ sơ vẫn được đếm.",
@@ -144,6 +148,7 @@ def stop_on_signals() -> None:
     "--settings",
     "settings_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml của thư mục đang đứng, "
     "nếu không có thì của thư mục dự án; không bao giờ lấy tệp trong thư mục đầu vào).",
@@ -169,12 +174,12 @@ def assess(
     quiet: bool,
     timings: bool,
 ):
-    """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
+    """Đánh giá mọi bảng tính trong thư mục --input và ghi kết quả vào thư mục --output.
 
-    Exit status: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
-    1 không chạy được.
+    Mã thoát: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
+    1 không chạy được; 2 tùy chọn sai.
 
-    Example: python -m pipeline assess --input input --output output
+    Ví dụ: python -m pipeline assess --input input --output output
     """
     from pipeline.problems import problem_kinds
     from pipeline.registration import RegistrationError  # imported here so that --help stays instant
@@ -251,6 +256,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--year",
     type=int,
+    metavar="NĂM",
     default=lambda: dt.date.today().year,
     show_default="năm hiện tại",
     help="Năm đánh giá của biểu.",
@@ -259,6 +265,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--communes",
     type=click.Path(exists=True, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh sách xã để điền sẵn: tệp CSV (ma_xa, ten_xa, huyen, hang_dang_ky) "
     "hoặc bảng tính / thư mục đầu vào của năm trước. Mỗi xã (hoặc huyện) một tệp.",
@@ -273,6 +280,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--province",
     type=int,
+    metavar="MÃ_TỈNH",
     default=None,
     help="Mã tỉnh trong danh mục ngày 01/7/2025 (ví dụ 37 Ninh Bình): điền sẵn mã và tên mọi xã của tỉnh "
     "(không gồm phường, đặc khu), mỗi xã một tệp. Từ năm 2025.",
@@ -283,9 +291,9 @@ def template(year: int, output_dir: Path, communes: Path | None, per: str, provi
 
     Write the blank input template (or one pre-filled copy per commune or district).
 
-    Example: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
+    Ví dụ: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
 
-    Example: python -m pipeline template --year 2025 --province 37
+    Ví dụ: python -m pipeline template --year 2025 --province 37
     """
     from pipeline.template import NoCatalog, TemplateError, generate
 
@@ -311,26 +319,27 @@ def catalog_group():
 
     Check the column catalog and the criteria files a department writes.
 
-    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
+    Ví dụ: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
     """
 
 
 @catalog_group.command()
-@click.argument("files", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, metavar="[TỆP]...", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--columns",
     "columns_file",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh mục cột để đối chiếu bộ chỉ tiêu (mặc định: columns.toml cùng thư mục, nếu không có: của chương trình).",
 )
 def check(files: tuple[Path, ...], columns_file: Path | None):
-    """Kiểm tra từng tệp FILE (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của pipeline/schemas/.
+    """Kiểm tra từng TỆP (danh mục cột hoặc bộ chỉ tiêu); mặc định mọi tệp của pipeline/schemas/.
 
     In "hợp lệ" với số chỉ tiêu, các hạng, các năm; hoặc lỗi: tệp, mục, khóa cần sửa.
-    Exit status: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
+    Mã thoát: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
 
-    Example: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
+    Ví dụ: python -m pipeline catalog check pipeline/schemas/criteria-2026-2030.toml
     """
     from pipeline.catalog import SCHEMAS, check_files
 

@@ -124,7 +124,7 @@ def test_an_unreadable_settings_file_stops_the_run_with_one_line(tmp_path, monke
     (tmp_path / "cau-hinh.toml").write_bytes(NOT_TEXT["UTF-16 without its mark"])
     run = Run(Path("input"), Path("output"), "--settings", "cau-hinh.toml")
     assert run.exit_code == 1
-    assert run.result.output == f"Error: cau-hinh.toml: {UNREADABLE}\n"
+    assert run.result.output == f"Lỗi: cau-hinh.toml: {UNREADABLE}\n"
     assert not (tmp_path / "output" / "2024").exists()
 
 
@@ -199,7 +199,7 @@ def test_an_unreadable_registration_list_stops_the_run_with_one_line(tmp_path, m
     (tmp_path / "dang-ky.csv").write_bytes("ma_xa\tnam\r\n00001\t2024\r\n".encode("utf-16-le"))  # mark lost
     run = Run(Path("input"), Path("output"), "--registered", "dang-ky.csv")
     assert run.exit_code == 1
-    assert run.result.output == f"Error: Không đọc được danh sách đăng ký dang-ky.csv: {UNREADABLE_CSV}\n"
+    assert run.result.output == f"Lỗi: Không đọc được danh sách đăng ký dang-ky.csv: {UNREADABLE_CSV}\n"
     assert not (tmp_path / "output" / "2024").exists()
 
 
@@ -260,7 +260,7 @@ def test_a_settings_file_named_inside_the_input_folder_is_refused(input_with_set
     run = Run(Path("input"), Path("output"), "--settings", str(Path("input") / "huyen-a" / "cau-hinh.toml"))
     assert run.exit_code == 1
     assert run.result.output == (
-        f"Error: {Path('input/huyen-a/cau-hinh.toml')}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào input, "
+        f"Lỗi: {Path('input/huyen-a/cau-hinh.toml')}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào input, "
         "nơi chứa tệp các xã gửi; hãy để tệp cấu hình của Sở ngoài thư mục này "
         "(ví dụ cau-hinh.toml của thư mục dự án)\n"
     )
