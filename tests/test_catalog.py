@@ -645,6 +645,6 @@ def test_any_value_in_any_key_gives_a_catalog_error_or_loads(schemas, value):
 def test_catalog_check_has_help_with_an_example():
     group = main.commands["catalog"]
     for command, name in ((group, "catalog"), (group.commands["check"], "catalog check")):
-        assert "Example: python -m pipeline " + name in command.help
+        assert "Ví dụ: python -m pipeline " + name in command.help
         assert CliRunner().invoke(main, [*name.split(), "--help"]).exit_code == 0
     assert all(option.help for option in group.commands["check"].params if isinstance(option, click.Option))
