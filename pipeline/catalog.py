@@ -940,7 +940,7 @@ def _load_toml(path: Path) -> dict:
     try:
         return tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
-        raise CatalogError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+        raise CatalogError(f"{_path(path)}: {text_files.toml_syntax(e)}") from e
     except text_files.UnreadableText as e:
         raise CatalogError(f"{_path(path)}: {e}") from e
     except OSError as e:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, click_vi
 from pipeline.catalog import CatalogError
 from pipeline.files import OutputError
 
+click_vi.install()  # before the commands are declared: click looks some of its words up then
 EXIT_NO_CATALOG = 4  # `template` for a year no criteria catalog covers yet: nothing written, nothing failed
 
 
@@ -26,6 +27,7 @@ def folder_option(name: str, default: str, help_text: str):
         f"--{name}",
         f"{name}_dir",
         type=click.Path(file_okay=False, path_type=Path),
+        metavar="THƯ_MỤC",
         default=default,
         show_default=True,
         help=help_text,
@@ -38,13 +40,14 @@ def schemas_option(must_exist: bool = True):
         "--schemas",
         "schemas_dir",
         type=click.Path(exists=must_exist, file_okay=False, path_type=Path),
+        metavar="THƯ_MỤC",
         default=None,
         help="Thư mục danh mục của Sở (mặc định: schemas/ nơi chạy lệnh, nếu có); đọc trước danh mục kèm "
         "chương trình, tệp cùng tên thay tệp kèm theo.",
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=click_vi.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__)
 def main():
     """Thẩm định chỉ tiêu ngành TT&TT của xã NTM từ các bảng tính xã gửi lên.
@@ -142,12 +145,14 @@ def stop_on_signals() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
+    metavar="SỐ",
     default=None,
     help="Số tiến trình đọc và ghi tệp song song (mặc định: số lõi CPU; 1 = không song song).",
 )
 @click.option(
     "--registered",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh sách xã đăng ký (CSV hoặc bảng tính: ma_xa, ten_xa, huyen, hang_dang_ky, nam); "
     "xã có tên nhưng chưa nộp hồ sơ vẫn được đếm.",
@@ -156,6 +161,7 @@ def stop_on_signals() -> None:
     "--settings",
     "settings_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Tệp cấu hình của Sở cho báo cáo thẩm định (mặc định: cau-hinh.toml của thư mục đang đứng, "
     "nếu không có thì của thư mục dự án; không bao giờ lấy tệp trong thư mục đầu vào).",
@@ -183,12 +189,12 @@ def assess(
     quiet: bool,
     timings: bool,
 ):
-    """Đánh giá mọi bảng tính trong INPUT và ghi kết quả vào OUTPUT.
+    """Đánh giá mọi bảng tính trong thư mục --input và ghi kết quả vào thư mục --output.
 
-    Exit status: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
-    1 không chạy được.
+    Mã thoát: 0 mọi xã được đánh giá; 3 có lỗi dữ liệu (xem loi-du-lieu.csv);
+    1 không chạy được; 2 tùy chọn sai.
 
-    Example: python -m pipeline assess --input input --output output
+    Ví dụ: python -m pipeline assess --input input --output output
     """
     from pipeline.catalog import department_folder
     from pipeline.problems import problem_kinds
@@ -270,6 +276,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--year",
     type=int,
+    metavar="NĂM",
     default=lambda: dt.date.today().year,
     show_default="năm hiện tại",
     help="Năm đánh giá của biểu.",
@@ -278,6 +285,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--communes",
     type=click.Path(exists=True, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh sách xã để điền sẵn: tệp CSV (ma_xa, ten_xa, huyen, hang_dang_ky) "
     "hoặc bảng tính / thư mục đầu vào của năm trước. Mỗi xã (hoặc huyện) một tệp.",
@@ -292,6 +300,7 @@ def written_lines(paths: list[Path]) -> list[str]:
 @click.option(
     "--province",
     type=int,
+    metavar="MÃ_TỈNH",
     default=None,
     help="Mã tỉnh trong danh mục ngày 01/7/2025 (ví dụ 37 Ninh Bình): điền sẵn mã và tên mọi xã của tỉnh "
     "(không gồm phường, đặc khu), mỗi xã một tệp. Từ năm 2025.",
@@ -311,9 +320,9 @@ def template(
 
     Write the blank input template (or one pre-filled copy per commune or district).
 
-    Example: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
+    Ví dụ: python -m pipeline template --year 2025 --communes ds-xa.csv --per district
 
-    Example: python -m pipeline template --year 2025 --province 37
+    Ví dụ: python -m pipeline template --year 2025 --province 37
     """
     from pipeline.catalog import department_folder
     from pipeline.template import NoCatalog, TemplateError, generate
@@ -344,30 +353,31 @@ def catalog_group():
     The department's folder (schemas/ where the command runs, or --schemas DIR) is
     read before the catalogs shipped with the program.
 
-    Example: python -m pipeline catalog new 2026-2030
+    Ví dụ: python -m pipeline catalog new 2026-2030
 
-    Example: python -m pipeline catalog check
+    Ví dụ: python -m pipeline catalog check
     """
 
 
 @catalog_group.command()
-@click.argument("files", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, metavar="[TỆP]...", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--columns",
     "columns_file",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="TỆP",
     default=None,
     help="Danh mục cột để đối chiếu bộ chỉ tiêu (mặc định: columns.toml cùng thư mục, nếu không có: của chương trình).",
 )
 @schemas_option()
 def check(files: tuple[Path, ...], columns_file: Path | None, schemas_dir: Path | None):
-    """Kiểm tra từng tệp FILE (danh mục cột, bộ chỉ tiêu, tệp của tỉnh); không ghi FILE: mọi tệp của thư mục
+    """Kiểm tra từng TỆP (danh mục cột, bộ chỉ tiêu, tệp của tỉnh); không ghi TỆP: mọi tệp của thư mục
     danh mục của Sở và của chương trình, theo từng thư mục.
 
     In "hợp lệ" với số chỉ tiêu, các hạng, các năm; hoặc lỗi: tệp, mục, khóa cần sửa.
-    Exit status: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
+    Mã thoát: 0 mọi tệp hợp lệ; 1 có tệp lỗi.
 
-    Example: python -m pipeline catalog check schemas/criteria-2026-2030.toml
+    Ví dụ: python -m pipeline catalog check schemas/criteria-2026-2030.toml
     """
     from pipeline.catalog import check_files, check_folders, department_folder
 
@@ -384,15 +394,15 @@ def check(files: tuple[Path, ...], columns_file: Path | None, schemas_dir: Path 
 
 
 @catalog_group.command()
-@click.argument("period", required=False)
+@click.argument("period", required=False, metavar="GIAI_ĐOẠN")
 @schemas_option(must_exist=False)
 def new(period: str | None, schemas_dir: Path | None):
-    """Ghi tệp khởi đầu bộ chỉ tiêu của giai đoạn PERIOD vào thư mục danh mục của Sở (mặc định schemas/).
+    """Ghi tệp khởi đầu bộ chỉ tiêu của GIAI_ĐOẠN vào thư mục danh mục của Sở (mặc định schemas/).
 
     Write the starter catalog of a period: only what is verified of it, no
     indicator. Never writes over an existing file.
 
-    Example: python -m pipeline catalog new 2026-2030
+    Ví dụ: python -m pipeline catalog new 2026-2030
     """
     from pipeline.catalog import check_files, department_folder, new_catalog, starter_periods
 

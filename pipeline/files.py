@@ -1,4 +1,4 @@
-"""Write outputs completely or not at all, and one run at a time.
+"""Write outputs completely or not at all, one run at a time, and never an officer's own file.
 
 Two tools:
 
@@ -8,11 +8,16 @@ Two tools:
 - `OutputFolder(root)`: a whole run as one transaction. It takes an exclusive lock on
   `root` (`.dang-chay.lock`, released by the OS if the process dies, removed at the
   end of the run), gives a staging folder `root/.dang-ghi-<random>/` to write into,
-  and on success swaps each top-level entry written there (a year folder, a file such
-  as `xa-chua-ro-nam.csv`) for the live one. On any exception, Ctrl-C included, the
-  staging folder is removed and the live outputs are left as they were.
+  and on success moves each file written there over the live one, file by file. On
+  any exception, Ctrl-C included, the live outputs are left as they were.
 
-Every name made here starts with "." so that input discovery and people ignore it.
+The output folder is shared with the officer, who saves edited reports and notes
+beside the outputs. So a run replaces only files: the ones it writes now, and those
+a previous run wrote that it no longer writes (a district gone from the input). What
+the tool wrote is listed in `tep-do-cong-cu-ghi.txt`, an ordinary visible text file
+that says so to whoever opens it; every file not listed there is the officer's and
+is never touched. Every temporary name made here starts with "." so that input
+discovery ignores it, and none outlives the run.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import secrets
 import shutil
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
+
+from pipeline import text_files
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -35,6 +42,16 @@ else:
 LOCK_NAME = ".dang-chay.lock"
 STAGING_PREFIX = ".dang-ghi-"
 ASIDE_PREFIX = ".ban-cu-"
+MANIFEST = "tep-do-cong-cu-ghi.txt"
+MANIFEST_HEADER = """\
+# Các tệp dưới đây do công cụ thẩm định ghi. Lần chạy sau ghi đè chúng, và xoá tệp nào
+# trong danh sách mà lần chạy đó không còn ghi (ví dụ bảng tính của một huyện không còn
+# trong hồ sơ), ở các thư mục năm nó ghi. Mọi tệp khác trong thư mục kết quả được giữ
+# nguyên: muốn sửa một tệp kết quả, hãy lưu bản sửa dưới tên khác.
+# Files written by the appraisal tool: the next run replaces them, and removes those it no
+# longer writes in the year folders it writes. Any other file is kept; save edits under
+# another name.
+"""
 
 
 class OutputError(Exception):
@@ -102,21 +119,21 @@ class OutputFolder:
         with OutputFolder(output_dir) as out:
             csv_out.write(..., out.path("2024"))       # write into the staging folder
             written = [out.live(p) for p in ...]       # where those files will be
-        # here the year folder 2024/ has replaced the previous one
+        # here each file written has replaced the previous one
 
-    `root/<entry>` for each top-level entry written under `out.path(...)` is replaced
-    whole: a year folder loses the district files no longer produced. Entries not
-    written this run (earlier years, README.md, the template) stay, except the names in
-    `drop_if_unwritten`, which are removed if this run did not write them (for files
-    whose absence means something, such as `xa-chua-ro-nam.csv`).
+    On success each file written under `out.path(...)` replaces `root/<the same path>`,
+    and the files a previous run wrote (listed in `MANIFEST`) that this run did not are
+    removed where this run owns them: in the year folders it wrote (a district no longer
+    in the input), and beside them at the top (`xa-chua-ro-nam.csv` when every commune
+    now has a year). The previous run's files of other years stay, and so does every
+    file the tool did not write. A run that wrote nothing changes nothing.
 
-    Raises OutputError on entry when another run holds the folder, and on exit when an
-    entry cannot be replaced (a file open in Excel): the previous outputs then stay.
+    Raises OutputError on entry when another run holds the folder, and on exit when a
+    file cannot be replaced (a file open in Excel): the previous outputs then stay.
     """
 
-    def __init__(self, root: Path, *, drop_if_unwritten: Iterable[str] = ()):
+    def __init__(self, root: Path):
         self.root = Path(root)
-        self.drop_if_unwritten = tuple(drop_if_unwritten)
         self.staging: Path | None = None  # set on entry; kept after exit so that `live` still maps paths
         self._active = False
         self._lock: _Lock | None = None
@@ -144,7 +161,7 @@ class OutputFolder:
         if not self._active or self.staging is None:
             raise RuntimeError("OutputFolder.path() outside its `with` block")
         rel = Path(relative)
-        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.as_posix() == MANIFEST:
             raise ValueError(f"not a relative path inside the output folder: {relative}")
         where = self.staging / rel
         where.parent.mkdir(parents=True, exist_ok=True)
@@ -176,75 +193,157 @@ class OutputFolder:
             self._lock = None
 
     def _commit(self) -> None:
-        """Move each live entry to replace aside, move the new ones in, delete the old ones.
-        If a step fails (or is interrupted), undo the steps done and raise: the live outputs stay as they were."""
+        """Move each file written over the live one, and the tool's files no longer written aside; then the
+        moved-aside folder into staging (the commit point: removed with it) and the list of the tool's files.
+
+        If a step fails (or is interrupted), undo the steps done and raise: the live outputs stay as they were.
+        Before the first move the list names every file this run may leave, so that a run killed while moving
+        (whose next run puts the previous files back: `_recover`) leaves no file of the tool unlisted.
+        """
         assert self.staging is not None
-        entries = sorted(e.name for e in self.staging.iterdir() if not e.name.startswith("."))
-        dropped = [n for n in self.drop_if_unwritten if n not in entries and os.path.lexists(self.root / n)]
-        if not entries and not dropped:
+        written = _files_under(self.staging)
+        if not written:
             return
+        previous = {rel for rel in _listed(self.root) if _plain_file(self.root / rel)}
+        owned = {_year_folder(rel) for rel in written} | {""}  # the files beside the year folders describe the run
+        stale = sorted(rel for rel in previous - set(written) if _year_folder(rel) in owned)
+        _write_manifest(self.staging / MANIFEST, previous | set(written))
         try:
             aside = _unique(self.root, ASIDE_PREFIX, "", os.mkdir)
         except OSError as e:
             raise _cannot_write(self.root, e) from e
-        moved_aside: list[str] = []
-        moved_in: list[str] = []
-        current = self.root
+        swap = _Swap(self.root, aside)
         try:
-            for name in entries + dropped:
-                current = self.root / name
-                if os.path.lexists(current):
-                    os.rename(current, aside / name)  # fails on Windows while a file inside is open in Excel
-                    moved_aside.append(name)
-            for name in entries:
-                current = self.root / name
-                os.rename(self.staging / name, current)
-                moved_in.append(name)
+            for rel in [MANIFEST, *written]:
+                swap.put(self.staging / rel, rel)
+            for rel in stale:
+                swap.drop(rel)
+            os.rename(aside, self.staging / aside.name)
         except BaseException as e:
-            for name in reversed(moved_in):
-                with contextlib.suppress(OSError):
-                    os.rename(self.root / name, self.staging / name)
-            for name in reversed(moved_aside):
-                with contextlib.suppress(OSError):
-                    os.rename(aside / name, self.root / name)
-            with contextlib.suppress(OSError):
-                os.rmdir(aside)  # only if everything went back; otherwise the next run restores it
-            if isinstance(e, PermissionError):
-                raise _open_elsewhere(_locked_file(current)) from e
+            swap.undo()
             if isinstance(e, OSError):
-                raise _cannot_write(current, e) from e
+                raise _failed(swap.current, e) from e
             raise
-        shutil.rmtree(aside, ignore_errors=True)
+        _write_manifest(self.root / MANIFEST, previous - set(stale) | set(written))
+
+
+class _Swap:
+    """The moves of a commit, each one recorded so that `undo` can put everything back."""
+
+    def __init__(self, root: Path, aside: Path):
+        self.root, self.aside = root, aside
+        self.current = root  # the live path being moved, for the message if that fails
+        self._moves: list[tuple[Path, Path]] = []
+        self._made: list[Path] = []  # live folders this commit created
+
+    def put(self, new: Path, rel: str) -> None:
+        """`new` replaces `root/rel`, whose previous version goes aside."""
+        self.drop(rel)
+        self._make_folders(self.current.parent)
+        self._move(new, self.current)
+
+    def drop(self, rel: str) -> None:
+        """`root/rel`, if there is one, goes aside."""
+        self.current = self.root / rel
+        if os.path.lexists(self.current):
+            (self.aside / rel).parent.mkdir(parents=True, exist_ok=True)
+            self._move(self.current, self.aside / rel)  # fails on Windows while the file is open in Excel
+
+    def undo(self) -> None:
+        """Every move back, the folders made removed; the moved-aside folder too once it is empty."""
+        for source, target in reversed(self._moves):
+            with contextlib.suppress(OSError):
+                os.rename(target, source)
+        for folder in reversed(self._made):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        if not _files_under(self.aside, hidden=True):  # otherwise the next run puts back what is left
+            shutil.rmtree(self.aside, ignore_errors=True)
+
+    def _move(self, source: Path, target: Path) -> None:
+        os.rename(source, target)
+        self._moves.append((source, target))
+
+    def _make_folders(self, folder: Path) -> None:
+        missing = []
+        while not os.path.lexists(folder):
+            missing.append(folder)
+            folder = folder.parent
+        for each in reversed(missing):
+            each.mkdir()
+            self._made.append(each)
+
+
+def _failed(path: Path, e: OSError) -> OutputError:
+    """The officer's message when moving `path` failed."""
+    return _open_elsewhere(path) if isinstance(e, PermissionError) else _cannot_write(path, e)
+
+
+def _year_folder(rel: str) -> str:
+    """The top folder of a path the tool wrote (a year), "" for a file at the top of the output folder."""
+    parts = PurePosixPath(rel).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def _files_under(folder: Path, hidden: bool = False) -> list[str]:
+    """The files under `folder`, as sorted relative POSIX paths; those under a "." name only if `hidden`."""
+    found = []
+    for parent, folders, names in os.walk(folder):
+        if not hidden:
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
+        found += [(Path(parent) / n).relative_to(folder).as_posix() for n in names]
+    return sorted(found)
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link (a link there is the officer's, not the tool's)."""
+    return path.is_file() and not path.is_symlink()
+
+
+def _listed(root: Path) -> set[str]:
+    """The files `MANIFEST` says the tool wrote. Lines that are not a plain relative path inside the folder are
+    ignored; a list that is missing or cannot be read names nothing, so that nothing is removed."""
+    try:
+        text = text_files.decode((root / MANIFEST).read_bytes())
+    except (OSError, text_files.UnreadableText):
+        return set()
+    listed = set()
+    for line in text.splitlines():
+        rel = PurePosixPath(line.strip())
+        if line.strip() and not line.startswith("#") and _inside(rel) and rel.as_posix() != MANIFEST:
+            listed.add(rel.as_posix())
+    return listed
+
+
+def _inside(rel: PurePosixPath) -> bool:
+    """A path a run may have written: relative, no "..", no hidden part, no Windows drive or separator."""
+    return not rel.is_absolute() and all(
+        p not in ("", "..") and p[0] != "." and not set(p) & set(":\\") for p in rel.parts
+    )
+
+
+def _write_manifest(path: Path, listed: Iterable[str]) -> None:
+    """The list of the tool's files, with a header that tells the officer what it is."""
+    with replace_atomically(path) as tmp:
+        tmp.write_text(MANIFEST_HEADER + "".join(f"{rel}\n" for rel in sorted(listed)), encoding="utf-8")
 
 
 def _recover(root: Path) -> None:
-    """Clean up after a run that was killed: remove its staging folder; put back any
-    previous output it had moved aside and not yet replaced, and delete the rest."""
+    """Clean up after a run that was killed: remove its staging folder (with what it had moved aside, if it had
+    committed); put back the previous outputs it had moved aside while committing. The killed run's list of
+    files stays: it names the new files it may have moved in, which the next run replaces or removes."""
     for entry in root.iterdir():
         if entry.name.startswith(STAGING_PREFIX):
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.startswith(ASIDE_PREFIX) and entry.is_dir():
-            for old in entry.iterdir():
-                if not os.path.lexists(root / old.name):
-                    os.rename(old, root / old.name)
+            for rel in _files_under(entry, hidden=True):
+                live = root / rel
+                if rel == MANIFEST and os.path.lexists(live):
+                    continue
+                live.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(entry / rel, live)
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _locked_file(path: Path) -> Path:
-    """The file under `path` another program holds open for writing (Excel does), or `path` itself."""
-    if not path.is_dir():
-        return path
-    for folder, _, names in os.walk(path):
-        for name in sorted(names):
-            candidate = Path(folder) / name
-            try:
-                with open(candidate, "r+b"):
-                    pass
-            except PermissionError:
-                return candidate
-            except OSError:
-                continue
-    return path
 
 
 # what the OS says when another process holds the lock (lockf: EACCES or EAGAIN; msvcrt: EACCES or EDEADLOCK)

@@ -11,6 +11,8 @@ import pandas as pd
 
 ERROR = "loi"
 WARNING = "canh_bao"
+# what to do about a workbook that is not laid out as the template, or holds no data: the officer makes the template
+USE_TEMPLATE = "đề nghị xã điền biểu nhập liệu rồi gửi lại (biểu tạo bằng lệnh make template)"
 
 # code: (severity, Vietnamese description)
 CODES = {
@@ -19,14 +21,15 @@ CODES = {
     "thieu-trang": (ERROR, "Không có trang bắt buộc"),
     "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
     "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),
+    "chua-co-so-lieu": (ERROR, "Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột"),
     "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),
     "thieu-cot-chi-tieu": (ERROR, "Thiếu cột; các chỉ tiêu dùng cột này không đánh giá được"),
-    "cot-la": (WARNING, "Cột không có trong danh mục, không dùng để đánh giá"),
+    "cot-la": (WARNING, "Cột không có trong biểu mẫu, không dùng để đánh giá"),
     "cot-trung": (WARNING, "Cột xuất hiện hai lần, chỉ dùng cột đầu tiên"),
-    "sai-kieu": (ERROR, "Giá trị không đúng kiểu"),
+    "sai-kieu": (ERROR, "Ô ghi không đúng dạng"),
     "thieu-gia-tri": (ERROR, "Ô để trống"),
-    "ngoai-khoang": (ERROR, "Giá trị ngoài khoảng cho phép"),
-    "vuot-mau-so": (ERROR, "Tử số lớn hơn mẫu số"),
+    "ngoai-khoang": (ERROR, "Số ghi ngoài khoảng cho phép"),
+    "vuot-mau-so": (ERROR, "Số ghi lớn hơn số tổng tương ứng"),
     "khong-co-xa": (ERROR, "Mã xã của thôn không có trong trang Xa"),
     "trung-ma-xa": (ERROR, "Mã xã trùng trong cùng năm; xã này không được đánh giá cho đến khi sửa"),
     "trung-ten-thon": (ERROR, "Tên thôn trùng trong cùng xã; thôn chỉ được tính một lần, hãy xóa dòng thừa"),
@@ -67,7 +70,7 @@ CODES = {
     ),
     "tep-lam-hong-trinh-doc": (
         ERROR,
-        "Tệp làm trình đọc bảng tính dừng đột ngột hoặc vượt giới hạn bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
+        "Đọc tệp làm công cụ dừng đột ngột hoặc cần quá nhiều bộ nhớ; hãy mở tệp bằng Excel, lưu lại rồi gửi,"
         " hoặc đề nghị xã gửi lại",
     ),
     "qua-thoi-gian": (
@@ -78,7 +81,7 @@ CODES = {
     "lien-ket-hong": (ERROR, "Liên kết trỏ tới tệp không còn tồn tại; hãy chép chính tệp vào thư mục"),
     "ten-tep-khong-hop-le": (
         WARNING,
-        "Tên tệp có ký tự không đọc được (không phải UTF-8), trong báo cáo ghi dạng \\x..; nên đổi tên tệp",
+        "Tên tệp có ký tự không đọc được, trong báo cáo ghi thay bằng mã \\x..; nên đổi tên tệp",
     ),
     "trang-trung": (ERROR, "Hai trang cùng tên (không kể dấu, hoa thường); trang sau không được đọc"),
     "dong-tieu-de-lap": (WARNING, "Dòng tiêu đề cột lặp lại giữa bảng, đã bỏ qua dòng này"),

@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
 from pipeline.parse import fold, is_blank
-from pipeline.problems import problem
+from pipeline.problems import ERROR, USE_TEMPLATE, problem
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -310,18 +310,20 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
-        out.problems.append(problem("khong-doc-duoc", tep, _reason(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, safety.why_unreadable(data, suffix) or _reason(e)))
         return out
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if not sheets:  # nothing in this file can be assessed: one line says so
         if "Xa" not in refused:
-            out.problems.append(problem("thieu-trang", tep, "Xa", trang="Xa"))
+            out.problems.append(problem("thieu-trang", tep, f"Xa — {USE_TEMPLATE}", trang="Xa"))
         return out
     for sheet in SHEETS:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
         elif sheet == "Thon" and sheet not in refused:
             out.problems.append(problem("thieu-trang-thon", tep, sheet, trang=sheet))
+    if not any(out.cells.values()) and not any(p["muc_do"] == ERROR for p in out.problems):  # the blank template
+        out.problems.append(problem("chua-co-so-lieu", tep, USE_TEMPLATE))
     return out
 
 
@@ -386,10 +388,10 @@ def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
 
 
 def _reason(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    if "password" in text.lower() or type(e).__name__ == "PasswordError":
-        return "tệp có mật khẩu; hãy gỡ mật khẩu rồi gửi lại"
-    return f"không phải bảng tính hợp lệ hoặc tệp bị hỏng ({text[:200]})"
+    """Why the parser refused a workbook, in the officer's words (the parser's own are English and technical)."""
+    if "password" in str(e).lower() or type(e).__name__ == "PasswordError":
+        return safety.LOCKED
+    return "tệp bị hỏng hoặc không phải bảng tính; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại"
 
 
 def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -> None:
@@ -409,7 +411,8 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     matches = [_match(row, names, seen) for row in rows[:HEADER_SEARCH_ROWS]]
     hits = [len(m) - m.count(None) for m in matches]
     if not hits or max(hits) < 2:
-        detail = "trang trống" if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]) else ""
+        empty = not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS])
+        detail = f"trang trống — {USE_TEMPLATE}" if empty else USE_TEMPLATE
         out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
         return
     header_at = hits.index(max(hits))

@@ -25,8 +25,8 @@ from pipeline.read import read_batch
 from pipeline.validate import Checked, validate
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
-UNDATED, PROBLEMS = "xa-chua-ro-nam.csv", "loi-du-lieu.csv"  # files of the run as a whole, beside the year folders
-RUN_FILES = (UNDATED, PROBLEMS)  # a run that does not write them removes the previous run's
+# files of the run as a whole, beside the year folders: a run that does not write them removes the previous run's
+UNDATED, PROBLEMS = "xa-chua-ro-nam.csv", "loi-du-lieu.csv"
 PROVINCE_SIZE = 1000  # communes of a year above which the per-commune sheets are written only on request
 UNDECIDED = RESULTS[NOT_ASSESSABLE]
 
@@ -81,7 +81,7 @@ def run(
     listed = registration.load(registered, columns, periods) if registered else None
     signing = settings.load_settings(settings_file, input_dir)
     # the lock is taken first, so a second run into the same folder stops before reading anything
-    with files.OutputFolder(output_dir, drop_if_unwritten=RUN_FILES) as out, contextlib.ExitStack() as later:
+    with files.OutputFolder(output_dir) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()
         batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}

@@ -41,6 +41,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline import text_files
+
 MAX_FILE_BYTES = 50 * 2**20
 MAX_UNCOMPRESSED_BYTES = 200 * 2**20
 MAX_COMPRESSION_RATIO = 200
@@ -82,6 +84,7 @@ _TAG = re.compile(rb"<[^<>]*>")
 _SHEET = re.compile(rb"<" + _PREFIX + rb"sheet(?=[\s/>])([^<>]*)>")
 _REL = re.compile(rb"<" + _PREFIX + rb"Relationship(?=[\s/>])([^<>]*)>")
 # a hint that a sheet has something to mark: a formula, or an attribute valued "e" (t="e")
+_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the signature of a compound file
 _FORMULA_HINT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _ERROR_HINT = re.compile(rb"=\s*[\"']e[\"']")
 _ODS_TAG = re.compile(rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^<>]*)>")
@@ -157,6 +160,84 @@ def inspect(data: bytes, suffix: str, wanted: Callable[[str], bool] | None = Non
 
 def too_big(size: int) -> str:
     return f"tệp {size / 2**20:.0f} MiB, tối đa {MAX_FILE_BYTES // 2**20} MiB"
+
+
+def why_unreadable(data: bytes, suffix: str) -> str:
+    """Why the parser refused a file, from its bytes, in the officer's words: what it really is ("tệp Word (.docx)
+    đổi tên thành .xlsx — đề nghị xã gửi lại bảng tính theo biểu mẫu"), or a password; "" when the bytes do not
+    say (a damaged workbook).
+
+    A commune that sends a report, a scan or a CSV under a workbook's name needs to be asked for the workbook;
+    the parser's own words ("Cannot detect file format") tell the officer nothing.
+    """
+    if not data:
+        return f"tệp rỗng (0 byte) — {RESEND}"
+    if _has_stream(data, "encryptedpackage"):  # Excel saves a workbook with a password as a compound file
+        return LOCKED
+    kind = _real_kind(data)
+    return f"{kind} đổi tên thành {suffix} — {RESEND}" if kind else ""
+
+
+RESEND = "đề nghị xã gửi lại bảng tính theo biểu mẫu"
+LOCKED = "tệp có mật khẩu; hãy gỡ mật khẩu rồi gửi lại"
+_TEXT_SAMPLE = 64 * 2**10  # bytes looked at to tell a text file
+
+
+def _real_kind(data: bytes) -> str:
+    """The kind of a file that is not a workbook, by its signature; "" for a workbook or a kind not known here."""
+    if data.startswith(b"%PDF"):
+        return "tệp PDF"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "ảnh PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "ảnh JPEG"
+    if data.startswith(b"PK"):
+        return _zip_kind(data)
+    if data.startswith(_CFB):  # a workbook of Excel 97-2003 is one too: the parser's reason stands
+        return "tệp Word (.doc)" if _has_stream(data, "worddocument") else ""
+    text = _text(data).lstrip().lower()
+    if text.startswith(("<!doctype html", "<html", "<table")) or "<html" in text[:1000]:
+        return "trang web (HTML)"
+    if text.startswith("<?xml"):
+        return "tệp XML"
+    return "tệp văn bản (.csv, .txt)" if text else ""
+
+
+def _has_stream(data: bytes, name: str) -> bool:
+    """Whether `data` is a compound file (Office 97-2003, or a file with a password) holding the stream `name`."""
+    try:
+        return _cfb_stream(data, name) is not None
+    except (ValueError, struct.error):
+        return False
+
+
+def _zip_kind(data: bytes) -> str:
+    """Word and PowerPoint by their main part; a zip that holds no office document is a zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        return ""  # a damaged workbook as often as anything else
+    if "word/document.xml" in names:
+        return "tệp Word (.docx)"
+    if "ppt/presentation.xml" in names:
+        return "tệp PowerPoint (.pptx)"
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return ""  # a workbook (xlsx, ods) the parser could not read, or an office document of another kind
+    return "tệp nén (.zip)"
+
+
+def _text(data: bytes) -> str:
+    """The start of the file as text, "" if it is not text (a control character, or no encoding a Windows tool
+    saves). The sample may end inside a character: up to three bytes are let go."""
+    sample = data[:_TEXT_SAMPLE]
+    for end in range(len(sample), max(len(sample) - 4, 0), -1):
+        try:
+            text = text_files.decode(sample[:end])
+        except text_files.UnreadableText:
+            continue
+        return text if all(c.isprintable() or c in "\t\r\n" for c in text) else ""
+    return ""
 
 
 def _attrs(tag: bytes, local: bool = True) -> dict[bytes, bytes]:
@@ -517,7 +598,7 @@ def _xls_marks(data: bytes) -> dict[str, list[Mark]]:
 
 def _cfb_stream(data: bytes, name: str) -> bytes | None:
     """The stream `name` (case-insensitive) of a compound file, or None; ValueError when the container is damaged."""
-    if data[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if not data.startswith(_CFB):
         return None
     sector = 1 << struct.unpack_from("<H", data, 30)[0]
     mini = 1 << struct.unpack_from("<H", data, 32)[0]

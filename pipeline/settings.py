@@ -115,7 +115,7 @@ def load_settings(path: Path | None = None, input_dir: Path | None = None) -> Se
     try:
         data = tomllib.loads(text_files.decode(path.read_bytes()))
     except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"{_path(path)}: lỗi cú pháp TOML: {e}") from e
+        raise SettingsError(f"{_path(path)}: {text_files.toml_syntax(e)}") from e
     except text_files.UnreadableText as e:
         raise SettingsError(f"{_path(path)}: {e}") from e
     except OSError as e:

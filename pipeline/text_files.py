@@ -16,6 +16,8 @@ import codecs
 import csv
 import io
 import itertools
+import re
+import tomllib
 import unicodedata
 from collections import Counter
 
@@ -24,6 +26,8 @@ SAVE_TEXT = "hãy mở bằng Notepad và lưu lại với Encoding «UTF-8»"
 DELIMITERS = ",;\t"
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _SAMPLE_ROWS = 50  # rows looked at to choose the delimiter
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)")  # where tomllib puts the place in its message
+TOML_SLIPS = 'mỗi mục một dòng dạng khóa = "giá trị", chữ đặt trong dấu nháy kép thẳng "…" (không dùng “…”)'
 
 
 class UnreadableText(ValueError):
@@ -87,3 +91,16 @@ def delimiter(text: str) -> str:
         return count, width
 
     return max(DELIMITERS, key=score)
+
+
+def toml_syntax(e: tomllib.TOMLDecodeError) -> str:
+    """A TOML file's syntax error in the officer's words: the line and column, and the slips that cause most.
+
+    tomllib says what it expected in English ("Invalid value (at line 3, column 6)"); only the place is kept,
+    from the exception's `lineno` and `colno` where the Python has them, else from its message.
+    """
+    line, column = getattr(e, "lineno", None), getattr(e, "colno", None)
+    if line is None and (at := _TOML_AT.search(str(e))):
+        line, column = int(at[1]), int(at[2])
+    where = f" ở dòng {line}, cột {column}" if line else " ở cuối tệp" if "end of document" in str(e) else ""
+    return f"lỗi cú pháp TOML{where}; hãy kiểm tra: {TOML_SLIPS}"

@@ -375,7 +375,7 @@ FAULTS = {
     "one year": (catalog(head='period = "2026-2030"\nyears = [2026]\n'), "years", "[2026]: cần hai năm"),
     "years as text": (catalog(head='period = "x"\nyears = ["2026", "2030"]\n'), "years", "cần hai năm"),
     "years reversed": (catalog(head='period = "x"\nyears = [2030, 2026]\n'), "years", "năm đầu lớn hơn năm cuối"),
-    "not TOML": (HEAD + "[[tiers]\n", "lỗi cú pháp TOML", "line 3"),
+    "not TOML": (HEAD + "[[tiers]\n", "lỗi cú pháp TOML ở dòng 3, cột 8", "dấu nháy kép thẳng"),
 }
 
 
@@ -496,7 +496,7 @@ COLUMN_FAULTS = {
         'cột "so_tram"',
         "thiếu label_en",
     ),
-    "not TOML": ("[[columns]\n", "lỗi cú pháp TOML", "line"),
+    "not TOML": ("[[columns]\n", "lỗi cú pháp TOML ở dòng", ", cột 10; hãy kiểm tra"),
 }
 
 
@@ -649,7 +649,7 @@ def test_any_value_in_any_key_gives_a_catalog_error_or_loads(schemas, value):
 def test_catalog_check_has_help_with_an_example():
     group = main.commands["catalog"]
     for command, name in ((group, "catalog"), (group.commands["check"], "catalog check")):
-        assert "Example: python -m pipeline " + name in command.help
+        assert "Ví dụ: python -m pipeline " + name in command.help
         assert CliRunner().invoke(main, [*name.split(), "--help"]).exit_code == 0
     assert all(option.help for option in group.commands["check"].params if isinstance(option, click.Option))
 

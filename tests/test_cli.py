@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
+from pipeline import __version__
 from pipeline.cli import main
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))
 def test_every_command_has_help_with_an_example(name):
     command = main.commands[name]
-    assert command.help and "Example: python -m pipeline " + name in command.help
+    assert command.help and "Ví dụ: python -m pipeline " + name in command.help
     shown = CliRunner().invoke(main, [name, "--help"])
     assert shown.exit_code == 0
     assert all(option.help for option in command.params if isinstance(option, type(command.params[0])))
@@ -107,3 +108,87 @@ def test_a_reader_that_has_gone_never_fails_the_run(tmp_path, gone):
     assert done.returncode == 3
     assert done.stderr in (None, b"")
     assert (tmp_path / "output" / "2024" / "loi-du-lieu.csv").is_file()
+
+
+# -- click's own words, in Vietnamese -------------------------------------------------------------------------------
+
+EXTRA = 'Thừa tham số (qua); đường dẫn có dấu cách cần đặt trong dấu nháy kép, ví dụ --output "ket qua"'
+USAGE_ERRORS = {
+    "an option misspelt": (["assess", "--inptu", "x"], "Không có tùy chọn '--inptu'. Có phải là '--input'?"),
+    "a value not offered": (
+        ["assess", "--lang", "fr"],
+        "Giá trị không dùng được cho '--lang': 'fr' không phải một trong 'vi', 'en'.",
+    ),
+    "a file that is not there": (
+        ["assess", "--registered", "dang-ky.csv"],
+        "Giá trị không dùng được cho '--registered': Không tìm thấy 'dang-ky.csv'.",
+    ),
+    "a file where a folder is asked": (
+        ["assess", "--output", "README.md"],
+        "Giá trị không dùng được cho '--output': 'README.md' là một tệp, cần một thư mục.",
+    ),
+    "a path cut at its space": (["assess", "--output", "ket", "qua"], EXTRA),
+    "a year that is no number": (
+        ["template", "--year", "2O25"],
+        "Giá trị không dùng được cho '--year': '2O25' không phải một số nguyên.",
+    ),
+    "a count out of its range": (
+        ["assess", "--workers", "0"],
+        "Giá trị không dùng được cho '--workers': 0 nằm ngoài khoảng x>=1.",
+    ),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(USAGE_ERRORS))
+def test_a_usage_error_is_told_in_vietnamese_with_exit_status_2(slip, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("README.md").write_text("ghi chú")
+    args, message = USAGE_ERRORS[slip]
+    said = CliRunner().invoke(main, args, prog_name="python -m pipeline")
+    assert said.exit_code == 2
+    command = f"python -m pipeline {args[0]}"
+    assert said.output == f"Cách dùng: {command} [TÙY CHỌN]\nXem thêm: {command} --help\n\nLỗi: {message}\n"
+
+
+def test_a_misspelt_command_is_told_in_vietnamese_as_the_user_runs_it():
+    said = subprocess.run(
+        [sys.executable, "-m", "pipeline", "asess"], cwd=REPO, capture_output=True, text=True, encoding="utf-8"
+    )
+    assert said.returncode == 2
+    assert said.stderr == (
+        "Cách dùng: python -m pipeline [TÙY CHỌN] LỆNH [THAM SỐ]...\n"
+        "Xem thêm: python -m pipeline --help\n\n"
+        "Lỗi: Không có lệnh 'asess'. Có phải là 'assess'?\n"
+    )
+
+
+def test_an_error_of_the_run_is_told_in_vietnamese_with_exit_status_1(tmp_path):
+    said = CliRunner().invoke(main, ["assess", "--input", str(tmp_path / "ho-so")])
+    assert said.exit_code == 1
+    assert (
+        said.output == f"Lỗi: Không có thư mục đầu vào {tmp_path / 'ho-so'}; hãy tạo thư mục và chép bảng tính vào.\n"
+    )
+
+
+def test_a_run_stopped_with_ctrl_c_says_so_in_vietnamese(tmp_path, monkeypatch):
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pipeline.run.run", pressed)
+    said = CliRunner().invoke(main, ["assess", "--input", str(tmp_path)])
+    assert (said.exit_code, said.output) == (1, "\nĐã dừng.\n")
+
+
+@pytest.mark.parametrize("args", [[], ["assess"], ["template"], ["catalog"], ["catalog", "check"]], ids=" ".join)
+def test_the_help_has_no_english_of_click(args):
+    shown = CliRunner().invoke(main, [*args, "--help"], prog_name="python -m pipeline")
+    assert shown.exit_code == 0
+    assert shown.output.startswith(f"Cách dùng: python -m pipeline {' '.join(args)}".rstrip() + " [TÙY CHỌN]")
+    assert "-h, --help" in shown.output and "In hướng dẫn này rồi thoát." in shown.output
+    for english in ("Usage", "Options", "Commands", "Show this", "default:", "Example", "Exit status", "DIRECTORY"):
+        assert english not in shown.output
+
+
+def test_the_version_is_told_in_vietnamese():
+    shown = CliRunner().invoke(main, ["--version"], prog_name="python -m pipeline")
+    assert (shown.exit_code, shown.output) == (0, f"python -m pipeline, phiên bản {__version__}\n")

@@ -270,7 +270,10 @@ def test_numerator_above_denominator_in_a_village_is_bad_input(assess_rows):
     run = assess_rows([model("00001")], [smart("00001", "thôn 1", so_nguoi_smartphone=1000, so_nguoi_vneid=1200)])
     problems = [(p["trang"], p["cot"], p["gia_tri"], p["muc_do"], p["ma_xa"]) for p in run.problems()]
     assert problems == [("Thon", "so_nguoi_vneid", "1200", "loi", "00001")]
-    assert "Tử số lớn hơn mẫu số" in run.problems()[0]["mo_ta"]
+    assert run.problems()[0]["mo_ta"] == (
+        "Số ghi lớn hơn số tổng tương ứng: Số người cài VNeID mức 2, kích hoạt sổ sức khỏe điện tử"
+        " — lớn hơn cột Số người dùng điện thoại thông minh"
+    )
     assert result(run, "00001", "KM.1.d") == "khong_danh_gia_duoc"  # not 120 %
     assert result(run, "00001", "KM.1") == "khong_danh_gia_duoc"
     assert outcome(run, "00001") == "khong_danh_gia_duoc"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
-from pipeline.files import STAGING_PREFIX
+from pipeline.files import MANIFEST, STAGING_PREFIX
 from pipeline.run import run
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -134,7 +134,7 @@ def test_a_run_killed_mid_run_leaves_no_process_and_the_next_run_goes(corpus, on
     done = Run(one_commune, out, "--workers", "1")
     assert done.exit_code == 0, done.result.output
     assert list(done.communes()) == ["00001"]
-    assert [p.name for p in out.iterdir()] == ["2024"]  # the killed run's staging folder and lock file are gone
+    assert sorted(p.name for p in out.iterdir()) == ["2024", MANIFEST]  # the killed run's staging and lock are gone
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
@@ -152,7 +152,7 @@ def test_a_run_stopped_by_sigterm_or_sighup_keeps_the_previous_outputs_and_leave
     ended = stopped(corpus, out, lambda _: writing(out), signum, prepare=previous)
     assert ended.returncode == 1
     assert files_in(out) == before
-    assert [p.name for p in out.iterdir()] == ["2024"]
+    assert sorted(p.name for p in out.iterdir()) == ["2024", MANIFEST]
 
 
 def files_in(folder: Path) -> dict[Path, bytes]:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zipfile
+import zlib
+
+import docx
 import openpyxl
 import xlsxwriter
-from conftest import Run, passing_commune, passing_village, read_csv, write_workbook
+from conftest import REPO, Run, passing_commune, passing_village, read_csv, windows_ansi, write_workbook
+
+from pipeline import read, template
+from pipeline.catalog import load_columns
 
 
 def problem_rows(run: Run) -> list[dict]:
@@ -30,6 +39,19 @@ def test_a_percentage_typed_where_a_count_is_asked_is_explained(tmp_path):
     sheet = {r["Mã xã"]: r for r in problem_rows(run)}
     label = "Số người trong độ tuổi lao động dùng điện thoại thông minh"
     assert (sheet["00001"]["Tên xã"], sheet["00001"]["Cột"]) == ("Xã An Phú", label)
+
+
+def test_a_wrong_cell_is_told_in_plain_words(tmp_path):
+    """No "kiểu", "tử số", "danh mục": what was written, what is wanted, in the officer's words."""
+    xa = passing_commune("00001", mc_camera="Chưa có", tong_so_ho=-5, ghi_chu_rieng="x")
+    write_workbook(tmp_path / "input" / "a.xlsx", [xa], [passing_village("00001", smart=False)])
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert [(r["o"], r["mo_ta"]) for r in read_csv(run.output / "2024" / "loi-du-lieu.csv")] == [
+        ("AK3", "Cột không có trong biểu mẫu, không dùng để đánh giá: ghi_chu_rieng"),
+        ("AH4", "Ô ghi không đúng dạng: Một cửa: camera — cần Có hoặc Không"),
+        ("J4", "Số ghi lớn hơn số tổng tương ứng: Số hộ thu xem được truyền hình — lớn hơn cột Tổng số hộ"),
+        ("I4", "Số ghi ngoài khoảng cho phép: Tổng số hộ — cần số không âm"),
+    ]
 
 
 def test_a_village_problem_names_the_village_and_its_commune(tmp_path):
@@ -82,3 +104,116 @@ def test_the_paragraph_shows_a_share_only_where_it_fell_short(tmp_path):
     text = openpyxl.load_workbook(run.output / "2024" / "tong-hop-2024.xlsx")["Tổng hợp"]["A4"].value
     assert "xã An Phú (8.3 – " in text
     assert "100,0%" not in text
+
+
+# -- a file that is no workbook: what it really is ------------------------------------------------------------------
+
+RESEND = "đề nghị xã gửi lại bảng tính theo biểu mẫu"
+
+
+def png() -> bytes:
+    """A 1 x 1 screenshot, as an image editor saves it."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def word_docx() -> bytes:
+    document = docx.Document()
+    document.add_paragraph("Biểu số liệu xã Nam Lý")
+    saved = io.BytesIO()
+    document.save(saved)
+    return saved.getvalue()
+
+
+def word_doc() -> bytes:
+    """A Word 97-2003 document: a compound file whose main stream is WordDocument (here the workbook fixture's
+    stream renamed, with its name length)."""
+    data = bytearray((REPO / "tests" / "fixtures" / "hai-xa.xls").read_bytes())
+    at = data.index("Workbook".encode("utf-16-le"))
+    data[at : at + 64] = "WordDocument".encode("utf-16-le").ljust(64, b"\0")
+    data[at + 64 : at + 66] = struct.pack("<H", 2 * len("WordDocument") + 2)
+    return bytes(data)
+
+
+def zipped_workbooks() -> bytes:
+    saved = io.BytesIO()
+    with zipfile.ZipFile(saved, "w") as z:
+        z.writestr("xa-nam-ly.xlsx", b"PK\x03\x04")
+    return saved.getvalue()
+
+
+NOT_WORKBOOKS = {
+    "bao-cao.xlsx": (word_docx(), f"tệp Word (.docx) đổi tên thành .xlsx — {RESEND}"),
+    "bao-cao-cu.xls": (word_doc(), f"tệp Word (.doc) đổi tên thành .xls — {RESEND}"),
+    "quet.xlsx": (
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+        f"tệp PDF đổi tên thành .xlsx — {RESEND}",
+    ),
+    "chup-man-hinh.xlsx": (png(), f"ảnh PNG đổi tên thành .xlsx — {RESEND}"),
+    "anh.ods": (b"\xff\xd8\xff\xe1\x00\x16Exif\x00\x00" + bytes(64), f"ảnh JPEG đổi tên thành .ods — {RESEND}"),
+    "so-lieu.xlsx": (
+        windows_ansi("ma_xa;ten_xa\r\n00001;Xã Nam Lý\r\n"),
+        f"tệp văn bản (.csv, .txt) đổi tên thành .xlsx — {RESEND}",
+    ),
+    "xuat-tu-web.xls": (
+        b"<html><body><table><tr><td>ma_xa</td></tr></table></body></html>",
+        f"trang web (HTML) đổi tên thành .xls — {RESEND}",
+    ),
+    "nen.xlsx": (zipped_workbooks(), f"tệp nén (.zip) đổi tên thành .xlsx — {RESEND}"),
+    "rong.xlsx": (b"", f"tệp rỗng (0 byte) — {RESEND}"),
+    "mat-khau.xlsx": (
+        (REPO / "tests" / "fixtures" / "mat-khau.xlsx").read_bytes(),
+        "tệp có mật khẩu; hãy gỡ mật khẩu rồi gửi lại",
+    ),
+    "hong.xlsx": (
+        b"\x07\x13binary" + bytes(range(256)),
+        "tệp bị hỏng hoặc không phải bảng tính; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại",
+    ),
+}
+
+
+def test_a_file_that_is_no_workbook_is_named_for_what_it_is(tmp_path):
+    paths = []
+    for name, (data, _) in NOT_WORKBOOKS.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    reads = read.read_paths(tmp_path, paths, load_columns(), workers=1, timeout=60)
+    said = {r.tep: [(p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads}
+    assert said == {
+        name: [("khong-doc-duoc", f"Không đọc được tệp: {text}")] for name, (_, text) in NOT_WORKBOOKS.items()
+    }
+
+
+# -- a workbook with nothing in it: the template is the way ---------------------------------------------------------
+
+
+def test_a_workbook_with_no_data_points_to_the_template(tmp_path):
+    book1 = xlsxwriter.Workbook(str(tmp_path / "Book1.xlsx"))  # Excel's new workbook, saved as is
+    book1.add_worksheet("Sheet1")
+    book1.close()
+    empty = xlsxwriter.Workbook(str(tmp_path / "trang-trong.xlsx"))
+    empty.add_worksheet("Xa")
+    empty.add_worksheet("Thon")
+    empty.close()
+    blank = template.generate(2024, tmp_path / "mau").written[0].rename(tmp_path / "chua-dien.xlsx")  # sent unfilled
+    reads = read.read_paths(
+        tmp_path, [tmp_path / "Book1.xlsx", tmp_path / "trang-trong.xlsx", blank], load_columns(), 1, 60
+    )
+    hint = "đề nghị xã điền biểu nhập liệu rồi gửi lại (biểu tạo bằng lệnh make template)"
+    assert {r.tep: [(p.get("trang", ""), p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads} == {
+        "Book1.xlsx": [("Xa", "thieu-trang", f"Không có trang bắt buộc: Xa — {hint}")],
+        "trang-trong.xlsx": [
+            (sheet, "khong-thay-tieu-de", f"Không tìm thấy dòng tiêu đề cột: trang trống — {hint}")
+            for sheet in ("Xa", "Thon")
+        ],
+        "chua-dien.xlsx": [("", "chua-co-so-lieu", f"Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột: {hint}")],
+    }

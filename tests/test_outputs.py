@@ -1,9 +1,10 @@
-"""What a user sees of the output folder: one run at a time, all or nothing, no stale
-files, nothing left behind; and CSV cells that a spreadsheet cannot take for formulas."""
+"""What a user sees of the output folder: one run at a time, all or nothing, the officer's own files kept,
+the tool's stale files removed, nothing left behind; and CSV cells that a spreadsheet cannot take for formulas."""
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import subprocess
@@ -11,8 +12,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import docx
 import pandas as pd
 import pytest
+from conftest import Run, passing_commune, passing_village, write_workbook
 
 from pipeline import csv_out, files
 from pipeline.assess import Assessment
@@ -33,18 +36,58 @@ def write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def officers_report() -> bytes:
+    """A report the officer edited and saved in Word, as python-docx saves one."""
+    document = docx.Document()
+    document.add_paragraph("BÁO CÁO THẨM ĐỊNH (đã sửa tay)")
+    saved = io.BytesIO()
+    document.save(saved)
+    return saved.getvalue()
+
+
+# what the officer saved beside the outputs: an edited report, notes in Notepad ("Unicode", and UTF-8)
+OFFICERS = {
+    "README.md": "ghi chú của người dùng\n".encode(),
+    "2024/bao-cao-da-sua-tay.docx": officers_report(),
+    "2024/ghi-chu.txt": "Xã Nam Lý hẹn gửi lại biểu ngày 5/3\r\n".encode("utf-16"),
+    "2024/huyen/ghi-chu.txt": "Đã gửi huyện Lý Nhân\r\n".encode("utf-8-sig"),
+}
+FIRST_RUN = [
+    *(
+        f"{year}/{name}"
+        for year in (2023, 2024)
+        for name in (f"ket-qua-{year}.csv", "huyen/ly-nhan.xlsx", "huyen/phu-ly.xlsx")
+    ),
+    "xa-chua-ro-nam.csv",
+]
+
+
 @pytest.fixture
 def previous(tmp_path) -> Path:
-    """An output folder after an earlier run (2023 and 2024) with the user's README."""
+    """An output folder after an earlier run (2023 and 2024, each with two districts), with the officer's files."""
     out = tmp_path / "output"
     with OutputFolder(out) as o:
-        for year in (2023, 2024):
-            write(o.path(f"{year}/ket-qua-{year}.csv"), f"cu {year}\n")
-            write(o.path(f"{year}/huyen/ly-nhan.xlsx"), "ly nhan\n")
-            write(o.path(f"{year}/huyen/phu-ly.xlsx"), "phu ly\n")
-        write(o.path("xa-chua-ro-nam.csv"), "cu\n")
-    (out / "README.md").write_text("ghi chú của người dùng\n", encoding="utf-8")
+        for rel in FIRST_RUN:
+            write(o.path(rel), f"cu {rel}\n")
+    for rel, data in OFFICERS.items():
+        (out / rel).write_bytes(data)
     return out
+
+
+def officers(folder: Path) -> dict[str, bytes]:
+    """The officer's files in the folder, with their bytes."""
+    return {rel: data for rel, data in snapshot(folder).items() if rel in OFFICERS}
+
+
+def hidden(folder: Path) -> list[str]:
+    """Every name under `folder` starting with "." (a lock, a staging folder, a temporary file)."""
+    return [p.relative_to(folder).as_posix() for p in folder.rglob(".*")]
+
+
+def listed(folder: Path) -> list[str]:
+    """The files the tool's list says it wrote."""
+    lines = (folder / files.MANIFEST).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if not line.startswith("#")]
 
 
 # -- temporary names ------------------------------------------------------------------------------------------------
@@ -177,6 +220,94 @@ def test_a_run_that_opened_the_lock_file_as_the_last_run_removed_it_locks_the_fi
     assert list(out.iterdir()) == []  # no lock file stays
 
 
+# -- the officer's files --------------------------------------------------------------------------------------------
+
+
+def test_the_officers_files_survive_a_rerun_byte_identical(previous):
+    with OutputFolder(previous) as o:
+        for rel in FIRST_RUN:
+            write(o.path(rel), f"moi {rel}\n")
+    assert officers(previous) == OFFICERS
+    assert {rel: snapshot(previous)[rel] for rel in FIRST_RUN} == {rel: f"moi {rel}\n".encode() for rel in FIRST_RUN}
+    assert hidden(previous) == []
+
+
+def test_a_file_the_last_run_wrote_and_this_run_does_not_is_removed(previous):
+    with OutputFolder(previous) as o:  # Lý Nhân is no longer in the 2024 input; every commune has a year
+        written = o.path("2024/huyen/phu-ly.xlsx")
+        write(written, "phu ly moi\n")
+        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
+        assert o.live(written) == previous / "2024" / "huyen" / "phu-ly.xlsx"
+    after = snapshot(previous)
+    assert "2024/huyen/ly-nhan.xlsx" not in after
+    assert "xa-chua-ro-nam.csv" not in after
+    assert after["2024/huyen/phu-ly.xlsx"] == b"phu ly moi\n"
+    assert after["2023/huyen/ly-nhan.xlsx"] == b"cu 2023/huyen/ly-nhan.xlsx\n"  # another year: not this run's to judge
+    assert officers(previous) == OFFICERS
+    assert listed(previous) == [
+        "2023/huyen/ly-nhan.xlsx",
+        "2023/huyen/phu-ly.xlsx",
+        "2023/ket-qua-2023.csv",
+        "2024/huyen/phu-ly.xlsx",
+        "2024/ket-qua-2024.csv",
+    ]
+
+
+def test_the_list_of_the_tools_files_is_a_visible_file_that_says_what_it_is(previous):
+    assert files.MANIFEST[0] != "."  # Windows shows a name starting with "." as any other: it must make sense
+    text = (previous / files.MANIFEST).read_text(encoding="utf-8")
+    assert text.startswith("# Các tệp dưới đây do công cụ thẩm định ghi. Lần chạy sau ghi đè chúng")
+    assert "Mọi tệp khác trong thư mục kết quả được giữ\n# nguyên" in text
+    assert listed(previous) == sorted(FIRST_RUN)
+
+
+def test_without_the_list_a_run_removes_nothing_it_does_not_write(previous):
+    (previous / files.MANIFEST).unlink()  # deleted by the officer, or an output folder of an older version
+    with OutputFolder(previous) as o:
+        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
+    assert (previous / "2024/huyen/ly-nhan.xlsx").read_text() == "cu 2024/huyen/ly-nhan.xlsx\n"
+    assert listed(previous) == ["2024/ket-qua-2024.csv"]
+
+
+def test_a_list_edited_to_name_other_files_removes_none_of_them(previous, tmp_path):
+    elsewhere = tmp_path / "tai-lieu.docx"
+    elsewhere.write_bytes(b"khong phai cua cong cu")
+    (previous / "2024" / "lien-ket.docx").symlink_to(elsewhere)
+    lines = [str(elsewhere), "../tai-lieu.docx", "2024/../../tai-lieu.docx", "2024/.an.txt", "2024/lien-ket.docx"]
+    (previous / "2024" / ".an.txt").write_text("an")
+    (previous / files.MANIFEST).write_text("\n".join(lines) + "\n", encoding="utf-16")  # Notepad "Unicode"
+    with OutputFolder(previous) as o:
+        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
+    assert elsewhere.read_bytes() == b"khong phai cua cong cu"
+    assert (previous / "2024" / "lien-ket.docx").is_symlink() and (previous / "2024" / ".an.txt").exists()
+    assert listed(previous) == ["2024/ket-qua-2024.csv"]
+
+
+def test_a_run_that_writes_nothing_changes_nothing(previous):
+    before = snapshot(previous)
+    with OutputFolder(previous):
+        pass
+    assert snapshot(previous) == before
+    assert hidden(previous) == []
+
+
+def test_a_rerun_of_the_tool_keeps_the_officers_files_and_removes_the_workbook_of_a_district_gone(tmp_path):
+    two = [passing_commune("00001", huyen="Lý Nhân"), passing_commune("00002", huyen="Phủ Lý")]
+    write_workbook(tmp_path / "input" / "xa.xlsx", two, [passing_village("00001"), passing_village("00002")])
+    out = tmp_path / "output"
+    assert Run(tmp_path / "input", out).exit_code == 0
+    assert (out / "2024" / "huyen" / "ly-nhan.xlsx").exists()
+    for rel, data in OFFICERS.items():
+        (out / rel).write_bytes(data)
+    write_workbook(tmp_path / "input" / "xa.xlsx", two[1:], [passing_village("00002")])  # Lý Nhân sent nothing
+    again = Run(tmp_path / "input", out)
+    assert again.exit_code == 0, again.result.output
+    assert officers(out) == OFFICERS
+    assert sorted(p.name for p in (out / "2024" / "huyen").iterdir()) == ["ghi-chu.txt", "phu-ly.xlsx"]
+    assert set(listed(out)) == set(snapshot(out)) - set(OFFICERS) - {files.MANIFEST}  # every other file is the tool's
+    assert hidden(out) == []
+
+
 # -- all or nothing -------------------------------------------------------------------------------------------------
 
 
@@ -189,81 +320,50 @@ def test_an_interrupted_run_leaves_the_previous_outputs_and_nothing_else(previou
             tmp.write_text("nua chung")
             raise stop
     assert snapshot(previous) == before
-    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
+    assert hidden(previous) == []
 
 
-def test_a_run_interrupted_while_swapping_leaves_the_previous_outputs(previous, monkeypatch):
+def test_a_run_interrupted_while_moving_its_files_in_leaves_the_previous_outputs(previous, monkeypatch):
     before = snapshot(previous)
     rename, calls = os.rename, []
 
     def interrupted_rename(src, dst):
         calls.append(Path(dst))
         if Path(dst) == previous / "xa-chua-ro-nam.csv" and Path(src).parent.name.startswith(files.STAGING_PREFIX):
-            raise KeyboardInterrupt  # Ctrl-C after 2024/ has been swapped in, before the next entry
+            raise KeyboardInterrupt  # Ctrl-C after the year's files have been moved in, before the next one
         rename(src, dst)
 
     with pytest.raises(KeyboardInterrupt), OutputFolder(previous) as o:
         write(o.path("2024/ket-qua-2024.csv"), "moi\n")
+        write(o.path("2024/huyen/moi.xlsx"), "moi\n")  # a new district: its folder exists, no previous version
+        write(o.path("2025/ket-qua-2025.csv"), "moi\n")  # a new year: its folder is made
         write(o.path("xa-chua-ro-nam.csv"), "moi\n")
         monkeypatch.setattr(os, "rename", interrupted_rename)
     monkeypatch.undo()
-    assert previous / "2024" in calls
+    assert {previous / "2024/ket-qua-2024.csv", previous / "2025/ket-qua-2025.csv"} <= set(calls)
     assert snapshot(previous) == before
-    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
+    assert not (previous / "2025").exists()
+    assert hidden(previous) == []
 
 
 def test_a_file_open_in_another_program_gives_the_message_and_keeps_the_previous_outputs(previous, monkeypatch):
     before = snapshot(previous)
     rename = os.rename
+    held = previous / "2024" / "huyen" / "phu-ly.xlsx"
 
-    def excel_holds_2024(src, dst):  # as Windows refuses to move a folder holding a file open in Excel
-        if Path(src) == previous / "2024":
+    def excel_holds_it(src, dst):  # as Windows refuses to move a file open in Excel
+        if Path(src) == held:
             raise PermissionError(13, "The process cannot access the file")
         rename(src, dst)
 
     with pytest.raises(OutputError) as raised, OutputFolder(previous) as o:
         write(o.path("2023/ket-qua-2023.csv"), "moi\n")
-        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
-        monkeypatch.setattr(os, "rename", excel_holds_2024)
+        write(o.path("2024/huyen/phu-ly.xlsx"), "moi\n")
+        monkeypatch.setattr(os, "rename", excel_holds_it)
     monkeypatch.undo()
-    assert str(raised.value).startswith(f"Không ghi được {previous / '2024'}")
-    assert str(raised.value).endswith(OPEN)
+    assert str(raised.value) == f"Không ghi được {held}: {OPEN}"
     assert snapshot(previous) == before
-    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
-
-
-# -- what replaces what ---------------------------------------------------------------------------------------------
-
-
-def test_a_rewritten_year_loses_the_files_of_districts_no_longer_in_the_input(previous):
-    with OutputFolder(previous) as o:
-        written = o.path("2024/huyen/phu-ly.xlsx")
-        write(written, "phu ly moi\n")
-        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
-        assert o.live(written) == previous / "2024" / "huyen" / "phu-ly.xlsx"
-    assert sorted(p.name for p in (previous / "2024" / "huyen").iterdir()) == ["phu-ly.xlsx"]
-    assert (previous / "2024" / "huyen" / "phu-ly.xlsx").read_text() == "phu ly moi\n"
-    assert (previous / "2024" / "ket-qua-2024.csv").read_text() == "moi\n"
-
-
-def test_years_not_written_and_the_users_files_stay(previous):
-    before = snapshot(previous)
-    with OutputFolder(previous) as o:
-        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
-    after = snapshot(previous)
-    assert {k: v for k, v in after.items() if not k.startswith("2024/")} == {
-        k: v for k, v in before.items() if not k.startswith("2024/")
-    }
-    assert after["README.md"] == "ghi chú của người dùng\n".encode()
-    assert after["2023/huyen/ly-nhan.xlsx"] == b"ly nhan\n"
-    assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
-
-
-def test_a_file_the_run_no_longer_produces_can_be_dropped(previous):
-    with OutputFolder(previous, drop_if_unwritten=["xa-chua-ro-nam.csv", "loi-du-lieu.csv"]) as o:
-        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
-    assert not (previous / "xa-chua-ro-nam.csv").exists()
-    assert (previous / "README.md").exists() and (previous / "2023").is_dir()
+    assert hidden(previous) == []
 
 
 def test_a_staging_folder_left_by_an_earlier_run_is_removed(previous):
@@ -276,15 +376,31 @@ def test_a_staging_folder_left_by_an_earlier_run_is_removed(previous):
     assert snapshot(previous) == {k: v for k, v in before.items() if not k.startswith(stale.name)}
 
 
-def test_outputs_moved_aside_by_a_run_killed_while_swapping_are_put_back(previous):
+def test_the_previous_outputs_a_run_killed_while_moving_had_moved_aside_are_put_back(previous, monkeypatch):
     before = snapshot(previous)
-    aside = previous / f"{files.ASIDE_PREFIX}0123456789ab"
-    aside.mkdir()
-    os.rename(previous / "2024", aside / "2024")  # killed after moving 2024/ aside, before moving the new one in
+    rename = os.rename
+
+    def killed(src, dst):
+        if Path(dst) == previous / "2024" / "ket-qua-2024.csv":
+            raise SystemExit  # stands for a kill: nothing is undone (below), the next run finds what it left
+        rename(src, dst)
+
+    monkeypatch.setattr(files._Swap, "undo", lambda self: None)
+    with pytest.raises(SystemExit), OutputFolder(previous) as o:
+        write(o.path("2024/huyen/ly-nhan.xlsx"), "moi\n")
+        write(o.path("2024/huyen/moi.xlsx"), "moi\n")
+        write(o.path("2024/ket-qua-2024.csv"), "moi\n")
+        monkeypatch.setattr(os, "rename", killed)
+    monkeypatch.undo()
+    assert (previous / "2024/huyen/ly-nhan.xlsx").read_text() == "moi\n"  # moved in before the kill
     with OutputFolder(previous):
         pass
-    assert snapshot(previous) == before
-    assert not aside.exists()
+    after = snapshot(previous)
+    assert after.pop("2024/huyen/moi.xlsx") == b"moi\n"  # new, with no previous version: the next run replaces it
+    assert after.pop(files.MANIFEST) != before.pop(files.MANIFEST)
+    assert after == before
+    assert "2024/huyen/moi.xlsx" in listed(previous)  # so that a run no longer writing it removes it
+    assert hidden(previous) == []
 
 
 # -- CSV cells ------------------------------------------------------------------------------------------------------

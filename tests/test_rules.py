@@ -41,7 +41,9 @@ def test_numerator_above_denominator_is_bad_input(assess_rows):
     assert [(p["tep"], p["trang"], p["o"], p["cot"], p["gia_tri"], p["muc_do"], p["ma_xa"]) for p in problems] == [
         ("xa.xlsx", "Xa", "S4", "ho_so_truc_tuyen", "600", "loi", "00001")
     ]
-    assert "Tử số lớn hơn mẫu số" in problems[0]["mo_ta"]
+    assert problems[0]["mo_ta"] == (
+        "Số ghi lớn hơn số tổng tương ứng: Số hồ sơ giải quyết trực tuyến — lớn hơn cột Tổng số hồ sơ TTHC"
+    )
     assert summary_problems(run) == [("xa.xlsx", "Xa", "S4", "vuot-mau-so")]
     assert run.exit_code == 3
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import shutil
+import tomllib
 from fractions import Fraction
 from pathlib import Path
 
@@ -123,7 +124,7 @@ def test_an_unreadable_settings_file_stops_the_run_with_one_line(tmp_path, monke
     (tmp_path / "cau-hinh.toml").write_bytes(NOT_TEXT["UTF-16 without its mark"])
     run = Run(Path("input"), Path("output"), "--settings", "cau-hinh.toml")
     assert run.exit_code == 1
-    assert run.result.output == f"Error: cau-hinh.toml: {UNREADABLE}\n"
+    assert run.result.output == f"Lỗi: cau-hinh.toml: {UNREADABLE}\n"
     assert not (tmp_path / "output" / "2024").exists()
 
 
@@ -198,7 +199,7 @@ def test_an_unreadable_registration_list_stops_the_run_with_one_line(tmp_path, m
     (tmp_path / "dang-ky.csv").write_bytes("ma_xa\tnam\r\n00001\t2024\r\n".encode("utf-16-le"))  # mark lost
     run = Run(Path("input"), Path("output"), "--registered", "dang-ky.csv")
     assert run.exit_code == 1
-    assert run.result.output == f"Error: Không đọc được danh sách đăng ký dang-ky.csv: {UNREADABLE_CSV}\n"
+    assert run.result.output == f"Lỗi: Không đọc được danh sách đăng ký dang-ky.csv: {UNREADABLE_CSV}\n"
     assert not (tmp_path / "output" / "2024").exists()
 
 
@@ -259,7 +260,7 @@ def test_a_settings_file_named_inside_the_input_folder_is_refused(input_with_set
     run = Run(Path("input"), Path("output"), "--settings", str(Path("input") / "huyen-a" / "cau-hinh.toml"))
     assert run.exit_code == 1
     assert run.result.output == (
-        f"Error: {Path('input/huyen-a/cau-hinh.toml')}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào input, "
+        f"Lỗi: {Path('input/huyen-a/cau-hinh.toml')}: tệp cấu hình nằm trong thư mục hồ sơ đầu vào input, "
         "nơi chứa tệp các xã gửi; hãy để tệp cấu hình của Sở ngoài thư mục này "
         "(ví dụ cau-hinh.toml của thư mục dự án)\n"
     )
@@ -282,3 +283,34 @@ def test_a_run_from_inside_the_input_folder_is_signed_by_the_department(input_wi
         ("huyen-a/cau-hinh.toml", "canh_bao", skipped),
     ]
     assert REPO / "cau-hinh.toml" == settings.SETTINGS
+
+
+# -- a slip in a TOML file: where, in Vietnamese ----------------------------------------------------------------------
+
+TOML_SLIPS = (
+    'hãy kiểm tra: mỗi mục một dòng dạng khóa = "giá trị", chữ đặt trong dấu nháy kép thẳng "…" (không dùng “…”)'
+)
+
+
+def test_a_toml_slip_in_the_settings_is_told_by_line_and_column_in_vietnamese(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    typed = 'so = "125"\nky_hieu = "BC-SKHCN"\nnguoi_ky = “Nguyễn Thị Ấn”\n'  # Word's quotes, pasted into Notepad
+    Path("cau-hinh.toml").write_bytes(NOTEPAD["UTF-8"](typed))
+    with pytest.raises(settings.SettingsError) as caught:
+        load_settings(Path("cau-hinh.toml"))
+    assert str(caught.value) == f"cau-hinh.toml: lỗi cú pháp TOML ở dòng 3, cột 12; {TOML_SLIPS}"
+
+
+def test_a_toml_slip_in_a_catalog_is_told_by_line_and_column_in_vietnamese(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # the closing quote forgotten on the last line, which Notepad ends without a line break
+    Path("tinh-37.toml").write_bytes(NOTEPAD["Unicode"]('ma_tinh = "37"\nten_tinh = "Ninh Bình'))
+    with pytest.raises(CatalogError) as caught:
+        catalog._load_toml(Path("tinh-37.toml"))
+    assert str(caught.value) == f"tinh-37.toml: lỗi cú pháp TOML ở cuối tệp; {TOML_SLIPS}"
+
+
+def test_the_place_of_a_toml_slip_comes_from_the_exception_where_python_gives_it():
+    error = tomllib.TOMLDecodeError("Invalid value")  # as Python 3.14 raises it: the place in lineno and colno
+    error.lineno, error.colno = 4, 7
+    assert text_files.toml_syntax(error) == f"lỗi cú pháp TOML ở dòng 4, cột 7; {TOML_SLIPS}"
