@@ -63,9 +63,12 @@ lock: ## re-resolve the dependencies into requirements.lock (then make test, and
 	  && { sed -n '/^#/p' $(LOCK); $$tmp/bin/python -m pip freeze --exclude ntm-ict-assess; } > $(LOCK).new \
 	  && mv $(LOCK).new $(LOCK); status=$$?; rm -rf $$tmp $(LOCK).new; exit $$status
 
-clean: ## remove the virtual environment and generated output
+clean: ## remove the virtual environment and the files the tool wrote (listed in OUTPUT/tep-do-cong-cu-ghi.txt)
 	rm -rf $(VENV) build *.egg-info
-	find "$(OUTPUT)" -mindepth 1 ! -name README.md -exec rm -rf {} +
+	@# only what the tool wrote: an officer's own files in the output folder stay
+	list="$(OUTPUT)/tep-do-cong-cu-ghi.txt"; [ ! -f "$$list" ] || { grep -v '^#' "$$list" | grep -v '\.\.' \
+	  | while IFS= read -r f; do [ -z "$$f" ] || rm -f -- "$(OUTPUT)/$$f"; done; rm -f -- "$$list"; }
+	find "$(OUTPUT)" -mindepth 1 -type d -empty -delete
 
 .PHONY: catalog catalog-new
 FILE ?=

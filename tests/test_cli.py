@@ -192,3 +192,16 @@ def test_the_help_has_no_english_of_click(args):
 def test_the_version_is_told_in_vietnamese():
     shown = CliRunner().invoke(main, ["--version"], prog_name="python -m pipeline")
     assert (shown.exit_code, shown.output) == (0, f"python -m pipeline, phiên bản {__version__}\n")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_clean_removes_only_what_the_tool_wrote(tmp_path):
+    out = tmp_path / "kết quả"
+    (out / "2024" / "huyen").mkdir(parents=True)
+    for name in ("2024/xa-2024.csv", "2024/huyen/huyen-a.xlsx", "2024/ghi-chu.txt", "README.md"):
+        (out / name).write_text("x", encoding="utf-8")
+    (out / "tep-do-cong-cu-ghi.txt").write_text("# list\n2024/xa-2024.csv\n2024/huyen/huyen-a.xlsx\n", encoding="utf-8")
+    venv = tmp_path / "venv"
+    subprocess.run(["make", "-s", "-C", str(REPO), "clean", f"OUTPUT={out}", f"VENV={venv}"], check=True)
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    assert left == ["2024", str(Path("2024") / "ghi-chu.txt"), "README.md"]
