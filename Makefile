@@ -41,7 +41,7 @@ template: $(STAMP) ## blank template output/mau-nhap-lieu-YEAR.xlsx (COMMUNES=li
 test: $(STAMP) ## run the tests
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) ## time assess on 300, 3,000, 10,000 synthetic communes vs references (SIZES="300 3000" for fewer)
+bench: $(STAMP) ## time assess against its floor (bare read + bare write of its cells): SIZES="province nation 300 3000 10000"
 	$(BIN)/python benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES))
 
 lint: $(STAMP) ## ruff check and format check
