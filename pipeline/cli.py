@@ -172,6 +172,13 @@ def stop_on_signals() -> None:
     default=None,
     help="Ghi (hoặc không) phiếu thẩm định từng xã; mặc định: ghi khi một năm có không quá 1.000 xã.",
 )
+@click.option(
+    "--tep-xa/--khong-tep-xa",
+    "commune_files",
+    default=None,
+    help="Ghi (hoặc không) mỗi xã một tệp phiếu để gửi lại xã (<năm>/xa/<mã>-<tên>.docx); mặc định: ghi khi "
+    "các xã không có huyện (từ ngày 01/7/2025) và một năm có không quá 1.000 xã.",
+)
 @schemas_option()
 @click.option("--quiet", "-q", is_flag=True, help="Chỉ in lỗi và lưu ý.")
 @click.option(
@@ -185,6 +192,7 @@ def assess(
     registered: Path | None,
     settings_file: Path | None,
     sheets: bool | None,
+    commune_files: bool | None,
     schemas_dir: Path | None,
     quiet: bool,
     timings: bool,
@@ -197,9 +205,8 @@ def assess(
     Ví dụ: python -m pipeline assess --input input --output output
     """
     from pipeline.catalog import department_folder
-    from pipeline.problems import problem_kinds
     from pipeline.registration import RegistrationError  # imported here so that --help stays instant
-    from pipeline.run import run, undated_note
+    from pipeline.run import run
     from pipeline.settings import SettingsError
 
     if not input_dir.is_dir():
@@ -214,6 +221,7 @@ def assess(
             registered=registered,
             settings_file=settings_file,
             sheets=sheets,
+            commune_files=commune_files,
             schemas=department_folder(schemas_dir),
         )
     except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
@@ -222,37 +230,39 @@ def assess(
         click.echo(f"Lưu ý: {note}", err=True)
     if timings:  # for benchmarks/bench.py
         click.echo(json.dumps({"timings": outcome.timings}), err=True)
-    for note in outcome.notes:
-        click.echo(f"Lưu ý: {note}", err=True)
     if not outcome.received:
         click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
     if not quiet:
-        from pipeline.summary import per_tier, tier_label
-        from pipeline.words import count
-
-        for year, result in outcome.years.items():
-            criteria = outcome.criteria[year]
-            click.echo(f"Năm {year}:" + ("" if criteria.period else " chưa có bộ chỉ tiêu, các xã chưa được đánh giá"))
-            table = per_tier(result.communes, criteria)
-            for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
-                rest = [
-                    f"{count(n)} xã {w}"
-                    for n, w in ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
-                    if n
-                ]
-                click.echo(f"  {label}: {row.ti_so} xã đạt" + "".join(f", {r}" for r in rest))
-        if len(outcome.undated):
-            click.echo(undated_note(len(outcome.undated)))
-        errors = int(outcome.problems["muc_do"].eq("loi").sum())
-        warnings = len(outcome.problems) - errors
-        click.echo(
-            f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
-        )
-        for line in problem_kinds(outcome.problems):
-            click.echo(f"  {line}")
-        for line in written_lines(outcome.written):
-            click.echo(f"  {line}")
+        for line in summary_lines(outcome):
+            click.echo(line)
     raise SystemExit(outcome.exit_code)
+
+
+def summary_lines(outcome) -> list[str]:
+    """What the terminal says of a run: per year and tier the counts of the year's view, the problems, the files."""
+    from pipeline.problems import problem_kinds
+    from pipeline.summary import tier_label
+    from pipeline.view import undated_note
+    from pipeline.words import count
+
+    lines = []
+    for year, view in outcome.views.items():
+        criteria = view.criteria
+        lines.append(f"Năm {year}:" + ("" if criteria.period else " chưa có bộ chỉ tiêu, các xã chưa được đánh giá"))
+        table = view.tiers
+        for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
+            pairs = ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
+            rest = "".join(f", {count(n)} xã {w}" for n, w in pairs if n)
+            lines.append(f"  {label}: {row.ti_so} xã đạt{rest}")
+    if len(outcome.undated):
+        lines.append(undated_note(len(outcome.undated)))
+    errors = int(outcome.problems["muc_do"].eq("loi").sum())
+    warnings = len(outcome.problems) - errors
+    lines.append(
+        f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
+    )
+    lines += [f"  {line}" for line in problem_kinds(outcome.problems)]
+    return lines + [f"  {line}" for line in written_lines(outcome.written)]
 
 
 LISTED_PER_FOLDER = 10  # beyond this many files in one folder (a national run's district workbooks), a count

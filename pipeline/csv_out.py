@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from pipeline.assess import Assessment
 from pipeline.files import replace_atomically
 from pipeline.validate import shown_code
+
+if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only
+    from pipeline.view import YearView
 
 RESULT_COLUMNS = [
     "nam",
@@ -48,17 +51,24 @@ COMMUNE_COLUMNS = [
 PROBLEM_COLUMNS = ["tep", "trang", "o", "cot", "gia_tri", "mo_ta", "muc_do", "ma_xa"]
 
 
-def write(result: Assessment, problems: pd.DataFrame, year: int, folder: Path) -> list[Path]:
-    results = result.results[RESULT_COLUMNS].copy()
+def write_results(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
+    """`ket-qua-<year>.csv`: one row per commune x indicator of its registered tier."""
+    results = view.result.results[RESULT_COLUMNS].copy()
     results["gia_tri"] = results["gia_tri"].round(6)
     results["ma_xa"] = shown_code(results["ma_xa"])
-    communes = result.communes.sort_values("ma_xa")[COMMUNE_COLUMNS]
+    return [_write(results, folder / f"ket-qua-{view.year}.csv")]
+
+
+def write_communes(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
+    """`xa-<year>.csv`: one row per commune, in the order of their codes."""
+    communes = view.communes.sort_values("ma_xa")[COMMUNE_COLUMNS]
     communes["ma_xa"] = shown_code(communes["ma_xa"])
-    return [
-        _write(results, folder / f"ket-qua-{year}.csv"),
-        _write(communes, folder / f"xa-{year}.csv"),
-        *write_problems(problems, folder / "loi-du-lieu.csv"),
-    ]
+    return [_write(communes, folder / f"xa-{view.year}.csv")]
+
+
+def write_year_problems(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
+    """`loi-du-lieu.csv`: every problem of the run."""
+    return write_problems(view.run.problems, folder / "loi-du-lieu.csv")
 
 
 def write_problems(problems: pd.DataFrame, path: Path) -> list[Path]:

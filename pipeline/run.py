@@ -16,7 +16,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, csv_out, files, parallel, progress, registration, report, settings, units, workbook
+from pipeline import (
+    catalog,
+    csv_out,
+    files,
+    last_year,
+    outputs,
+    parallel,
+    progress,
+    registration,
+    settings,
+    units,
+    view,
+)
 from pipeline.assess import Assessment, assess
 from pipeline.catalog import Criteria
 from pipeline.kinds import NOT_ASSESSABLE, RESULTS
@@ -27,7 +39,6 @@ from pipeline.validate import Checked, validate
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
 # files of the run as a whole, beside the year folders: a run that does not write them removes the previous run's
 UNDATED, PROBLEMS = "xa-chua-ro-nam.csv", "loi-du-lieu.csv"
-PROVINCE_SIZE = 1000  # communes of a year above which the per-commune sheets are written only on request
 UNDECIDED = RESULTS[NOT_ASSESSABLE]
 
 
@@ -42,6 +53,7 @@ class Outcome:
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
     notes: list[str] = field(default_factory=list)  # what the officer should know: a catalog left out, a setting
+    views: dict[int, view.YearView] = field(default_factory=dict)  # each year as the terminal and the writers read it
 
     @property
     def received(self) -> int:
@@ -67,6 +79,7 @@ def run(
     registered: Path | None = None,
     settings_file: Path | None = None,
     sheets: bool | None = None,
+    commune_files: bool | None = None,
 ) -> Outcome:
     """`workers`: reading processes (default one per core, 1 = this process only);
     `schemas`: the department's catalog folder, read over the shipped catalogs (None: the shipped ones alone);
@@ -74,7 +87,9 @@ def run(
     `registered`: the list of communes that registered (CSV or workbook);
     `settings_file`: the department's settings for the report (default: `settings.load_settings`'s; never one
     inside the input folder);
-    `sheets`: write the per-commune sheets (default: for a province-sized year, `PROVINCE_SIZE` communes or fewer)."""
+    `sheets`: write the per-commune sheets (default: for a province-sized year, `view.PROVINCE_SIZE` communes or
+    fewer); `commune_files`: one file per commune, its sheet, to send back (default: a province-sized year
+    without districts)."""
     processes = workers or os.cpu_count() or 1
     notes: list[str] = []
     columns, periods = catalog.load_catalogs(schemas, unfinished=notes)
@@ -87,7 +102,7 @@ def run(
         timings = {"read": time.perf_counter() - clock}
         progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
         # made now: at national scale the workers' server imports the writers while this process checks the files
-        pool = later.enter_context(parallel.pool(processes, len(batch.xa) > PROVINCE_SIZE))
+        pool = later.enter_context(parallel.pool(processes, len(batch.xa) > view.PROVINCE_SIZE))
         checked = validate(batch, columns, periods, listed, signing.ma_tinh)
         # the raw cells of every file are the largest thing a national run holds; past validation only these are used
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
@@ -102,77 +117,53 @@ def run(
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         unread = [row for last in lasts.values() for row in last.problems]
         outcome.problems = pd.concat([frame(read_problems + unlisted + unread), checked.problems], ignore_index=True)
-        sources = _sources(read_sources, checked)
-        note = undated_note(len(outcome.undated))
-        # the bar's steps: per year the CSVs, the report, the sheets if any, the summary and each district's workbook
-        count = sum(3 + _with_sheets(a, sheets) + a.communes["huyen"].nunique() for a in outcome.years.values())
-        written: list[Path] = []
-        with _settled(), progress.bar(count, "Ghi kết quả", quiet=quiet) as shown:
-            for year, result in outcome.years.items():
-                folder = out.path(str(year))
-                last = lasts[year]
-                criteria = outcome.criteria[year]
-                # the documents are started first, in the pool, and written while this process writes the CSVs and
-                # the workbooks (the CSVs in the pool took 130 MiB more at 10,000 communes, for no time saved)
-                documents = [
-                    parallel.start(
-                        pool,
-                        report.write_report,
-                        folder / f"bao-cao-tham-dinh-{year}.docx",
-                        year,
-                        result,
-                        criteria,
-                        signing,
-                        outcome.problems,
-                        last.communes,
-                        undated=len(outcome.undated),
-                        columns=columns,
-                        sheets=_with_sheets(result, sheets),
-                        unread=last.unread,
-                    )
-                ]
-                if _with_sheets(result, sheets):
-                    path = folder / f"phieu-tham-dinh-{year}.docx"
-                    documents.append(
-                        parallel.start(
-                            pool,
-                            report.write_sheets,
-                            path,
-                            year,
-                            result,
-                            criteria,
-                            letters,
-                            signing,
-                            outcome.problems,
-                            columns,
-                        )
-                    )
-                for task in documents:
-                    task.add_done_callback(lambda _: shown.update(1))
-                csvs = csv_out.write(result, outcome.problems, year, folder)
-                shown.update(1)
-                books = workbook.write(
-                    result,
-                    outcome.problems,
-                    sources,
-                    criteria,
-                    columns,
-                    year,
-                    folder,
-                    lang,
-                    pool=pool,
-                    note=note,
-                    previous=last.communes,
-                    done=shown.update,
-                )
-                written += csvs + books + [d.result() for d in documents]
-        if len(outcome.undated):
-            written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
-        if not outcome.years:
-            written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
+        shared = view.Run(
+            _sources(read_sources, checked),
+            letters,
+            columns,
+            signing,
+            outcome.problems,
+            lang,
+            len(outcome.undated),
+            sheets,
+            commune_files,
+        )
+        outcome.views = {
+            year: view.year_view(year, outcome.criteria[year], result, shared, lasts[year])
+            for year, result in outcome.years.items()
+        }
+        written = _write(outcome, out, pool, quiet)
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
+
+
+def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list[Path]:
+    """Every output of every year (`outputs.OUTPUTS`), then the run's own files.
+
+    The outputs written in the pool are started first, and written while this
+    process writes the others (the CSVs in the pool took 130 MiB more at 10,000
+    communes, for no time saved).
+    """
+    wanted = [(v, o) for v in outcome.views.values() for o in outputs.OUTPUTS if o.wanted(v)]
+    written: list[Path] = []
+    with _settled(), progress.bar(sum(o.steps(v) for v, o in wanted), "Ghi kết quả", quiet=quiet) as shown:
+        tasks = []
+        for v, o in sorted(wanted, key=lambda pair: not pair[1].in_pool):
+            folder = out.path(str(v.year))
+            if o.in_pool:
+                tasks.append(parallel.start(pool, o.write, v, folder))
+                tasks[-1].add_done_callback(lambda _: shown.update(1))
+            else:
+                written += o.write(v, folder, pool, shown.update if o.steps(v) > 1 else None)
+                if o.steps(v) == 1:
+                    shown.update(1)
+        written += [path for task in tasks for path in task.result()]
+    if len(outcome.undated):
+        written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
+    if not outcome.years:
+        written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
+    return written
 
 
 @contextlib.contextmanager
@@ -193,25 +184,15 @@ def _settled():
         gc.unfreeze()
 
 
-def _with_sheets(result: Assessment, sheets: bool | None) -> bool:
-    """Whether a year's per-commune sheets are written: as asked, else when the year is province-sized."""
-    return sheets if sheets is not None else len(result.communes) <= PROVINCE_SIZE
-
-
-def _previous(outcome: Outcome, output_dir: Path, year: int) -> report.LastYear:
+def _previous(outcome: Outcome, output_dir: Path, year: int) -> last_year.LastYear:
     """Last year's communes, for the year-over-year sections: from this run, else from the output folder
     (read from the live folder: this run's outputs are swapped in only at the end). Across the 2025 reform
     a code names another commune: no comparison, and the report says why."""
     if not units.same_list(year - 1, year):
-        return report.LastYear(unread=units.REORGANISED)
+        return last_year.LastYear(unread=units.REORGANISED)
     if year - 1 in outcome.years and outcome.criteria[year - 1].period:
-        return report.LastYear(outcome.years[year - 1].communes)
-    return report.previous_results(output_dir, year)
-
-
-def undated_note(count: int) -> str:
-    """The line every summary of the run carries when some commune rows have no year."""
-    return f"{count:02d} hồ sơ chưa ghi năm đánh giá, xem Lỗi dữ liệu và xa-chua-ro-nam.csv" if count else ""
+        return last_year.LastYear(outcome.years[year - 1].communes)
+    return last_year.previous_results(output_dir, year)
 
 
 def _assess_years(checked: Checked, periods: list[Criteria]) -> Outcome:

@@ -789,3 +789,24 @@ def _column(ws, row: int, col: int, values, fmt) -> None:
 def _sheet_name(name: str) -> str:
     """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
     return re.sub(r"[\[\]:*?/\\]", "-", name)[:31]
+
+
+def write_year(
+    view, folder: Path, pool: Executor | None = None, done: Callable[[], object] | None = None
+) -> list[Path]:
+    """The run's writer of `tong-hop-<year>.xlsx` and of one workbook per district (`outputs.OUTPUTS`)."""
+    run = view.run
+    return write(
+        view.result,
+        run.problems,
+        run.sources,
+        view.criteria,
+        run.columns,
+        view.year,
+        folder,
+        run.lang,
+        pool=pool,
+        note=run.note,
+        previous=view.previous.communes,
+        done=done or (lambda: None),
+    )

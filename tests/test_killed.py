@@ -24,7 +24,7 @@ from pipeline.run import run
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 DISTRICTS = 8  # one workbook each, written in the pool while the run writes the summary
-NATIONAL = "import pipeline.run as r; r.PROVINCE_SIZE = 0; from pipeline.cli import entry_point; entry_point()"
+NATIONAL = "import pipeline.view as v; v.PROVINCE_SIZE = 0; from pipeline.cli import entry_point; entry_point()"
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import pandas as pd
@@ -457,7 +458,14 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
         }
     )
     kept = communes.copy()
-    paths = csv_out.write(Assessment(communes, results, pd.DataFrame()), problems, 2024, tmp_path)
+    year = SimpleNamespace(
+        year=2024,
+        result=Assessment(communes, results, pd.DataFrame()),
+        communes=communes,
+        run=SimpleNamespace(problems=problems),
+    )
+    writers = (csv_out.write_results, csv_out.write_communes, csv_out.write_year_problems)
+    paths = [path for write in writers for path in write(year, tmp_path)]
     assert [p.name for p in paths] == ["ket-qua-2024.csv", "xa-2024.csv", "loi-du-lieu.csv"]
     pd.testing.assert_frame_equal(communes, kept)  # the caller's frame is not changed
 

@@ -108,7 +108,7 @@ def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, mon
 def test_a_national_run_writes_the_same_workbooks_from_the_small_server(corpus, tmp_path, monkeypatch):
     """Above PROVINCE_SIZE communes the write stage's workers are forked from a small server, started with the
     pool while the files are checked: the district workbooks they write hold the cells one process writes."""
-    monkeypatch.setattr("pipeline.run.PROVINCE_SIZE", 10)
+    monkeypatch.setattr("pipeline.view.PROVINCE_SIZE", 10)
     made, original = [], parallel.pool
 
     def pool(processes: int, small_server: bool):

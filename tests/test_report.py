@@ -18,7 +18,8 @@ from conftest import REPO, passing_commune, passing_village, read_csv, windows_a
 from docx import Document
 from docx.shared import Mm, Pt
 
-from pipeline import catalog, report, run
+from pipeline import catalog, last_year, report, run
+from pipeline import sheets as sheets_
 from pipeline.catalog import DOCUMENT_NUMBER, CatalogError, LegalBasis, criteria_files, load_criteria
 from pipeline.cli import main
 from pipeline.csv_out import COMMUNE_COLUMNS
@@ -72,7 +73,7 @@ def case(tmp_path_factory):
     path = report.write_report(
         root / "bao-cao-tham-dinh-2024.docx", YEAR, result, criteria, settings, outcome.problems, previous
     )
-    sheets = report.write_sheets(root / "phieu-tham-dinh-2024.docx", YEAR, result, criteria, letters, settings)
+    sheets = sheets_.write_sheets(root / "phieu-tham-dinh-2024.docx", YEAR, result, criteria, letters, settings)
     return {
         "root": root,
         "outcome": outcome,
@@ -249,11 +250,11 @@ def test_previous_results_reads_last_years_csv_as_written(tmp_path):
         "2023,,'Quote,huyện Thử,,khong_danh_gia_duoc,,,\n",
         encoding="utf-8",
     )
-    got = report.previous_results(tmp_path / "output", 2024).communes
+    got = last_year.previous_results(tmp_path / "output", 2024).communes
     assert got["ma_xa"].tolist()[0] == "00002" and pd.isna(got["ma_xa"].tolist()[1])
     assert got["ten_xa"].tolist() == ["=Bình Minh", "'Quote"]
     assert got["hang_cao_nhat_dat"].tolist()[0] == "nang_cao"
-    assert report.previous_results(tmp_path / "output", 2023) == report.LastYear()
+    assert last_year.previous_results(tmp_path / "output", 2023) == last_year.LastYear()
 
 
 LAST_YEAR = [  # xa-2023.csv as written, then opened in Excel: the code 00002 became the number 2
@@ -274,7 +275,7 @@ def test_last_years_csv_saved_again_by_excel_is_read_and_no_commune_is_dropped(c
     folder = tmp_path / "output" / "2023"
     folder.mkdir(parents=True)
     (folder / "xa-2023.csv").write_bytes(EXCEL_SAVED[saved_as](LAST_YEAR))
-    last = report.previous_results(tmp_path / "output", 2024)
+    last = last_year.previous_results(tmp_path / "output", 2024)
     assert (last.unread, last.problems) == ("", ())
     got = last.communes[["nam", "ma_xa", "ten_xa", "so_chi_tieu", "hang_cao_nhat_dat"]].values.tolist()
     assert got == [
@@ -308,7 +309,7 @@ def test_last_years_csv_that_cannot_be_read_costs_only_the_comparison(case, tmp_
     folder = tmp_path / "output" / "2023"
     folder.mkdir(parents=True)
     (folder / "xa-2023.csv").write_bytes(data)
-    last = report.previous_results(tmp_path / "output", 2024)
+    last = last_year.previous_results(tmp_path / "output", 2024)
     assert (last.communes, last.unread) == (None, f"tệp kết quả năm 2023 không đọc được ({why})")
     ((row),) = last.problems
     assert (row["tep"], row["muc_do"], row["ma_loi"]) == (str(folder / "xa-2023.csv"), "canh_bao", "ket-qua-nam-truoc")

@@ -22,8 +22,9 @@ from pipeline import catalog, problems, run, words
 from pipeline.catalog import LegalBasis
 from pipeline.kinds import threshold_text
 from pipeline.read import read_batch
-from pipeline.report import write_report, write_sheets
+from pipeline.report import write_report
 from pipeline.settings import Settings
+from pipeline.sheets import write_sheets
 
 YEAR = 2025
 NINH_BINH = Settings(

@@ -1,0 +1,105 @@
+"""One view of each year, computed once after assessment: what the terminal and every writer read.
+
+Before, each writer worked the same figures out again (the counts per tier for
+the terminal, the overview and the report; what each commune lacks for the
+report and again for its sheets; three orders of communes). Now `year_view`
+works them out once, and a writer only lays them out: the figures of every
+paper are equal because they are the same objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from pipeline import summary
+from pipeline.assess import Assessment
+from pipeline.catalog import Columns, Criteria
+from pipeline.findings import Finding, findings
+from pipeline.last_year import LastYear
+from pipeline.settings import Settings
+
+
+@dataclass
+class Run:
+    """What every year of a run shares: the files read, the catalogs, the settings and the options asked for."""
+
+    sources: pd.DataFrame  # per file: size, SHA-256, rows read and accepted (the Nguồn sheet)
+    letters: pd.DataFrame  # the column letter of each column key per file (`Batch.letters`): cells on the sheets
+    columns: Columns
+    settings: Settings
+    problems: pd.DataFrame  # every problem of the run
+    lang: str = "vi"
+    undated: int = 0  # commune rows of the run whose year is unknown
+    sheets: bool | None = None  # the per-commune sheets: as asked, else for a province-sized year
+    commune_files: bool | None = None  # one file per commune to send back: as asked, else without districts
+
+    @property
+    def note(self) -> str:
+        """The line every summary of the run carries when some commune rows have no year."""
+        return undated_note(self.undated)
+
+
+def undated_note(count: int) -> str:
+    """ "01 hồ sơ chưa ghi năm đánh giá, …", or "" when every commune row has its year."""
+    return f"{count:02d} hồ sơ chưa ghi năm đánh giá, xem Lỗi dữ liệu và xa-chua-ro-nam.csv" if count else ""
+
+
+PROVINCE_SIZE = 1000  # communes of a year above which the per-commune sheets and files are written only on request
+
+
+@dataclass
+class YearView:
+    """One year as it is presented: its communes in one order, its counts, what each commune lacks."""
+
+    year: int
+    criteria: Criteria
+    result: Assessment
+    run: Run
+    previous: LastYear = field(default_factory=LastYear)
+    communes: pd.DataFrame = field(default_factory=pd.DataFrame)  # areas, then communes, in the order of their codes
+    tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # per tier: registered, met, not met, undecided, "15/15"
+    findings: dict[Any, Finding] = field(default_factory=dict)  # per commune (row label): what it lacks
+
+    @property
+    def districts(self) -> bool:
+        """Whether the year's communes have districts at all (none since the reform of 1 July 2025)."""
+        return bool(self.communes["huyen"].notna().any())
+
+    @property
+    def sheets(self) -> bool:
+        """Whether the per-commune sheets are written: as asked, else when the year is province-sized."""
+        asked = self.run.sheets
+        return asked if asked is not None else len(self.communes) <= PROVINCE_SIZE
+
+    @property
+    def commune_files(self) -> bool:
+        """Whether each commune gets a file of its own to send back: as asked, else when there is no district to
+        send a workbook to and the year is province-sized."""
+        asked = self.run.commune_files
+        return asked if asked is not None else not self.districts and len(self.communes) <= PROVINCE_SIZE
+
+
+def year_view(year: int, criteria: Criteria, result: Assessment, run: Run, previous: LastYear) -> YearView:
+    """The year's view: computed once, read by the terminal and by every writer."""
+    communes = ordered(result.communes)
+    return YearView(
+        year=year,
+        criteria=criteria,
+        result=result,
+        run=run,
+        previous=previous,
+        communes=communes,
+        tiers=summary.per_tier(communes, criteria),
+        findings=findings(communes, result.results, criteria, run.problems, run.columns),
+    )
+
+
+def ordered(communes: pd.DataFrame) -> pd.DataFrame:
+    """Areas, and communes within them, in the order of their codes (a stand-in for a row with no valid code
+    sorts after the codes of its area). Row labels are kept (the findings are keyed by them); `tep_xa`,
+    `dong_xa` name the file and row, since itertuples cannot name a field that starts with "_"."""
+    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", "ma_xa"], kind="stable")
+    return ordered.drop(columns="_d").assign(tep_xa=ordered.get("_tep"), dong_xa=ordered.get("_dong"))
