@@ -107,80 +107,103 @@ def write_report(
     settings = settings or Settings()
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
     communes = ordered(result.communes)
-    results = result.results
-    terms = Terms(criteria)
-    sector = sector_indicators(criteria, short=True)  # "các chỉ tiêu ngành TT&TT"
+    found = found or findings(communes, result.results, criteria, problems, columns or load_columns())
+    counts = counts if counts is not None else summary.per_tier(communes, criteria)
     doc = document(margins=(20, 20, 30, 15), size=BODY)
     page_numbers(doc)
-    body: list[str] = []  # the blocks, written into the document at the end (`save`)
-    width = 165  # mm between the margins
-    tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
-    labels = criteria.tiers["label"]
-    found = found or findings(communes, results, criteria, problems, columns or load_columns())
-    undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
-
-    if undecided or undated:
-        _draft_mark(body, width)
-    _header(body, settings, year, width)
-    subject = _subject(tiers, labels, year, sector_indicators(criteria))
-    doc.core_properties.title = subject
+    draft = _Draft(year, communes, criteria, settings, found, undated)
+    doc.core_properties.title = draft.subject
     doc.core_properties.author = settings.co_quan_ban_hanh or ""
-    para(body, "BÁO CÁO", bold=True, align="center", before=18)
-    para(body, subject, bold=True, align="center")
-    rule(body, 40, width)
-
-    for basis in (*criteria.bases_of(tiers), *settings.can_cu):
-        para(body, terms(basis_line(basis)), indent=True, italic=True, after=3)
-    para(
-        body,
-        terms(f"Trên cơ sở hồ sơ, số liệu các xã gửi đến, kết quả thẩm định {sector} năm {year} như sau:"),
-        indent=True,
-        after=6,
-    )
-
-    numerals = iter(("I", "II", "III", "IV"))
-    heading(body, f"{next(numerals)}. KẾT QUẢ THẨM ĐỊNH")
-    para(body, terms(_overview(communes, tiers, labels, year, sector)), indent=True, after=3)
-    table = counts if counts is not None else summary.per_tier(communes, criteria)
-    tally = {row.hang_dang_ky: row for row in table.itertuples()}
-    for line in _count_lines(table, labels):
-        para(body, terms(line), indent=True, after=3)
-    if undecided or undated:
-        para(body, _draft_line(undecided, len(communes), undated), indent=True, italic=True, after=3)
-    groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
-    if (~communes["hang_dang_ky"].isin(criteria.tiers.index)).any():
-        groups.append((None, "Hồ sơ chưa ghi đúng hạng đăng ký"))
-    districts = communes["huyen"].map(plain).ne("").any()
-    for n, (tier, title) in enumerate(groups, 1):
-        mine = communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
-        para(body, terms(f"{n}. {title} ({count(len(mine))} xã)"), bold=True, indent=True, before=6, after=3, keep=True)
-        _tier_table(body, mine, tally[tier or summary.NO_TIER], found, terms, districts)
-
+    draft.opening()
+    draft.results(counts)
     if previous is not None or unread:
-        heading(body, f"{next(numerals)}. SO VỚI NĂM {year - 1}")
+        draft.heading(f"SO VỚI NĂM {year - 1}")
         for line in _year_over_year(communes, previous, criteria, year, found, unread):
-            para(body, terms(line), indent=True, after=3)
-
-    heading(body, f"{next(numerals)}. KIẾN NGHỊ")
-    for line, level in _recommendations(communes, found, labels, sheets, sector):
-        para(body, terms(line), indent=level == 0, left=10 * level, after=3)
-
-    # the closing lines go with the signature block: a page of signatures alone would name nothing
-    para(
-        body,
-        terms(f"Trên đây là báo cáo kết quả thẩm định {sector} năm {year}./."),
-        indent=True,
-        before=6,
-        keep=True,
-    )
-    attached = "Phụ lục kết quả thẩm định từng chỉ tiêu" + (
-        f"; {count(len(communes))} phiếu thẩm định của các xã" if sheets and len(communes) else ""
-    )
-    para(body, f"(Kèm theo: {attached}.)", indent=True, italic=True, keep=True)
-    _closing(body, settings, width)
-    _appendix(body, communes, results, criteria, tiers, settings, year, terms)
-    save(packed(doc), body, path)
+            draft.line(line)
+    draft.heading("KIẾN NGHỊ")
+    for line, level in _recommendations(communes, found, draft.labels, sheets, draft.sector):
+        para(draft.body, draft.terms(line), indent=level == 0, left=10 * level, after=3)
+    draft.ending(sheets)
+    _appendix(draft.body, communes, result.results, criteria, draft.tiers, settings, year, draft.terms)
+    save(packed(doc), draft.body, path)
     return Path(path)
+
+
+class _Draft:
+    """The report as it is written, section by section: what the sections share, and the blocks written."""
+
+    WIDTH = 165  # mm between the margins
+
+    def __init__(self, year, communes: pd.DataFrame, criteria: Criteria, settings: Settings, found, undated: int):
+        self.year, self.communes, self.criteria, self.settings, self.found = year, communes, criteria, settings, found
+        self.body: list[str] = []  # the blocks, written into the document at the end (`save`)
+        self.terms = Terms(criteria)
+        self.sector = sector_indicators(criteria, short=True)  # "các chỉ tiêu ngành TT&TT"
+        self.tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
+        self.labels = criteria.tiers["label"]
+        self.subject = _subject(self.tiers, self.labels, year, sector_indicators(criteria))
+        self.undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
+        self.undated = undated
+        self.numerals = iter(("I", "II", "III", "IV"))
+
+    @property
+    def is_draft(self) -> bool:
+        return bool(self.undecided or self.undated)
+
+    def heading(self, text: str) -> None:
+        heading(self.body, f"{next(self.numerals)}. {text}")
+
+    def line(self, text: str) -> None:
+        para(self.body, self.terms(text), indent=True, after=3)
+
+    def opening(self) -> None:
+        """The draft mark, the header of Nghị định 30, the subject and the legal bases."""
+        body, year = self.body, self.year
+        if self.is_draft:
+            _draft_mark(body, self.WIDTH)
+        _header(body, self.settings, year, self.WIDTH)
+        para(body, "BÁO CÁO", bold=True, align="center", before=18)
+        para(body, self.subject, bold=True, align="center")
+        rule(body, 40, self.WIDTH)
+        for basis in (*self.criteria.bases_of(self.tiers), *self.settings.can_cu):
+            para(body, self.terms(basis_line(basis)), indent=True, italic=True, after=3)
+        opening = f"Trên cơ sở hồ sơ, số liệu các xã gửi đến, kết quả thẩm định {self.sector} năm {year} như sau:"
+        para(body, self.terms(opening), indent=True, after=6)
+
+    def results(self, counts: pd.DataFrame) -> None:
+        """The counts per tier (`counts`, the view's), whether it is a draft, and a table per tier."""
+        communes, labels, tiers = self.communes, self.labels, self.tiers
+        self.heading("KẾT QUẢ THẨM ĐỊNH")
+        self.line(_overview(communes, tiers, labels, self.year, self.sector))
+        for line in _count_lines(counts, labels):
+            self.line(line)
+        if self.is_draft:
+            draft = _draft_line(self.undecided, len(communes), self.undated)
+            para(self.body, draft, indent=True, italic=True, after=3)
+        groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
+        if (~communes["hang_dang_ky"].isin(self.criteria.tiers.index)).any():
+            groups.append((None, "Hồ sơ chưa ghi đúng hạng đăng ký"))
+        districts = communes["huyen"].map(plain).ne("").any()
+        tally = {row.hang_dang_ky: row for row in counts.itertuples()}
+        for n, (tier, title) in enumerate(groups, 1):
+            mine = (
+                communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
+            )
+            title = self.terms(f"{n}. {title} ({count(len(mine))} xã)")
+            para(self.body, title, bold=True, indent=True, before=6, after=3, keep=True)
+            _tier_table(self.body, mine, tally[tier or summary.NO_TIER], self.found, self.terms, districts)
+
+    def ending(self, sheets: bool) -> None:
+        """The closing lines, the attachments, the recipients and the signature, kept together: a page of
+        signatures alone would name nothing."""
+        closing = f"Trên đây là báo cáo kết quả thẩm định {self.sector} năm {self.year}./."
+        para(self.body, self.terms(closing), indent=True, before=6, keep=True)
+        communes = len(self.communes)
+        attached = "Phụ lục kết quả thẩm định từng chỉ tiêu" + (
+            f"; {count(communes)} phiếu thẩm định của các xã" if sheets and communes else ""
+        )
+        para(self.body, f"(Kèm theo: {attached}.)", indent=True, italic=True, keep=True)
+        _closing(self.body, self.settings, self.WIDTH)
 
 
 def _subject(tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
