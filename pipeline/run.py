@@ -114,28 +114,25 @@ def run(
         outcome = _assess_years(checked, periods)
         outcome.notes = notes + signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
-        unread = [row for last in lasts.values() for row in last.problems]
-        outcome.problems = pd.concat([frame(read_problems + unlisted + unread), checked.problems], ignore_index=True)
-        shared = view.Run(
-            _sources(read_sources, checked),
-            letters,
-            columns,
-            signing,
-            outcome.problems,
-            lang,
-            len(outcome.undated),
-            sheets,
-            commune_files,
-        )
-        outcome.views = {
-            year: view.year_view(year, outcome.criteria[year], result, shared, lasts[year])
-            for year, result in outcome.years.items()
-        }
+        shared = view.Run(_sources(read_sources, checked), letters, columns, signing, frame([]), lang)
+        shared.sheets, shared.commune_files, shared.undated = sheets, commune_files, len(outcome.undated)
+        _present(outcome, shared, output_dir, read_problems + unlisted, checked.problems)
         written = _write(outcome, out, pool, quiet)
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
+
+
+def _present(outcome: Outcome, shared: view.Run, output_dir: Path, found: list[dict], checked: pd.DataFrame) -> None:
+    """The run's problems (what reading and the registration list `found`, what checking found, what last
+    year's files say) and each year's view, on the outcome: what the terminal and the writers read."""
+    lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
+    unread = [row for last in lasts.values() for row in last.problems]
+    outcome.problems = shared.problems = pd.concat([frame(found + unread), checked], ignore_index=True)
+    outcome.views = {
+        year: view.year_view(year, outcome.criteria[year], result, shared, lasts[year])
+        for year, result in outcome.years.items()
+    }
 
 
 def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list[Path]:
