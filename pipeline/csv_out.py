@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.files import replace_atomically
-from pipeline.validate import shown_code
+from pipeline.identity import shown_code
 
 if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only
     from pipeline.view import YearView

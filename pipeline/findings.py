@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.catalog import Columns, Criteria
+from pipeline.identity import UNKNOWN_CODE
 from pipeline.kinds import KINDS, Kind, threshold_text
 from pipeline.papers import (
     MET,
@@ -20,7 +21,6 @@ from pipeline.papers import (
 )
 from pipeline.problems import CODES, ERROR
 from pipeline.summary import percent
-from pipeline.validate import UNKNOWN_CODE
 from pipeline.words import count
 
 NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent nothing

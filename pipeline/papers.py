@@ -9,8 +9,8 @@ import re
 import pandas as pd
 
 from pipeline.catalog import Criteria, LegalBasis
+from pipeline.identity import UNKNOWN_CODE
 from pipeline.settings import Settings
-from pipeline.validate import UNKNOWN_CODE
 from pipeline.words import citation, long_date
 
 DOTS = "……"  # a short blank for the officer (day, month, number)

@@ -152,3 +152,8 @@ def problem_kinds(problems: pd.DataFrame) -> list[str]:
     words = {ERROR: "lỗi", WARNING: "cảnh báo"}
     counts = problems.groupby(["muc_do", "ma_loi"], sort=False).size()
     return [f"{n} {words.get(severity, severity)}: {CODES[code][1]}" for (severity, code), n in counts.items()]
+
+
+def cell_hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
+    """Hits of the checks, before they are located: (row index, column key, problem code, detail) per row."""
+    return pd.DataFrame({"idx": rows.index, "cot": key, "ma_loi": code, "chi_tiet": detail})

@@ -18,10 +18,11 @@ from python_calamine import CalamineWorkbook
 
 from pipeline import text_files
 from pipeline.catalog import Columns, Criteria
+from pipeline.identity import is_stand_in
 from pipeline.parse import fold, name_key, per_unique
 from pipeline.problems import problem
 from pipeline.read import META
-from pipeline.validate import Checked, is_stand_in, one_spelling, parse_sheet
+from pipeline.validate import Checked, one_spelling, parse_sheet
 
 KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.catalog import Criteria
+from pipeline.identity import is_stand_in
 from pipeline.kinds import KINDS
-from pipeline.validate import is_stand_in
 from pipeline.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE, count
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]

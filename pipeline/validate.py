@@ -16,14 +16,13 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import parse, units
+from pipeline import identity, parse
 from pipeline.catalog import Columns, Criteria
-from pipeline.problems import ERROR, SEVERITY, describe, frame
+from pipeline.problems import ERROR, SEVERITY, cell_hits, describe, frame
 from pipeline.read import META, Batch
 from pipeline.safety import CellError, Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
-UNKNOWN_CODE = "?"  # prefix of the stand-in key of a commune row whose code is missing or malformed
 
 
 @dataclass
@@ -65,43 +64,11 @@ def validate(
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
     covered = np.logical_or.reduce([xa["nam"].between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
     uncovered = xa[xa["nam"].notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
-    xa_hits.append(_hits(uncovered, "nam", "khong-co-bo-chi-tieu", "năm " + uncovered["nam"].astype("string")))
+    xa_hits.append(cell_hits(uncovered, "nam", "khong-co-bo-chi-tieu", "năm " + uncovered["nam"].astype("string")))
 
-    identified = real & xa["nam"].notna()
-    key = xa.loc[identified, ["ma_xa", "nam"]]
-    dup = key.duplicated(keep=False).reindex(xa.index, fill_value=False)
-    places = xa["_tep"].astype("string") + " dòng " + xa["_dong"].astype("string")
-    others = places[dup].groupby([xa["ma_xa"], xa["nam"]]).transform(", ".join).astype("string")
-    xa_hits.append(_hits(xa[dup], "ma_xa", "trung-ma-xa", "các nơi khai báo: " + others))
-    xa["_chan"] = dup | ~real
-    for rows, column, code, detail in units.questions(xa, province):
-        xa_hits.append(_hits(xa.loc[rows], column, code, detail.reindex(rows).to_numpy()))
-        if SEVERITY[code] == ERROR:  # kept in the ledger under its code, never assessed as a commune
-            xa.loc[rows, "_chan"] = True
-    xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
-    xa["ma_xa"] = xa["ma_xa"].fillna(UNKNOWN_CODE + xa["_tep"].astype("string") + ":" + xa["_dong"].astype("string"))
+    xa = identity.identify(xa, real, province, xa_hits)
 
-    # a village whose commune cannot be told (code empty or malformed) may belong to any commune of its file;
-    # one with a well-formed code that names no commune is reported, and belongs to none of them
-    told = parse.parse_code(batch.thon["ma_xa"])[0].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
-    orphaned = set(thon.loc[thon["ma_xa"].isna() & ~told, "_tep"])
-    thon = thon.dropna(subset=["ma_xa"])
-    thon, tied_hits, incomplete = _village_years(thon, xa)
-    thon_hits += tied_hits
-    thon, twice_hits = _one_row_per_village(thon, columns.of("Thon").index)
-    thon_hits += twice_hits
-
-    refused = {p["tep"] for p in batch.problems if p.get("ma_loi") == "qua-lon" and p.get("trang") == "Thon"}
-    pairs = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
-    reasons = {
-        "có thôn chưa rõ thuộc năm nào": pairs.isin(incomplete),
-        "trang Thon của tệp không đọc được": xa["_tep"].isin(refused),
-        "tệp có thôn không rõ thuộc xã nào": xa["_tep"].isin(orphaned),
-    }
-    xa["_thon_thieu"] = np.logical_or.reduce(list(reasons.values()))
-    for reason, flagged in reasons.items():
-        xa_hits.append(_hits(xa[flagged], "ma_xa", "thon-chua-du", reason))
-    xa_hits.append(_no_villages(xa, thon, criteria, columns))
+    xa, thon = identity.tie_villages(batch, xa, thon, columns, criteria, xa_hits, thon_hits)
 
     uses = _indicators_by_column(criteria)
     problems = pd.concat(
@@ -123,7 +90,7 @@ def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
     chosen, ways = one_spelling(xa["huyen"])
     differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
     detail = "xếp vào “" + chosen[differs] + "”; các cách viết: " + ways[differs]
-    hits.append(_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
+    hits.append(cell_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
     return xa.assign(huyen=chosen)
 
 
@@ -139,16 +106,6 @@ def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     return key.map(best).astype("string"), key.map(listed).astype("string")
 
 
-def is_stand_in(codes: pd.Series) -> pd.Series:
-    """Which commune keys are stand-ins for a row with no valid code (an absent key counts as one)."""
-    return codes.astype("string").str.startswith(UNKNOWN_CODE).fillna(True).astype(bool)
-
-
-def shown_code(codes: pd.Series) -> pd.Series:
-    """Commune codes as people read them: the stand-in key of a row with no valid code shows as empty."""
-    return codes.where(~is_stand_in(codes))
-
-
 def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series, hits: list) -> pd.DataFrame:
     """The list is the department's record: where it gives a commune's tier for a year, the commune is
     checked, assessed and counted at that tier, and a workbook cell that says otherwise (or nothing, or
@@ -162,7 +119,7 @@ def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series,
     detail = said.fillna("hồ sơ để trống hoặc ghi sai") + ", danh sách ghi “" + wanted[differs].map(labels) + "”"
     # the list supersedes the cell: its error (blank, misspelt) becomes this warning
     hits[:] = [h[~(h["cot"].eq("hang_dang_ky") & h["idx"].isin(xa.index[differs]))] for h in hits]
-    hits.append(_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
+    hits.append(cell_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
     return xa.assign(hang_dang_ky=wanted.fillna(xa["hang_dang_ky"]))
 
 
@@ -173,85 +130,8 @@ def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFra
         inside = xa["nam"].between(*c.years).fillna(False).astype(bool) & xa["hang_dang_ky"].notna()
         wrong = inside & ~xa["hang_dang_ky"].isin(c.tiers.index)
         detail = f"giai đoạn {c.period} chỉ có: " + ", ".join(c.tiers["label"])
-        hits.append(_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", detail))
+        hits.append(cell_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", detail))
     return hits
-
-
-def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
-    """Tie each village to a commune of a year; return the villages tied, problems, and the
-    (code, year) pairs whose village list is incomplete.
-
-    A village's year is, in this order: its own `nam` cell; the year of the
-    communes of its file, when they all have one year; the year of its
-    commune, when the batch holds that commune for one year only. A village
-    whose year still cannot be told is never pooled across years: it is a
-    problem row, and every year of its commune has an incomplete village list.
-    """
-    known = xa[xa["nam"].notna() & ~is_stand_in(xa["ma_xa"])]
-
-    def single(key: str) -> pd.Series:
-        years = known.groupby(key)["nam"]
-        return years.first().where(years.nunique() == 1)
-
-    by_file, by_code = single("_tep"), single("ma_xa")
-    years = thon["nam"].fillna(thon["_tep"].map(by_file).astype("Int64"))
-    years = years.fillna(thon["ma_xa"].map(by_code).astype("Int64"))
-    codes = set(known["ma_xa"])
-    unsure = years.isna() & thon["ma_xa"].isin(codes)
-    hits = [_hits(thon[unsure], "ma_xa", "thon-chua-ro-nam", "xã này có số liệu của nhiều năm")]
-    thon = thon.assign(nam=years)
-    pairs = set(zip(known["ma_xa"], known["nam"], strict=True))
-    tied = pd.Series([p in pairs for p in zip(thon["ma_xa"], thon["nam"], strict=True)], index=thon.index, dtype=bool)
-    elsewhere = ~tied & thon["nam"].notna() & thon["ma_xa"].isin(codes)
-    where = "không có xã này trong năm " + thon.loc[elsewhere, "nam"].astype("string")
-    hits.append(_hits(thon[elsewhere], "ma_xa", "khong-co-xa", where))
-    years_of = known.groupby("ma_xa")["nam"].agg(list)
-    incomplete = {(code, year) for code in set(thon.loc[unsure, "ma_xa"]) for year in years_of[code]}
-    return thon[tied], hits, incomplete
-
-
-def _one_row_per_village(thon: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """A village listed twice in its commune of a year is one village, never first-row-wins.
-
-    Names match after case and spacing are folded ("Thôn 2 " is "thôn 2"). Every later row is
-    reported; a cell on which the rows disagree ("Có", then "Không"; a value, then a blank) is
-    reported on the later row and left blank on the row kept, so the indicators that use it are
-    not assessable for the commune until the village is listed once.
-    """
-    name = thon["ten_thon"].str.casefold().str.split().str.join(" ")
-    group = thon[["ma_xa", "nam"]].assign(_ten=name).groupby(["ma_xa", "nam", "_ten"], sort=False).ngroup()
-    group = group.where(name.notna(), -1 - np.arange(len(thon)))  # an unnamed village is its own
-    listed_twice = group.duplicated(keep=False).to_numpy()
-    later = group.duplicated().to_numpy()
-    hits = [_hits(thon[later], "ten_thon", "trung-ten-thon")]
-    if not later.any():
-        return thon, hits
-    twice, by = thon[listed_twice], group[listed_twice]
-    first = "khác dòng " + twice.groupby(by)["_dong"].transform("first").astype("string")
-    kept = thon.copy()
-    for key in (k for k in keys if k not in ("ma_xa", "nam", "ten_thon") and k in thon.columns):
-        differs = twice[key].groupby(by).transform(lambda s: s.nunique(dropna=False) > 1).astype(bool)
-        on_later = differs & by.duplicated()
-        hits.append(_hits(twice[on_later], key, "thon-khai-khac-nhau", first[on_later]))
-        kept.loc[differs.index[differs], key] = pd.NA
-    return kept[~later], hits
-
-
-def _no_villages(xa: pd.DataFrame, thon: pd.DataFrame, criteria: list[Criteria], columns: Columns) -> pd.DataFrame:
-    """A commune whose tier has village indicators and to which no village row is tied: its village indicators
-    are not assessable, and one line on its code cell says why. Not for a commune already blocked, nor for one
-    whose village list already waits on a problem (`_thon_thieu`): those have their line."""
-    village_keys = set(columns.of("Thon").index) - set(columns.of("Xa").index)
-    needs = pd.Series(False, index=xa.index)
-    for c in criteria:
-        uses = c.indicators["columns"].map(lambda cols: bool(village_keys.intersection(cols)))
-        lowest = c.indicators.loc[uses.astype(bool), "tier_rank"].min()
-        rank = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years).fillna(False).astype(bool))
-        needs |= (rank >= lowest).fillna(False).astype(bool)
-    tied = pd.MultiIndex.from_frame(thon[["ma_xa", "nam"]].astype(object))
-    has = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object)).isin(tied)
-    lonely = xa[needs & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
-    return _hits(lonely, "ma_xa", "khong-co-thon", "năm " + lonely["nam"].astype("string"))
 
 
 def _check(raw: pd.DataFrame, sheet: str, columns: Columns, criteria, tiers, known=None):
@@ -418,10 +298,6 @@ def _schema_hits(typed: pd.DataFrame, schema: pa.DataFrameSchema, labels: pd.Ser
     return [hits[keep].drop_duplicates(["idx", "cot"])]
 
 
-def _hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
-    return pd.DataFrame({"idx": rows.index, "cot": key, "ma_loi": code, "chi_tiet": detail})
-
-
 def _blank(typed: pd.DataFrame, hits: list[pd.DataFrame]) -> pd.DataFrame:
     """A bad cell counts as not provided: NA, so only its indicators are affected."""
     out = typed.copy()
@@ -455,9 +331,9 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
         rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
         for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
             needed = rank >= need[key]
-            hits.append(_hits(files[blank[key] & needed], key, "thieu-gia-tri"))
+            hits.append(cell_hits(files[blank[key] & needed], key, "thieu-gia-tri"))
             absent = files[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
-            hits.append(_hits(absent, key, "thieu-cot-chi-tieu"))
+            hits.append(cell_hits(absent, key, "thieu-cot-chi-tieu"))
     return hits
 
 

@@ -25,9 +25,9 @@ from pipeline import __version__, parallel, style, summary
 from pipeline.assess import Assessment
 from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.files import replace_atomically
+from pipeline.identity import shown_code
 from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import file_names, stacked
-from pipeline.validate import shown_code
 from pipeline.words import ABBREVIATIONS, TEXT, citation, count, date
 
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)

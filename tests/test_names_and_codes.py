@@ -203,7 +203,7 @@ def test_a_district_cell_that_is_no_name_is_reported_and_the_commune_kept(value,
         (cell("Xa", "huyen"), shown, "loi", "00001", "sai-kieu")
     ]
     assert checked.problems["mo_ta"].iat[0] == (
-        "Giá trị không đúng kiểu: Huyện / thị xã / thành phố — "
+        "Ô ghi không đúng dạng: Huyện / thị xã / thành phố — "
         "cần chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE"
     )
     assert outcome(result) == {"00001": "dat"}
@@ -237,7 +237,7 @@ def test_a_code_cell_that_is_no_code_is_a_wrong_type_with_its_value_never_an_emp
     xa = [passing_commune(value), passing_commune("00002")]
     checked, result = checked_and_assessed(sent("a.xlsx", xa, villages("00002")))
     assert found(checked, "o", "cot", "gia_tri", "muc_do", "ma_loi") == [("A4", "ma_xa", shown, "loi", "sai-kieu")]
-    assert checked.problems["mo_ta"].iat[0] == "Giá trị không đúng kiểu: Mã xã — cần mã gồm 5 chữ số"
+    assert checked.problems["mo_ta"].iat[0] == "Ô ghi không đúng dạng: Mã xã — cần mã gồm 5 chữ số"
     assert outcome(result)["00002"] == "dat"
     assert len(result.communes) == 2  # listed, not assessable
 
