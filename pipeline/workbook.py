@@ -229,17 +229,17 @@ CHART_ROW = 15  # points: the rows a chart covers
 VILLAGE_WIDTHS = {"no": 4, "text": 16, "center": 6, "flag": 6, "int": 6.5, "result": 5.5}
 PROBLEM_NO_WIDTH = 4
 PROBLEM_COLUMNS = [  # key, heading, format, width: A4 landscape at full size
-    ("tep", "file", "wrap", 12),
-    ("trang", "sheet", "center", 5),
+    ("tep", "file", "wrap", 8),
+    ("trang", "sheet", "center", 6),
     ("o", "cell", "center", 5),
-    ("ten_xa", "commune_name", "wrap", 12),
-    ("ten_thon", "village_name", "wrap", 9),
-    ("cot", "column", "wrap", 14),
-    ("gia_tri", "found", "wrap", 9),
+    ("ten_xa", "commune_name", "wrap", 14),
+    ("ten_thon", "village_name", "wrap", 8),
+    ("cot", "column", "wrap", 20),
+    ("gia_tri", "found", "wrap", 8),
     ("mo_ta", "description", "wrap", 35),
-    ("muc_do", "severity", "wrap_center", 8),
+    ("muc_do", "severity", "wrap_center", 7),
     ("ma_xa", "code", "center", 6),
-    ("chi_tieu", "affects", "wrap", 9),
+    ("chi_tieu", "affects", "wrap", 8),
     ("ma_loi", "problem_code", "wrap", 10),
 ]
 SOURCE_WIDTHS = [16, 10, 36, 12, 12, 12, 12, 12, 18]  # A4 landscape at full size: facts, files, sources
