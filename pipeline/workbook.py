@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,15 +156,9 @@ def _write_district(d: _District) -> Path:
 
 @dataclass
 class TierTable:
-    """One tier's rows, display-ready: per indicator its value and result symbol, under district headings.
-
-    `pages` splits the indicators into printed pages by criterion (8, 15, KM …),
-    at most PAGE_INDICATORS a page, so that a sheet prints at full size with
-    the commune columns repeated on each page rather than shrunk to fit.
-    """
+    """One tier's rows, display-ready: per indicator its value and result symbol, under district headings."""
 
     indicators: dict[str, dict]  # per indicator id, its catalog entry: plain dicts, looked up per column
-    pages: list[list[str]]
     laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
 
     @classmethod
@@ -198,29 +193,157 @@ class TierTable:
         display = pd.DataFrame(shown, index=table.index, dtype=object)
         display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
         laid = _grouped(display, headings=communes["huyen"].notna().any())
-        return cls(indicators.to_dict("index"), _pages(list(indicators.index)), laid)
+        return cls(indicators.to_dict("index"), laid)
+
+    def heights(self, tail: list[float] | None = None) -> np.ndarray:
+        """Each row's height for its wrapped cells: the commune's name, its overall result, and the highest
+        tier met and the shortfalls where they are printed, `tail` characters wide (a band without them: None)."""
+        columns = [(self.laid["ten_xa"], FIXED[2][2]), (self.laid["ket_qua"], FIXED[3][2])]
+        if tail:
+            columns += [(self.laid[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
+        return style.row_heights(columns)
+
+    def wording_height(self, items: list[str], label: str) -> float:
+        """The header row that holds the wording of these indicators, in small type under each id."""
+        texts = [([self.indicators[key][label]], sum(PAIR) + 5 / 7) for key in items if key != TAIL]
+        return float(style.row_heights(texts, HEAD_SMALL)[0]) if texts else float(style.text_height(1))
 
 
-# Indicators on one A4 landscape page at full size beside the repeated commune columns, and the widths of an
-# indicator's value and symbol columns. LibreOffice prints a width unit wider than Excel (about 0.11 in): the
-# page is budgeted for it (about 99 units across A4 landscape).
-PAGE_INDICATORS = 6
-INDICATOR_WIDTH = (6, 3.5)
-PAGE_WIDTH = 60  # width units beyond the repeated identifying columns that an A4 landscape page still holds
-VILLAGE_WIDTHS = {"no": 4, "text": 11, "center": 6, "flag": 6.5, "int": 7.5, "result": 7}
+# The columns of a tier sheet, in characters (a width unit). The identifying columns are repeated on every
+# printed page; each indicator has a value and a result symbol; the tail says the highest tier met and what
+# falls short. On A4 landscape at full size (10 pt) the identifying columns leave room for nine indicators.
+FIXED = [
+    ("_stt", "no", 3.5, "center"),
+    ("ma_xa", "code", 6, "center"),
+    ("ten_xa", "commune", 13, "wrap"),
+    ("ket_qua", "overall", 10, "wrap_center"),
+    ("so_dat", "met_count", 5.5, "center"),
+]
+PAIR = (6, 3)  # an indicator's value and its result symbol
+TAIL = "_tail"  # the item after the indicators
+TAIL_WIDE = [("hang_cao", "highest", 12, "wrap"), ("thieu", "shortfalls", 17, "wrap")]
+TAIL_PAIRS = 2, 2  # stacked in bands: the highest tier and the shortfalls each across two pairs' columns
+HEAD_SMALL = 9  # points: an indicator's wording under its id
+BAND_GAP = 12  # points between two bands
+OVERVIEW_WIDTHS = [27, 13, 9, 9, 9, 9, 9, 9]  # A:H, A4 portrait at full size
+CHART_ROW = 15  # points: the rows a chart covers
+VILLAGE_WIDTHS = {"no": 4, "text": 16, "center": 6, "flag": 6, "int": 6.5, "result": 5.5}
+PROBLEM_NO_WIDTH = 4
+PROBLEM_COLUMNS = [  # key, heading, format, width: A4 landscape at full size
+    ("tep", "file", "wrap", 8),
+    ("trang", "sheet", "center", 6),
+    ("o", "cell", "center", 5),
+    ("ten_xa", "commune_name", "wrap", 14),
+    ("ten_thon", "village_name", "wrap", 8),
+    ("cot", "column", "wrap", 20),
+    ("gia_tri", "found", "wrap", 8),
+    ("mo_ta", "description", "wrap", 35),
+    ("muc_do", "severity", "wrap_center", 7),
+    ("ma_xa", "code", "center", 6),
+    ("chi_tieu", "affects", "wrap", 8),
+    ("ma_loi", "problem_code", "wrap", 10),
+]
+SOURCE_WIDTHS = [16, 10, 36, 12, 12, 12, 12, 12, 18]  # A4 landscape at full size: facts, files, sources
 
 
-def _pages(ids: list[str]) -> list[list[str]]:
-    """Indicators grouped by criterion (the id up to its first dot), each group cut into nearly equal pages."""
-    groups: dict[str, list[str]] = {}
-    for key in ids:
-        groups.setdefault(key.split(".")[0], []).append(key)
-    pages = []
-    for group in groups.values():
-        count = -(-len(group) // PAGE_INDICATORS)
-        size = -(-len(group) // count)
-        pages += [group[i : i + size] for i in range(0, len(group), size)]
+@dataclass
+class _Band:
+    """Where a band of a tier sheet went: its commune rows, its last column, each indicator's value column."""
+
+    first: int
+    last: int
+    last_col: int
+    values: dict[str, int]
+
+
+@dataclass
+class _TierLayout:
+    """How a tier sheet prints: its indicators (and the tail) cut into pages of the paper's width, side by side
+    (one row per commune, the identifying columns repeated on each page), or stacked down the sheet in bands
+    (each with its header) when that takes fewer pages: a tier of a few communes fills a page or two."""
+
+    pages: list[list[str]]
+    bands: bool
+
+
+def _tier_layout(table: TierTable, label: str, height: float) -> _TierLayout:
+    """The layout of the fewer printed pages (on a tie, one row per commune); `height`: a page's body."""
+    room = style.Page().width - style.width_points(w for *_, w, _ in FIXED)
+    pair = style.width_points(PAIR)
+    ids = list(table.indicators)
+    groups = [key.split(".")[0] for key in ids] + [TAIL]  # a criterion: the id up to its first dot
+    wide = _split([pair] * len(ids) + [style.width_points(w for *_, w, _ in TAIL_WIDE)], groups, room)
+    stacked = _split([pair] * len(ids) + [pair * sum(TAIL_PAIRS)], groups, room)
+    items = ids + [TAIL]
+    wide_pages, stacked_pages = ([items[a:b] for a, b in cuts] for cuts in (wide, stacked))
+    total = float(style.text_height(1))
+    head = _head_height(table, items, label)
+    rows = [*table.heights([w for *_, w, _ in TAIL_WIDE]), total]
+    across = len(wide_pages) * _row_pages(rows, head, height)
+    bands = [_band_height(table, page, label) for page in stacked_pages]
+    if max(bands) <= height and _stack(bands, height)[0] < across:
+        return _TierLayout(stacked_pages, bands=True)
+    return _TierLayout(wide_pages, bands=False)
+
+
+def _split(widths: list[float], groups: list[str], room: float) -> list[tuple[int, int]]:
+    """Consecutive items cut into pages `room` wide: the fewest pages, then the fewest cuts inside a group,
+    then pages as even as can be. Returns (first, end) of each page."""
+    best: dict[int, tuple] = {0: (0, 0, 0.0, 0)}  # end -> (pages, cuts inside a group, sum of squares, start)
+    for end in range(1, len(widths) + 1):
+        options, width = [], 0.0
+        for start in range(end - 1, -1, -1):
+            width += widths[start]
+            if width > room and start < end - 1:
+                break
+            pages, inside, squares, _ = best[start]
+            cut_inside = start > 0 and groups[start - 1] == groups[start]
+            options.append((pages + 1, inside + cut_inside, squares + width**2, start))
+        best[end] = min(options)
+    cuts, end = [], len(widths)
+    while end:
+        start = best[end][3]
+        cuts.append((start, end))
+        end = start
+    return cuts[::-1]
+
+
+def _merged_width(*widths: float) -> float:
+    """Characters across adjacent columns merged into one cell (the padding between them holds text too)."""
+    return sum(widths) + 5 / 7 * (len(widths) - 1)
+
+
+def _head_height(table: TierTable, items: list[str], label: str) -> float:
+    """The two header rows of a page of these items: the ids with thresholds, then the wording."""
+    return float(style.text_height(2)) + table.wording_height(items, label)
+
+
+def _band_height(table: TierTable, items: list[str], label: str) -> float:
+    """A band's height: its header, its rows (the shortfalls wrapped across their columns if it has them),
+    the total row."""
+    tail = [_merged_width(*PAIR * pairs) for pairs in TAIL_PAIRS] if TAIL in items else None
+    return _head_height(table, items, label) + table.heights(tail).sum() + float(style.text_height(1))
+
+
+def _row_pages(rows: list[float], head: float, height: float) -> int:
+    """Pages that rows of these heights take under a header repeated on each page."""
+    pages, used = 1, head
+    for row in rows:
+        if used + row > height:
+            pages, used = pages + 1, head
+        used += row
     return pages
+
+
+def _stack(bands: list[float], height: float) -> tuple[int, list[int]]:
+    """Pages that bands of these heights take, none cut by a page; and the bands that start a page."""
+    pages, used, starts = 1, 0.0, []
+    for i, band in enumerate(bands):
+        if used and used + band > height:
+            pages, used = pages + 1, 0.0
+            starts.append(i)
+        used += band + BAND_GAP
+    return pages, starts
 
 
 @dataclass
@@ -298,38 +421,46 @@ class Book:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
+                "default_format_properties": style.default_font(),
                 **({"in_memory": True} if small else {"tmpdir": str(path.parent)}),
             },
         )
         self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
-        base = style.base(10)
+        base = style.base(style.SIZE)
         border = base | {"border": 1}
-        self.f = {
-            "title": self.wb.add_format(base | {"bold": True, "font_size": 14}),
-            "subtitle": self.wb.add_format(base | {"italic": True}),
-            "section": self.wb.add_format(base | {"bold": True, "font_size": 12}),
-            "head": self.wb.add_format(
-                border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL}
-            ),
-            "head_small": self.wb.add_format(
-                border
-                | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": style.HEAD_FILL}
-            ),
-            "wrap_center": self.wb.add_format(border | {"text_wrap": True, "align": "center"}),
-            "text": self.wb.add_format(border),
-            "wrap": self.wb.add_format(border | {"text_wrap": True}),
-            "center": self.wb.add_format(border | {"align": "center"}),
-            "int": self.wb.add_format(border | {"num_format": "#,##0"}),
-            "year": self.wb.add_format(border | {"num_format": "0", "align": "center"}),
-            "pct": self.wb.add_format(border | {"num_format": "0.0%"}),
-            "group": self.wb.add_format(border | {"bold": True, "bg_color": style.GROUP_FILL}),
-            "paragraph": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "font_size": 12}),
-            "note": self.wb.add_format(base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9}),
+        self.props = {
+            "title": base | {"bold": True, "font_size": 14},
+            "subtitle": base | {"italic": True},
+            "section": base | {"bold": True, "font_size": 12},
+            "head": border | {"bold": True, "text_wrap": True, "align": "center", "bg_color": style.HEAD_FILL},
+            "head_small": border
+            | {"text_wrap": True, "align": "center", "valign": "top", "font_size": 9, "bg_color": style.HEAD_FILL},
+            "wrap_center": border | {"text_wrap": True, "align": "center"},
+            "text": border,
+            "wrap": border | {"text_wrap": True},
+            "center": border | {"align": "center"},
+            "int": border | {"num_format": "#,##0"},
+            "year": border | {"num_format": "0", "align": "center"},
+            "pct": border | {"num_format": "0.0%"},
+            "group": border | {"bold": True, "bg_color": style.GROUP_FILL},
+            "paragraph": base | {"text_wrap": True, "valign": "top", "font_size": 12},
+            "note": base | {"text_wrap": True, "valign": "top", "italic": True, "font_size": 9},
         }
+        self.f = {name: self.wb.add_format(props) for name, props in self.props.items()}
         self.colours = {k: self.wb.add_format({"bg_color": c}) for k, c in style.RESULT_FILLS.items()}
         self.border = self.wb.add_format({"border": 1})
+        self._chart_data: pd.DataFrame | None = None
+
+    def _wrapped(self, name: str):
+        """Format `name`, wrapping its text at the top of the cell (for a text across merged cells)."""
+        key = f"{name}_across"
+        if key not in self.f:
+            self.f[key] = self.wb.add_format(self.props[name] | {"text_wrap": True, "valign": "top"})
+        return self.f[key]
 
     def close(self):
+        if self._chart_data is not None:
+            self._chart_sheet(self._chart_data)
         try:
             self.wb.close()
         except xlsxwriter.exceptions.FileCreateError as e:  # surfaces as OutputError with the path
@@ -338,31 +469,37 @@ class Book:
     # -- sheets ---------------------------------------------------------------
 
     def overview(self, communes, results, criteria: Criteria, year: int, note: str = "", previous=None):
-        """Paragraph, counts per tier and per district, a chart, and province-wide ratios (A4 portrait, A:G)."""
-        ws = self._sheet(self.t["overview"], landscape=False)
+        """Paragraph, counts per tier and per district, a chart, and province-wide ratios.
+
+        A4 portrait at full size (10 pt, nothing under 9 pt): the columns fit the page's width, and each
+        block is placed on the printed pages so that no table is cut from its header (`_Pages`).
+        """
+        ws = self._sheet(self.t["overview"], landscape=False, fit=False)
+        pages = _Pages(ws, style.Page(landscape=False).height)
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
-        ws.set_column(0, 0, 40)
-        ws.set_column(1, 7, 10)
-        ws.write_string(0, 0, t["title"], self.f["title"])
-        ws.write_string(1, 0, t["subtitle"].format(year=year), self.f["subtitle"])
+        for c, width in enumerate(OVERVIEW_WIDTHS):
+            ws.set_column(c, c, width)
+        self._across(pages, t["title"], "title", 14, bold=True)
+        self._across(pages, t["subtitle"].format(year=year), "subtitle")
         if note:  # commune rows of the run that no year's summary can hold
-            ws.write_string(2, 0, note, self.f["section"])
-        text = summary.paragraph(communes, results, criteria, year, self.lang)
-        ws.merge_range(3, 0, 3, 7, text, self.f["paragraph"])
-        ws.set_row(3, style.row_height(17 * (len(text) // 95 + 2)))
+            self._across(pages, note, "section", 12, bold=True)
+        else:
+            pages.place([6])  # the paragraph stays in A4
+        self._across(pages, summary.paragraph(communes, results, criteria, year, self.lang), "paragraph", 12)
+        pages.place([8])
         tiers = summary.per_tier(communes, criteria)
         tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
         sections = itertools.count(1)
         title = f"{next(sections)}. {t['by_tier']}"
         tiers = summary.with_total(tiers, "hang_dang_ky", t["total"])
-        row = self._table(ws, 5, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
+        self._overview_table(pages, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
         if communes["huyen"].notna().any():  # no district table for a batch with no district level
             districts = summary.per_district(communes, criteria, self.lang)
             districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
             districts = summary.with_total(districts, "huyen", t["total"]).fillna({"hang_dang_ky": ""})
             keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
-            row = self._table(ws, row, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
-            row = self._chart(ws, communes, row)
+            self._overview_table(pages, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
+            self._chart(pages, communes)
         ratios = summary.ratio_totals(results, criteria)
         ratios["nguong"] = [
             threshold_text(criteria.indicators.at[i, "kind"], criteria.indicators.at[i, "threshold"])
@@ -379,15 +516,16 @@ class Book:
         }
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
-        row = self._table(ws, row, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
+        self._overview_table(pages, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
         if previous is not None:  # the programme asks communes to keep the criteria they met
             lost, both = summary.lost_since(communes, previous, criteria)
             title = f"{next(sections)}. {t['year_over_year'].format(last=year - 1, year=year)}"
             if lost.empty:
-                ws.write_string(row, 0, title, self.f["section"])
-                none_lost = t["none_lost"].format(n=count(both, self.lang), last=year - 1, year=year)
-                ws.write_string(row + 1, 0, none_lost, self.f["subtitle"])
-                row += 3
+                text = t["none_lost"].format(n=count(both, self.lang), last=year - 1, year=year)
+                pages.keep(style.text_height(1, 12) + style.text_height(1))
+                self._across(pages, title, "section", 12, bold=True)
+                self._across(pages, text, "subtitle")
+                pages.place([8])
             else:
                 lost = lost.assign(
                     truoc=summary.tier_label(lost["hang_cao_nhat_dat_truoc"], criteria, self.lang),
@@ -396,10 +534,10 @@ class Book:
                 )
                 keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
                 heads = ["commune", "district", "code", "met_last_year", "result_now"]
-                row = self._table(ws, row, title, lost, keys, heads, dict.fromkeys(keys, "text"))
-        ws.merge_range(row, 0, row, 7, f"{t['abbreviations']}: {ABBREVIATIONS[self.lang]}", self.f["note"])
-        ws.set_row(row, 30)
-        ws.print_area(0, 0, row, 7)
+                self._overview_table(pages, title, lost, keys, heads, dict.fromkeys(keys, "wrap"))
+        last = self._across(pages, f"{t['abbreviations']}: {ABBREVIATIONS[self.lang]}", "note", 9)
+        pages.close()
+        ws.print_area(0, 0, last, len(OVERVIEW_WIDTHS) - 1)
 
     def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, place: str = ""):
         """One sheet per tier that has communes (a tier nobody registered for has none)."""
@@ -417,36 +555,42 @@ class Book:
             ws.write_string(2, 0, self.t["legend"], self.f["subtitle"])
             # printed, the sheet splits into pages: each page carries the title and the legend in its header
             style.page_title(ws, title, self.t["legend_short"])
-            self._tier_table(ws, table)
+            self._tier_table(ws, table, style.Page(top=style.title_margin(self.t["legend_short"])).height)
 
     def villages(self, table: VillageTable, year: int, place: str = ""):
-        """Every village. Printed at full size: the village's own figures on one page, its smart-village
-        results on the next, the identifying columns (district, commune, village) repeated on both."""
+        """Every village, printed at full size: on one page's width if the columns fit, otherwise the village's
+        own figures on one page and its smart-village results on the next, the identifying columns (district,
+        commune, village) repeated on both. Names wrap, in rows as tall as they need."""
         ws, laid = self._sheet(self.t["villages"], fit=False), table.laid
         title = self.t["village_title"].format(year=year) + (f" — {place.upper()}" if place else "")
         ws.write_string(0, 0, title, self.f["title"])
         style.page_title(ws, title)
-        self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads])
-        for i, fmt in enumerate(table.formats, start=1):
-            _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
-        ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
+        formats = ["wrap" if fmt == "text" else fmt for fmt in table.formats]
         widths = [VILLAGE_WIDTHS.get(fmt, 7) for fmt in ["no", *table.formats]]
         for i, width in enumerate(widths):  # fixed widths: autofit reads every cell
             ws.set_column(i, i, width)
-        longest = max(len(h) / max(w - 1, 1) for h, w in zip(table.heads, widths[1:], strict=True))
-        ws.set_row(HEADER_ROW, style.row_height(12 * (int(longest) + 1) + 6))
+        self._write_header_row(ws, HEADER_ROW, [self.t["no"], *table.heads], widths, small=True)
+        for i, fmt in enumerate(formats, start=1):
+            _column(ws, HEADER_ROW + 1, i, laid[i - 1].to_numpy(), self._format(fmt))
+        ws.write_column(HEADER_ROW + 1, 0, range(1, len(laid) + 1), self.f["center"])
+        names = [(laid[i - 1].to_numpy(), widths[i]) for i, fmt in enumerate(formats, start=1) if fmt == "wrap"]
+        _heights(ws, HEADER_ROW + 1, style.row_heights(names))
         identity = 5  # STT, district, code, commune, village
         results = next((i for i, fmt in enumerate(table.formats, start=1) if fmt == "result"), None)
-        if results and sum(widths[:results]) > PAGE_WIDTH:  # the smart-village results on a page of their own
+        if results and style.width_points(widths) > style.Page().width:  # the smart-village results on a page
             ws.set_v_pagebreaks([results])
         ws.repeat_columns(0, identity - 1)
         ws.print_area(HEADER_ROW, 0, HEADER_ROW + max(len(laid), 1), len(table.heads))
-        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads), widths=False)
+        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(laid), len(table.heads))
         shown = [laid[i - 1] for i, fmt in enumerate(table.formats, start=1) if fmt == "result"]
         self._colour_results(ws, HEADER_ROW + 1, HEADER_ROW + len(laid), 1, len(table.heads), *shown)
 
     def problems(self, problems, labels: dict[str, str], year: int, place: str = ""):
-        """Every problem, naming the commune and the village and the column as the template labels it."""
+        """Every problem, naming the commune and the village and the column as the template labels it.
+
+        A4 landscape at full size: the columns fit the page's width, long texts wrap in rows as tall as
+        they need, the header is repeated on every page.
+        """
         ws = self._sheet(self.t["problems"])
         t = self.t
         if problems.empty:
@@ -456,38 +600,37 @@ class Book:
             muc_do=problems["muc_do"].map({"loi": t["loi"], "canh_bao": t["canh_bao"]}),
             cot=problems["cot"].map(lambda key: labels.get(key, key)),
         )
-        cols = [
-            ("tep", "file", "text"),
-            ("trang", "sheet", "center"),
-            ("o", "cell", "center"),
-            ("ten_xa", "commune_name", "text"),
-            ("ten_thon", "village_name", "text"),
-            ("cot", "column", "wrap"),
-            ("gia_tri", "found", "text"),
-            ("mo_ta", "description", "wrap"),
-            ("muc_do", "severity", "center"),
-            ("ma_xa", "code", "center"),
-            ("chi_tieu", "affects", "text"),
-            ("ma_loi", "problem_code", "text"),
-        ]
         title = f"{t['problems'].upper()} — {t['year'].format(year=year)}" + (f" — {place.upper()}" if place else "")
         ws.write_string(0, 0, title, self.f["title"])
-        self._write_header_row(ws, HEADER_ROW, [t["no"], *[t[h] for _, h, _ in cols]])
-        self._columns(ws, HEADER_ROW + 1, table, cols, start_col=1)
+        widths = [PROBLEM_NO_WIDTH, *(w for *_, w in PROBLEM_COLUMNS)]
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        self._write_header_row(ws, HEADER_ROW, [t["no"], *[t[h] for _, h, _, _ in PROBLEM_COLUMNS]], widths)
+        self._columns(ws, HEADER_ROW + 1, table, [(k, h, fmt) for k, h, fmt, _ in PROBLEM_COLUMNS], start_col=1)
         ws.write_column(HEADER_ROW + 1, 0, range(1, len(table) + 1), self.f["center"])
-        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(cols))
-        ws.set_column(6, 6, 22)
-        ws.set_column(8, 8, 60)
-        severity = 1 + next(i for i, c in enumerate(cols) if c[0] == "muc_do")
+        texts = [(table[key].to_numpy(), w) for key, _, fmt, w in PROBLEM_COLUMNS if "wrap" in fmt]
+        _heights(ws, HEADER_ROW + 1, style.row_heights(texts))
+        self._finish_table(ws, HEADER_ROW, HEADER_ROW, len(table), len(PROBLEM_COLUMNS))
+        severity = 1 + next(i for i, c in enumerate(PROBLEM_COLUMNS) if c[0] == "muc_do")
         last = HEADER_ROW + len(table)
         for word, colour in (("loi", "khong_dat"), ("canh_bao", "khong_danh_gia_duoc")):
             rule = {"type": "cell", "criteria": "==", "value": f'"{t[word]}"', "format": self.colours[colour]}
             ws.conditional_format(HEADER_ROW + 1, severity, last, severity, rule)
 
     def sources(self, sources, criteria: Criteria, now: dt.datetime):
+        """What was read and with which catalog, so that a result can be traced: the run's facts, each
+        indicator's source and how sure it is, every file with its SHA-256.
+
+        A4 landscape at full size: long texts (legal bases, paths, the 64 characters of a SHA-256) wrap in
+        rows as tall as they need; no table is cut from its header (`_Pages`).
+        """
         ws = self._sheet(self.t["sources"])
+        pages = _Pages(ws, style.Page().height)
         t = self.t
-        ws.write_string(0, 0, t["sources"].upper(), self.f["title"])
+        for c, width in enumerate(SOURCE_WIDTHS):
+            ws.set_column(c, c, width)
+        ws.write_string(pages.place([style.text_height(1, 14)]), 0, t["sources"].upper(), self.f["title"])
+        pages.place([8])
         facts = [
             (t["catalog"], criteria.title),
             (t["period"], criteria.period),
@@ -497,31 +640,22 @@ class Book:
             (t["tool"], f"ntm-ict {__version__}"),
             (t["run_at"], now.isoformat(sep=" ")),
         ]
-        for i, (k, v) in enumerate(facts):
-            ws.write_string(2 + i, 0, k, self.f["text"])
-            ws.write_string(2 + i, 1, v, self.f["text"])
-        top = 3 + len(facts)
-        cols = [
-            ("tep", "file", "text"),
-            ("kich_thuoc", "size", "int"),
-            ("sha256", "sha256", "text"),
-            ("dong_xa", "rows_xa", "int"),
-            ("nhan_xa", "kept_xa", "int"),
-            ("dong_thon", "rows_thon", "int"),
-            ("nhan_thon", "kept_thon", "int"),
-            ("loai", "rejected", "int"),
-        ]
+        value = _merged_width(*SOURCE_WIDTHS[1:])
+        heights = style.row_heights([([k for k, _ in facts], SOURCE_WIDTHS[0]), ([v for _, v in facts], value)])
+        for (k, v), height in zip(facts, heights, strict=True):
+            row = pages.place([height])
+            ws.write_string(row, 0, k, self.f["wrap"])
+            ws.merge_range(row, 1, row, len(SOURCE_WIDTHS) - 1, v, self.f["wrap"])
+        pages.place([8])
         sources = sources.assign(
             loai=sources["dong_xa"] + sources["dong_thon"] - sources["nhan_xa"] - sources["nhan_thon"]
         )
-        self._write_header_row(ws, top, [t.get(h, "SHA-256") for _, h, _ in cols])
-        self._columns(ws, top + 1, sources, cols)
-        ws.set_column(0, 0, max(30, int(sources["tep"].str.len().max() or 0) + 2))
-        ws.set_column(2, 2, 66)
-        self._finish_table(ws, top, top, len(sources), len(cols) - 1)
-        # where each indicator comes from, and how sure that is (the catalog's provenance)
+        cols = [("tep", "wrap", 1), ("kich_thuoc", "int", 1), ("sha256", "wrap", 1)]
+        cols += [(key, "int", 1) for key in ("dong_xa", "nhan_xa", "dong_thon", "nhan_thon", "loai")]
+        heads = ["file", "size", "sha256", "rows_xa", "kept_xa", "rows_thon", "kept_thon", "rejected"]
+        self._table(pages, None, sources, cols, [t.get(h, "SHA-256") for h in heads], SOURCE_WIDTHS)
         ind = criteria.indicators
-        if len(ind):
+        if len(ind):  # where each indicator comes from, and how sure that is (the catalog's provenance)
             label = "label" if self.lang == "vi" else "label_en"
             provenance = pd.DataFrame(
                 {
@@ -534,17 +668,10 @@ class Book:
                     .to_numpy(),
                 }
             )
-            at = top + len(sources) + 3
-            ws.write_string(at - 1, 0, t["provenance"], self.f["section"])
+            cols = [("id", "text", 1), ("wording", "wrap", 2), ("source", "wrap", 5), ("certainty", "wrap", 1)]
             heads = [t["indicator"], t["wording"], t["source_of"], t["certainty"]]
-            ws.write_row(at, 0, heads, self.f["head"])
-            table = [
-                ("id", None, "text"),
-                ("wording", None, "wrap"),
-                ("source", None, "wrap"),
-                ("certainty", None, "wrap"),
-            ]
-            self._columns(ws, at + 1, provenance, table)
+            self._table(pages, t["provenance"], provenance, cols, heads, SOURCE_WIDTHS)
+        pages.close()
 
     # -- pieces ---------------------------------------------------------------
 
@@ -552,102 +679,166 @@ class Book:
         """A4 with the footer; `fit`: shrink to one page wide (a wide table splits into pages instead)."""
         ws = self.wb.add_worksheet(_sheet_name(name))
         style.a4(ws, landscape, fit)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.center_horizontally()
+        ws.set_margins(
+            left=style.SIDE_MARGIN, right=style.SIDE_MARGIN, top=style.TOP_MARGIN, bottom=style.BOTTOM_MARGIN
+        )
         ws.set_footer(self.t["footer"].format(date=date(self.now)))
         return ws
 
-    def _tier_table(self, ws, table: TierTable):
-        """One row per commune, grouped by district, ending with a total row.
+    def _tier_table(self, ws, table: TierTable, height: float):
+        """One row per commune, grouped by district, ending with a total row, printed at full size.
 
-        Each indicator has two columns: its value and a result symbol (Đ, KĐ, ?, –)
-        that reads the same in grey-scale as in colour. The sheet prints at
-        full size, one page per group of indicators (`TierTable.pages`), with
-        the commune columns and the header rows repeated on every page.
+        Each indicator has two columns: its value and a result symbol (Đ, KĐ, ?, –) that reads the same in
+        grey-scale as in colour. The indicators are cut into pages of the paper's width (`_tier_layout`): side
+        by side, each page repeats the commune columns and the header rows; stacked in bands (a tier of a few
+        communes), each band has its header and its rows. `height`: a printed page's body.
         """
-        t, laid = self.t, table.laid
         label = "label" if self.lang == "vi" else "label_en"
-        ind = table.indicators
-        cells, at = laid.to_numpy(), {key: i for i, key in enumerate(laid.columns)}
-
-        def column(key: str) -> np.ndarray:
-            return cells[:, at[key]]
-
-        top = HEADER_ROW
-        fixed = [("_stt", "no", 3.5, "center"), ("ma_xa", "code", 6, "center"), ("ten_xa", "commune", 12, "text")]
-        fixed += [("ket_qua", "overall", 8.5, "wrap_center"), ("so_dat", "met_count", 5.5, "center")]
-        tail = [("hang_cao", "highest", 9, "wrap"), ("thieu", "shortfalls", 26, "wrap")]
-        for c, (_, head, width, _) in enumerate(fixed):
-            ws.merge_range(top, c, top + 1, c, t[head], self.f["head"])
+        layout = _tier_layout(table, label, height)
+        for c, (*_, width, _) in enumerate(FIXED):
             ws.set_column(c, c, width)
-        col, breaks, value_cols = len(fixed), [], {}
-        for page in table.pages:
-            if col > len(fixed):
-                breaks.append(col)
+        if layout.bands:
+            bands = self._tier_bands(ws, table, layout.pages, label, height)
+        else:
+            bands = [self._tier_wide(ws, table, layout.pages, label)]
+        self._colour_symbols(ws, table, bands)
+
+    def _tier_wide(self, ws, table: TierTable, pages: list[list[str]], label: str) -> _Band:
+        """The pages side by side: one row per commune, filtered and frozen like any table."""
+        col, starts = len(FIXED), []
+        for page in pages:
+            starts.append(col)
             for key in page:
-                head = "\n".join(filter(None, [key, threshold_text(ind[key]["kind"], ind[key]["threshold"])]))
-                ws.merge_range(top, col, top, col + 1, head, self.f["head"])
-                ws.merge_range(top + 1, col, top + 1, col + 1, ind[key][label], self.f["head_small"])
-                ws.set_column(col, col, INDICATOR_WIDTH[0])
-                ws.set_column(col + 1, col + 1, INDICATOR_WIDTH[1])
-                value_cols[key] = col
-                col += 2
-        last_page = table.pages[-1] if table.pages else []
-        if table.pages and sum(w for *_, w, _ in tail) + sum(INDICATOR_WIDTH) * (len(last_page) - PAGE_INDICATORS) > 0:
-            breaks.append(col)  # the shortfalls take a page of their own unless the last page has room
-        first_tail = col
-        for c, (_, head, width, _) in enumerate(tail, start=col):
-            ws.merge_range(top, c, top + 1, c, t[head], self.f["head"])
-            ws.set_column(c, c, width)
-        last_col = first_tail + len(tail) - 1
-        ws.set_row(top, 27)  # the indicator id and its threshold, on two lines
-        longest = max((len(str(i[label])) for i in ind.values()), default=10)
-        ws.set_row(top + 1, style.row_height(12 * -(-longest // 10) + 4))
-        row = top + 2
-        for c, (key, _, _, fmt) in enumerate(fixed):
-            _column(ws, row, c, column(key), self.f[fmt])
-        for key, c in value_cols.items():
-            _column(ws, row, c, column(f"v_{key}"), self._format(KINDS[ind[key]["kind"]].shown))
-            _column(ws, row, c + 1, column(f"s_{key}"), self.f["center"])
-        for c, (key, _, _, fmt) in enumerate(tail, start=first_tail):
-            _column(ws, row, c, column(key), self.f[fmt])
-        headings = column("_heading").astype(bool)
-        for i in np.flatnonzero(headings):
-            ws.merge_range(row + i, 0, row + i, len(fixed) - 1, column("_huyen")[i], self.f["group"])
-            ws.write_row(row + i, len(fixed), [None] * (last_col - len(fixed) + 1), self.f["group"])
-        last = row + len(laid) - 1
-        self._grid(ws, row, 0, last, last_col)
-        communes = ~headings
-        total = last + 1
-        met = np.count_nonzero(column("ket_qua")[communes] == t["dat"])
-        ws.merge_range(total, 0, total, 2, t["total_met"], self.f["head"])
-        ws.write_string(total, 3, f"{count(int(met))}/{count(int(np.count_nonzero(communes)))}", self.f["head"])
-        ws.write_blank(total, 4, None, self.f["head"])
-        for key, c in value_cols.items():
-            symbols = column(f"s_{key}")[communes]
-            ws.write_number(total, c, np.count_nonzero(symbols == t["symbols"]["dat"]), self.f["head"])
-            ws.write_blank(total, c + 1, None, self.f["head"])
-        for c in range(first_tail, last_col + 1):
-            ws.write_blank(total, c, None, self.f["head"])
-        ws.print_area(top, 0, total, last_col)
-        ws.set_v_pagebreaks(breaks)
-        ws.repeat_columns(0, len(fixed) - 1)
+                widths = [w for *_, w, _ in TAIL_WIDE] if key == TAIL else PAIR
+                for width in widths:
+                    ws.set_column(col, col, width)
+                    col += 1
+        top = HEADER_ROW
+        band = self._tier_band(ws, top, table, [key for page in pages for key in page], label, wide=True)
+        ws.print_area(top, 0, band.last + 1, band.last_col)
+        ws.set_v_pagebreaks(starts[1:])
+        ws.repeat_columns(0, len(FIXED) - 1)
         ws.repeat_rows(top, top + 1)
-        ws.freeze_panes(top + 2, len(fixed))
-        ws.autofilter(top + 1, 0, max(last, top + 2), last_col)
-        if last < row:
+        ws.freeze_panes(top + 2, len(FIXED))
+        ws.autofilter(top + 1, 0, max(band.last, top + 2), band.last_col)
+        return band
+
+    def _tier_bands(self, ws, table: TierTable, pages: list[list[str]], label: str, height: float) -> list[_Band]:
+        """The pages stacked down the sheet, a band each, none cut by a page break."""
+        widest = max(sum(2 * sum(TAIL_PAIRS) if key == TAIL else 2 for key in page) for page in pages)
+        for c in range(len(FIXED), len(FIXED) + widest):
+            ws.set_column(c, c, PAIR[(c - len(FIXED)) % 2])
+        _, starts = _stack([_band_height(table, page, label) for page in pages], height)
+        bands, top, breaks = [], HEADER_ROW, []
+        for i, page in enumerate(pages):
+            if i in starts:
+                breaks.append(top)
+            bands.append(self._tier_band(ws, top, table, page, label, wide=False))
+            ws.set_row(bands[-1].last + 2, BAND_GAP)
+            top = bands[-1].last + 3
+        ws.set_h_pagebreaks(breaks)
+        ws.print_area(HEADER_ROW, 0, bands[-1].last + 1, max(band.last_col for band in bands))
+        return bands
+
+    def _tier_band(self, ws, top: int, table: TierTable, items: list[str], label: str, wide: bool) -> _Band:
+        """The header rows at `top`, then a row per commune or district heading, then the total row, for these
+        indicators (and the tail: the highest tier met and the shortfalls, `wide` in columns of their own,
+        otherwise each across columns of indicators)."""
+        values, tail, last_col = self._tier_head(ws, top, table, items, label, wide)
+        first, last = top + 2, top + 1 + len(table.laid)
+        cells = table.laid.to_dict("series")
+        headings = cells["_heading"].to_numpy(dtype=bool)
+        for c, (key, _, _, fmt) in enumerate(FIXED):
+            _column(ws, first, c, cells[key].to_numpy(), self.f[fmt])
+        for key, c in values.items():
+            kind = KINDS[table.indicators[key]["kind"]].shown
+            _column(ws, first, c, cells[f"v_{key}"].to_numpy(), self._format(kind))
+            _column(ws, first, c + 1, cells[f"s_{key}"].to_numpy(), self.f["center"])
+        for at in map(int, np.flatnonzero(headings)):
+            ws.merge_range(first + at, 0, first + at, len(FIXED) - 1, cells["_huyen"].iloc[at], self.f["group"])
+            ws.write_row(first + at, len(FIXED), [None] * 2 * len(values), self.f["group"])
+        for name, fmt, left, right, _ in tail:
+            for i, value in enumerate(cells[name].to_numpy()):
+                _cell(ws, first + i, left, right, value, self.f["group" if headings[i] else fmt])
+        _heights(ws, first, table.heights([width for *_, width in tail] or None))
+        self._grid(ws, first, 0, last, last_col)
+        self._tier_total(ws, last + 1, cells, values, tail)
+        self._colour_results(ws, first, last, 3, 3, cells["ket_qua"].to_numpy())
+        return _Band(first, last, last_col, values)
+
+    def _tier_head(self, ws, top: int, table: TierTable, items: list[str], label: str, wide: bool):
+        """The two header rows of a band: the identifying columns, per indicator its id and threshold over its
+        wording, the tail's columns. Returns each indicator's value column, the tail's (key, format, first
+        and last column, width in characters) and the last column."""
+        t, ind = self.t, table.indicators
+        for c, (_, head, _, _) in enumerate(FIXED):
+            ws.merge_range(top, c, top + 1, c, t[head], self.f["head"])
+        col, values, tail = len(FIXED), {}, []
+        for key in items:
+            if key == TAIL:
+                for (name, head, width, fmt), pairs in zip(TAIL_WIDE, TAIL_PAIRS, strict=True):
+                    widths = [width] if wide else list(PAIR * pairs)
+                    right = col + len(widths) - 1
+                    ws.merge_range(top, col, top + 1, right, t[head], self.f["head"])
+                    tail.append((name, fmt, col, right, _merged_width(*widths)))
+                    col = right + 1
+                continue
+            head = "\n".join(filter(None, [key, threshold_text(ind[key]["kind"], ind[key]["threshold"])]))
+            ws.merge_range(top, col, top, col + 1, head, self.f["head"])
+            ws.merge_range(top + 1, col, top + 1, col + 1, ind[key][label], self.f["head_small"])
+            values[key] = col
+            col += 2
+        # the identifying and tail headers span both header rows: the wording row grows if they need it
+        spans = [(t[head], width) for _, head, width, _ in FIXED]
+        spans += [(t[head], width) for (_, head, *_), (*_, width) in zip(TAIL_WIDE, tail, strict=False)]
+        ids = float(style.text_height(2))
+        needs = max(float(style.text_height(style.lines(head, width, bold=True))) for head, width in spans)
+        ws.set_row(top, ids)
+        ws.set_row(top + 1, max(table.wording_height(items, label), needs - ids))
+        return values, tail, col - 1
+
+    def _tier_total(self, ws, row: int, cells: dict, values: dict[str, int], tail: list) -> None:
+        """The total row: communes meeting every indicator, and each indicator."""
+        t, communes = self.t, ~cells["_heading"].to_numpy(dtype=bool)
+        met = np.count_nonzero(cells["ket_qua"].to_numpy()[communes] == t["dat"])
+        ws.merge_range(row, 0, row, 2, t["total_met"], self.f["head"])
+        ws.write_string(row, 3, f"{met:02d}/{np.count_nonzero(communes):02d}", self.f["head"])
+        ws.write_blank(row, 4, None, self.f["head"])
+        for key, c in values.items():
+            symbols = cells[f"s_{key}"].to_numpy()[communes]
+            ws.write_number(row, c, np.count_nonzero(symbols == t["symbols"]["dat"]), self.f["head"])
+            ws.write_blank(row, c + 1, None, self.f["head"])
+        for _, _, left, right, _ in tail:
+            _cell(ws, row, left, right, None, self.f["head"])
+        ws.set_row(row, float(style.text_height(1)))
+
+    def _colour_symbols(self, ws, table: TierTable, bands: list[_Band]) -> None:
+        """Each result symbol coloured by its text, each value by the symbol to its right: one rule a result
+        for every band (a rule for each result the table shows)."""
+        t, laid = self.t, table.laid
+        if laid.empty or not any(band.values for band in bands):
             return
-        symbols = [xl_rowcol_to_cell(row, c + 1) + ":" + xl_rowcol_to_cell(last, c + 1) for c in value_cols.values()]
-        values = [xl_rowcol_to_cell(row, c) + ":" + xl_rowcol_to_cell(last, c) for c in value_cols.values()]
-        right = xl_rowcol_to_cell(row, next(iter(value_cols.values()), 0) + 1, row_abs=False, col_abs=False)
-        shown = set(itertools.chain.from_iterable(column(f"s_{key}") for key in value_cols))
+
+        def ranges(offset: int) -> str:
+            return " ".join(
+                xl_rowcol_to_cell(b.first, c + offset) + ":" + xl_rowcol_to_cell(b.last, c + offset)
+                for b in bands
+                for c in b.values.values()
+            )
+
+        symbols, values = ranges(1), ranges(0)
+        first = bands[0]
+        right = xl_rowcol_to_cell(first.first, next(iter(first.values.values())) + 1, row_abs=False, col_abs=False)
+        shown = set(itertools.chain.from_iterable(laid[f"s_{key}"] for key in table.indicators))
         for key, fmt in self.colours.items():
             symbol = t["symbols"][key]
+            if symbol not in shown:
+                continue
             rule = {"type": "cell", "criteria": "==", "value": f'"{symbol}"', "format": fmt}
-            if symbol in shown:
-                ws.conditional_format(row, 0, row, 0, rule | {"multi_range": " ".join(symbols)})
-                formula = {"type": "formula", "criteria": f'={right}="{symbol}"', "format": fmt}
-                ws.conditional_format(row, 0, row, 0, formula | {"multi_range": " ".join(values)})
-        self._colour_results(ws, row, last, 3, 3, column("ket_qua"))
+            ws.conditional_format(first.first, 0, first.first, 0, rule | {"multi_range": symbols})
+            formula = {"type": "formula", "criteria": f'={right}="{symbol}"', "format": fmt}
+            ws.conditional_format(first.first, 0, first.first, 0, formula | {"multi_range": values})
 
     def _format(self, kind: str):
         return self.f.get({"flag": "center", "result": "center"}.get(kind, kind), self.f["text"])
@@ -657,22 +848,24 @@ class Book:
         for i, (key, _, kind) in enumerate(cols):
             _column(ws, row, start_col + i, _display(table[key], kind, self.t), self._format(kind))
 
-    def _write_header_row(self, ws, row: int, heads: list[str]):
-        ws.write_row(row, 0, heads, self.f["head"])
-        ws.set_row(row, 45)
+    def _write_header_row(self, ws, row: int, heads: list[str], widths: Sequence[float], small: bool = False):
+        """A table's header, in a row as tall as its longest wrapped heading; `small`: in the small type of an
+        indicator's wording (long headings over narrow columns)."""
+        ws.write_row(row, 0, heads, self.f["head_small" if small else "head"])
+        texts = [([h], w) for h, w in zip(heads, widths, strict=True)]
+        size = HEAD_SMALL if small else style.SIZE
+        ws.set_row(row, float(style.row_heights(texts, size, bold=not small)[0]))
 
     def _grid(self, ws, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
         """Borders on the empty cells of a table, which `_column` leaves unwritten."""
         if last_row >= first_row:
             ws.conditional_format(first_row, first_col, last_row, last_col, {"type": "blanks", "format": self.border})
 
-    def _finish_table(self, ws, first_head: int, last_head: int, rows: int, last_col: int, widths: bool = True):
+    def _finish_table(self, ws, first_head: int, last_head: int, rows: int, last_col: int):
         self._grid(ws, last_head + 1, 0, last_head + rows, last_col)
         ws.freeze_panes(last_head + 1, 0)
         ws.autofilter(last_head, 0, last_head + max(rows, 1), last_col)
         ws.repeat_rows(first_head, last_head)
-        if widths:
-            ws.autofit()
 
     def _colour_results(self, ws, first: int, last: int, first_col: int, last_col: int, *shown):
         """A colour for each result the `shown` columns hold (each rule costs xlsxwriter a few hundred regular
@@ -691,43 +884,81 @@ class Book:
                 {"type": "cell", "criteria": "==", "value": f'"{self.t[key]}"', "format": fmt},
             )
 
-    def _table(self, ws, row: int, title: str, table: pd.DataFrame, keys, heads, formats=None) -> int:
-        """A titled table on the overview; returns the next free row."""
+    def _across(self, pages: _Pages, text: str, fmt: str, size: float = style.SIZE, bold: bool = False) -> int:
+        """A text across the overview's columns, wrapped, in a row as tall as its lines, kept on one page."""
+        width = sum(OVERVIEW_WIDTHS) + 5 / 7 * (len(OVERVIEW_WIDTHS) - 1)  # the padding between columns holds text
+        height = style.text_height(style.lines(text, width, size, bold), size)
+        pages.keep(height)
+        row = pages.place([height])
+        pages.ws.merge_range(row, 0, row, len(OVERVIEW_WIDTHS) - 1, text, self._wrapped(fmt))
+        return row
+
+    def _overview_table(self, pages: _Pages, title: str, table: pd.DataFrame, keys, heads, formats=None) -> None:
+        """A titled table on the overview: counts as numbers, texts wrapped and centred unless `formats` say."""
         formats = formats or {}
-        ws.write_string(row, 0, title, self.f["section"])
-        ws.write_row(row + 1, 0, [self.t.get(h, h) for h in heads], self.f["head"])
-        ws.set_row(row + 1, 28)
-        if formats.get(keys[0]) == "wrap":  # a long first column: make room for its lines
-            for i, text in enumerate(table[keys[0]].astype(str)):
-                ws.set_row(row + 2 + i, style.row_height(14 * (len(text) // 42 + 1)))
-        cols = [(k, None, formats.get(k, "int" if table[k].dtype.kind in "iu" else "center")) for k in keys]
-        self._columns(ws, row + 2, table, cols)
-        return row + 3 + len(table)
+        cols = [(k, formats.get(k, "int" if table[k].dtype.kind in "iu" else "wrap_center"), 1) for k in keys]
+        self._table(pages, title, table, cols, [self.t.get(h, h) for h in heads], OVERVIEW_WIDTHS)
 
-    def _chart(self, ws, communes, row: int) -> int:
-        """Met / not met / not assessable per district, as a live Excel chart; returns the next free row.
+    def _table(self, pages: _Pages, title: str | None, table: pd.DataFrame, cols, heads, widths) -> None:
+        """A table on a sheet of several blocks, never cut from its header; `cols`: (key, format, columns it
+        spans) on a grid of `widths`.
 
-        The chart's figures sit in hidden columns K:N of the overview, outside the print area.
+        It starts on a new page unless it fits on the rest of this one (a table longer than a page: unless its
+        title, header and first rows do), and each page it continues on begins with its header again: a sheet
+        has one set of rows printed on every page, and such a sheet holds several tables.
+        """
+        ws, spans, at = pages.ws, [], 0
+        for key, fmt, span in cols:
+            spans.append((key, fmt, at, at + span - 1, _merged_width(*widths[at : at + span])))
+            at += span
+        texts = [(table[key].to_numpy(), width) for key, fmt, *_, width in spans if "wrap" in fmt]
+        heights = style.row_heights(texts) if texts else np.full(len(table), style.text_height(1))
+        head = style.row_heights([([h], s[-1]) for h, s in zip(heads, spans, strict=True)], bold=True)[0]
+        section = style.text_height(1, 12) if title else 0
+        whole = section + head + heights.sum()
+        pages.keep(whole if whole <= pages.height else section + head + heights[:3].sum())
+        if title:
+            ws.write_string(pages.place([section]), 0, title, self.f["section"])
+        start = 0
+        while True:
+            row = pages.place([head])
+            for (_, _, first, last, _), text in zip(spans, heads, strict=True):
+                _cell(ws, row, first, last, text, self.f["head"])
+            fits = int(np.searchsorted(np.cumsum(heights[start:]), pages.room(), side="right"))
+            end = min(start + max(fits, 1), len(table))
+            row, chunk = pages.place(heights[start:end]), table.iloc[start:end]
+            for key, fmt, first, last, _ in spans:
+                values = _display(chunk[key], fmt, self.t)
+                if first == last:
+                    _column(ws, row, first, values, self._format(fmt))
+                    continue
+                for i, value in enumerate(values):
+                    _cell(ws, row + i, first, last, value, self._format(fmt))
+            start = end
+            if start >= len(table):
+                break
+            pages.new_page()
+        pages.place([8])
+
+    def _chart(self, pages: _Pages, communes) -> None:
+        """Met / not met / not assessable per district, as a live chart across the page, kept on one page.
+
+        Its figures are on a hidden sheet that `close` writes: not in the open, and Excel plots the data of
+        a hidden sheet (it would leave out hidden rows and columns).
         """
         no_district = summary.NO_DISTRICT[self.lang]
         named = communes.assign(huyen=communes["huyen"].fillna(no_district), _d=summary.district_order(communes))
         data = summary.count_by(named, ["_d", "huyen"])
-        hidden = 10
-        ws.write_row(row, hidden, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
-        ws.write_column(row + 1, hidden, data["huyen"].tolist(), self.f["text"])
-        for i, outcome in enumerate(summary.OUTCOMES, start=1):
-            ws.write_column(row + 1, hidden + i, data[outcome].tolist(), self.f["int"])
-        ws.set_column(hidden, hidden + len(summary.OUTCOMES), None, None, {"hidden": True})
+        self._chart_data = data
+        name = _sheet_name(self.t["chart"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        colours = style.CHART_FILLS
-        last = row + len(data)
         for i, outcome in enumerate(summary.OUTCOMES, start=1):
             chart.add_series(
                 {
-                    "name": [ws.name, row, hidden + i],
-                    "categories": [ws.name, row + 1, hidden, last, hidden],
-                    "values": [ws.name, row + 1, hidden + i, last, hidden + i],
-                    "fill": {"color": colours[outcome]},
+                    "name": [name, 0, i],
+                    "categories": [name, 1, 0, len(data), 0],
+                    "values": [name, 1, i, len(data), i],
+                    "fill": {"color": style.CHART_FILLS[outcome]},
                     "gap": 60,
                 }
             )
@@ -736,9 +967,63 @@ class Book:
         # in a bar chart xlsxwriter's x axis is the horizontal (value) axis, y the districts
         chart.set_x_axis({"num_font": {"name": style.FONT}, "major_unit": 1, "min": 0})
         chart.set_y_axis({"num_font": {"name": style.FONT}, "reverse": True})
-        height = 1 + 0.12 * max(len(data) - 4, 0)
-        ws.insert_chart(row, 0, chart, {"x_scale": 1.62, "y_scale": height, "object_position": 1})
-        return row + int(15 * height) + 2
+        # 216 points (xlsxwriter's default) for four districts, taller for more, never taller than a page
+        height = min(216 * (1 + 0.12 * max(len(data) - 4, 0)), pages.height - 40)
+        rows = math.ceil(height / CHART_ROW)
+        pages.keep(rows * CHART_ROW)
+        first = pages.place([CHART_ROW] * rows)
+        pixels = sum(7 * w + 5 for w in OVERVIEW_WIDTHS) - 8, rows * CHART_ROW / 0.75 - 4  # Excel: 96 dpi
+        options = {"x_scale": pixels[0] / 480, "y_scale": pixels[1] / 288, "object_position": 1}
+        pages.ws.insert_chart(first, 0, chart, options)
+        pages.place([8])
+
+    def _chart_sheet(self, data: pd.DataFrame) -> None:
+        """The chart's figures, on a hidden sheet after the others."""
+        ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]))
+        ws.hide()
+        ws.write_row(0, 0, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
+        ws.write_column(1, 0, data["huyen"].tolist(), self.f["text"])
+        for i, outcome in enumerate(summary.OUTCOMES, start=1):
+            ws.write_column(1, i, data[outcome].tolist(), self.f["int"])
+        ws.set_column(0, 0, 30)
+
+
+class _Pages:
+    """Rows counted onto the printed pages of a sheet as they are placed, for a sheet of several blocks.
+
+    A block (a paragraph, a chart, a table's title with its header) that does not fit on the rest of a page
+    starts the next one: manual page breaks and explicit row heights print alike in Excel and LibreOffice.
+    """
+
+    def __init__(self, ws, height: float):
+        self.ws, self.height = ws, height
+        self.row, self.used, self.breaks = 0, 0.0, list[int]()
+
+    def place(self, heights) -> int:
+        """Give the next rows these heights, each on the page it fits on; returns the first of them."""
+        first = self.row
+        for height in heights:
+            if self.used and height > self.room():
+                self.new_page()
+            self.ws.set_row(self.row, height)
+            self.row += 1
+            self.used += height
+        return first
+
+    def room(self) -> float:
+        return self.height - self.used
+
+    def keep(self, height: float) -> None:
+        """What follows, `height` high, starts on a new page unless it fits on the rest of this one."""
+        if self.used and height > self.room():
+            self.new_page()
+
+    def new_page(self) -> None:
+        self.breaks.append(self.row)
+        self.used = 0.0
+
+    def close(self) -> None:
+        self.ws.set_h_pagebreaks(self.breaks)
 
 
 _COUNTS = ["dang_ky", "da_nhan", "dat", "khong_dat", "khong_danh_gia_duoc", "ti_so"]
@@ -784,6 +1069,23 @@ def _column(ws, row: int, col: int, values, fmt) -> None:
             ws.write_string(row + i, col, value, fmt)
         else:
             ws.write_number(row + i, col, value, fmt)
+
+
+def _cell(ws, row: int, first: int, last: int, value, fmt) -> None:
+    """A value in one cell, or across cells `first` to `last` of a row merged into one (empty: a blank)."""
+    if first < last:
+        ws.merge_range(row, first, row, last, "" if value is None else value, fmt)
+    elif value is None:
+        ws.write_blank(row, first, None, fmt)
+    else:
+        ws.write(row, first, value, fmt)
+
+
+def _heights(ws, row: int, heights) -> None:
+    """Give rows from `row` down these heights (one call per row that is taller than one line)."""
+    single = float(style.text_height(1))
+    for i in np.flatnonzero(np.asarray(heights) > single):
+        ws.set_row(row + int(i), float(heights[i]))
 
 
 def _sheet_name(name: str) -> str:

@@ -101,21 +101,24 @@ def overview_tier(output: Path, tier_label: str, year: int = 2024) -> tuple:
 
 
 def tier_row(output: Path, sheet: str, ma_xa: str, year: int = 2024) -> dict:
-    """One commune's row of a tier sheet.
+    """One commune's row of a tier sheet (a small tier prints in bands: its row in each, under the band's header).
 
     "value": {indicator: the value cell}, "result": {indicator: result shown beside it}, and every other
     column by its heading ("Kết quả chung" as a result code).
     """
     ws = summary_book(output, year)[sheet]
-    header = next(r for r in ws.iter_rows() if r[1].value == "Mã xã")
-    heads = {str(c.value).split("\n")[0]: i for i, c in enumerate(header) if c.value}
-    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if r[1].value == ma_xa)
-    ids = [h for h in heads if re.fullmatch(r"(\d+(\.\d+)*|KM)(\.[0-9a-z]+)*", h)]
-    out = {h: row[i].value for h, i in heads.items() if h not in ids}
+    out: dict = {"value": {}, "result": {}}
+    heads: dict[str, int] = {}
+    for row in ws.iter_rows():
+        if row[1].value == "Mã xã":
+            heads = {str(c.value).split("\n")[0]: i for i, c in enumerate(row) if c.value}
+        elif heads and row[1].value == ma_xa:
+            ids = [h for h in heads if re.fullmatch(r"(\d+(\.\d+)*|KM)(\.[0-9a-z]+)*", h)]
+            out |= {h: row[i].value for h, i in heads.items() if h not in ids}
+            out["value"] |= {i: row[heads[i]] for i in ids}
+            out["result"] |= {i: shown(row[heads[i] + 1].value) for i in ids}
     out["Kết quả chung"] = shown(out["Kết quả chung"])
     out["highest"] = out.get("Mức đạt chuẩn cao nhất", out.get("Hạng cao nhất đạt"))
-    out["value"] = {i: row[heads[i]] for i in ids}
-    out["result"] = {i: shown(row[heads[i] + 1].value) for i in ids}
     return out
 
 

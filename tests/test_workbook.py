@@ -8,6 +8,7 @@ import subprocess
 import openpyxl
 import pytest
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
+from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 
@@ -83,40 +84,67 @@ def tier_columns(ws) -> dict[str, int]:
     return {str(c.value).split("\n")[0]: i for i, c in enumerate(ws[4]) if c.value}
 
 
+def tier_cells(ws) -> dict[str, dict]:
+    """Each commune's cells of a tier sheet by heading ("8.2.a", "Kết quả chung", …), and the total row's
+    ("Số xã đạt"), each read under the header of its band: a tier of a few communes prints stacked in bands,
+    each band a row per commune."""
+    cells: dict[str, dict] = {}
+    heads: dict[str, int] = {}
+    for row in ws.iter_rows(min_row=4):
+        if row[1].value in ("Mã xã", "Code"):
+            heads = {str(c.value).split("\n")[0]: i for i, c in enumerate(row) if c.value}
+        elif isinstance(row[0].value, int) or row[0].value in ("Số xã đạt", "Communes met"):
+            key = row[1].value if isinstance(row[0].value, int) else row[0].value
+            cells.setdefault(key, {}).update({head: row[i] for head, i in heads.items()})
+    return cells
+
+
+def rules_on(ws, cell) -> list[tuple[str, str]]:
+    """The conditional rules over a cell, each formula as Excel reads it there (relative to the top-left cell
+    of the rule's ranges)."""
+    out = []
+    for cf in ws.conditional_formatting:
+        if any(cell.coordinate in rng for rng in cf.sqref.ranges):
+            top = min(cf.sqref.ranges, key=lambda r: (r.min_row, r.min_col))
+            origin = f"{get_column_letter(top.min_col)}{top.min_row}"
+            for rule in cf.rules:
+                formula = Translator(f"={rule.formula[0]}", origin=origin).translate_formula(cell.coordinate)
+                out.append((rule.type, formula[1:]))
+    return out
+
+
 def test_tier_sheet_values_symbols_and_colours(mixed):
     ws = book(mixed)["NTM nâng cao"]
-    heads = tier_columns(ws)
-    assert ws.cell(4, heads["8.2.a"] + 1).value == "8.2.a\n≥ 80%"
-    rows = {r[1].value: r for r in ws.iter_rows(min_row=6) if r[1].value}
-    binh_minh = rows["00002"]
-    value = heads["8.2.a"]
-    assert (binh_minh[value].value, binh_minh[value].number_format) == (0.705, "0.0%")
-    assert binh_minh[value + 1].value == "KĐ"  # the result symbol beside each value
-    assert rows["00001"][value + 1].value == "Đ"
-    assert binh_minh[heads["Kết quả chung"]].value == "Không đạt"
-    assert binh_minh[heads["Chỉ tiêu chưa đạt / chưa đánh giá được"]].value == "Không đạt: 8.2.a, 15.2.f."
-    assert rows["00003"][heads["Kết quả chung"]].value == "Chưa đánh giá được"
-    assert rows["00003"][heads["8.3.c"] + 1].value == "?"
-    assert rows["00003"][heads["15.2.l"] + 1].value == "Đ"
+    assert "8.2.a\n≥ 80%" in [c.value for r in ws.iter_rows() for c in r]
+    rows = tier_cells(ws)
+    binh_minh, an_phu, third = rows["00002"], rows["00001"], rows["00003"]
+
+    def symbol(cell):
+        return ws.cell(cell.row, cell.column + 1)
+
+    assert (binh_minh["8.2.a"].value, binh_minh["8.2.a"].number_format) == (0.705, "0.0%")
+    assert symbol(binh_minh["8.2.a"]).value == "KĐ"  # the result symbol beside each value
+    assert symbol(an_phu["8.2.a"]).value == "Đ"
+    assert binh_minh["Kết quả chung"].value == "Không đạt"
+    assert binh_minh["Chỉ tiêu chưa đạt / chưa đánh giá được"].value == "Không đạt: 8.2.a, 15.2.f."
+    assert third["Kết quả chung"].value == "Chưa đánh giá được"
+    assert symbol(third["8.3.c"]).value == "?"
+    assert symbol(third["15.2.l"]).value == "Đ"
     # the total row counts the communes meeting each indicator
-    total = next(r for r in ws.iter_rows(min_row=6) if r[0].value == "Số xã đạt")
-    assert (total[heads["Kết quả chung"]].value, total[value].value, total[heads["8.1"]].value) == ("01/03", 2, 3)
+    total = rows["Số xã đạt"]
+    assert (total["Kết quả chung"].value, total["8.2.a"].value, total["8.1"].value) == ("01/03", 2, 3)
     # symbols coloured by their text, values by the symbol to their right, the overall result by its word
     # (a rule for each result the table shows: no commune here has an indicator "not applicable", "–")
-    rules = {str(r.sqref): sorted((rule.type, *rule.formula) for rule in r.rules) for r in ws.conditional_formatting}
-    indicators = [c for c in sorted(heads.values()) if 4 < c < heads["Hạng cao nhất đạt"]]
+    indicators = [h for h in binh_minh if re.fullmatch(r"\d+(\.\w+)+|\d+", h)]
     assert len(indicators) == 25
-
-    def ranges(offset: int) -> str:
-        return " ".join(f"{get_column_letter(c + offset)}6:{get_column_letter(c + offset)}10" for c in indicators)
-
-    symbols = ['"?"', '"KĐ"', '"Đ"']
-    assert rules[ranges(2)] == [("cellIs", s) for s in symbols]
-    right = get_column_letter(indicators[0] + 2)
-    assert rules[ranges(1)] == [("expression", f"{right}6={s}") for s in symbols]
-    assert rules["D6:D10"] == [("cellIs", w) for w in ['"Chưa đánh giá được"', '"Không đạt"', '"Đạt"']]
-    assert rules["A6:BE10"] == [("containsBlanks", "LEN(TRIM(A6))=0")]  # borders for the cells left empty
-    assert len(rules) == 4
+    for commune in (binh_minh, an_phu, third):
+        assert ("cellIs", f'"{commune["Kết quả chung"].value}"') in rules_on(ws, commune["Kết quả chung"])
+        for key in indicators:
+            value, shown = commune[key], symbol(commune[key])
+            assert ("cellIs", f'"{shown.value}"') in rules_on(ws, shown)
+            assert ("expression", f'{shown.coordinate}="{shown.value}"') in rules_on(ws, value)
+    formulas = {rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules if rule.type == "cellIs"}
+    assert formulas == {'"?"', '"KĐ"', '"Đ"', '"Chưa đánh giá được"', '"Không đạt"', '"Đạt"'}
 
 
 def test_text_from_cells_stays_text(mixed):
@@ -127,29 +155,23 @@ def test_text_from_cells_stays_text(mixed):
 
 def test_print_settings_on_every_sheet(mixed):
     wb = book(mixed)
-    assert wb.sheetnames == ["Tổng hợp", "NTM nâng cao", "Thôn", "Lỗi dữ liệu", "Nguồn"]  # no sheet for an empty tier
-    for ws in wb.worksheets:
+    # no sheet for an empty tier; the chart's figures on a hidden sheet, last
+    assert wb.sheetnames == ["Tổng hợp", "NTM nâng cao", "Thôn", "Lỗi dữ liệu", "Nguồn", "Kết quả theo huyện"]
+    printed = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
+    assert len(printed) == 5
+    for ws in printed:
         assert ws.page_setup.paperSize == 9, ws.title
         assert "Trang &P/&N" in ws.oddFooter.right.text, ws.title
         assert ws.oddFooter.left.text.startswith("Ngày lập: "), ws.title
-        if ws.title not in ("NTM nâng cao", "Thôn"):  # these two print at full size over several pages
-            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-            assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
-    assert wb["Tổng hợp"].page_setup.orientation == "portrait"
-    tier = wb["NTM nâng cao"]
-    # printed at full size, split into pages by criterion, the commune columns and header rows on every page
-    assert not (tier.sheet_properties.pageSetUpPr and tier.sheet_properties.pageSetUpPr.fitToPage)
-    assert tier.page_setup.orientation == "landscape"
-    assert (tier.print_title_rows, tier.print_title_cols) == ("$4:$5", "$A:$E")
-    heads = tier_columns(tier)
-    pages = [b.id for b in tier.col_breaks.brk]
-    assert pages == [heads[i] for i in ("8.1.b", "8.3.b", "15.2.a", "15.2.g", "Hạng cao nhất đạt")]
-    assert tier.freeze_panes == "F6"
-    assert tier.auto_filter.ref.startswith("A5:")
-    assert (
-        tier.print_area
-        == f"'NTM nâng cao'!$A$4:${get_column_letter(heads['Chỉ tiêu chưa đạt / chưa đánh giá được'] + 1)}$11"
-    )
+        fit = getattr(ws.sheet_properties.pageSetUpPr, "fitToPage", None)
+        if ws.title in ("Lỗi dữ liệu", "Nguồn"):  # their columns fit the page: one page wide at 100 %
+            assert fit and (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title
+        else:  # at full size: the overview fits a page's width, wider tables split into pages
+            assert not fit, ws.title
+    assert [ws.page_setup.orientation for ws in printed] == ["portrait", *["landscape"] * 4]
+    tier = wb["NTM nâng cao"]  # three communes: stacked in bands of a page's width, each with its header
+    assert (tier.print_title_rows, tier.print_title_cols, tier.col_breaks.brk) == (None, None, [])
+    assert tier.print_area.startswith("'NTM nâng cao'!$A$4:")
     assert "XÃ ĐĂNG KÝ NTM NÂNG CAO — NĂM 2024" in tier.oddHeader.left.text
     assert "Đ đạt · KĐ không đạt" in tier.oddHeader.left.text
     villages = wb["Thôn"]
@@ -164,7 +186,7 @@ def test_problems_sheet_and_sources(mixed):
     sources = list(wb["Nguồn"].iter_rows(values_only=True))
     assert ("Giai đoạn", "2021-2025") in [r[:2] for r in sources]
     files = [r for r in sources if r[0] == "hai.xlsx"]
-    assert files[0][3:] == (3, 3, 9, 9, 0)
+    assert files[0][3:8] == (3, 3, 9, 9, 0)
     assert re.fullmatch(r"[0-9a-f]{64}", files[0][2])
 
 
@@ -172,13 +194,13 @@ def test_district_workbook_holds_only_its_district(mixed):
     wb = book(mixed, "huyen/huyen-mot.xlsx")
     assert wb.sheetnames == ["NTM nâng cao", "Thôn", "Lỗi dữ liệu"]
     assert wb["NTM nâng cao"].oddHeader.left.text.split("\n")[0].endswith("— HUYỆN MỘT")
-    codes = [r[1].value for r in wb["NTM nâng cao"].iter_rows(min_row=6) if r[1].value]
-    assert codes == ["00001", "00002"]
+    assert list(tier_cells(wb["NTM nâng cao"])) == ["00001", "00002", "Số xã đạt"]
     villages = {r[2] for r in wb["Thôn"].iter_rows(min_row=5, values_only=True)}
     assert villages == {"00001", "00002"}
     # colours for the results this district's table shows: one commune met every indicator, one did not
-    colours = {rule.formula[0] for r in wb["NTM nâng cao"].conditional_formatting for rule in r.rules}
-    assert colours == {'"KĐ"', '"Không đạt"', '"Đ"', '"Đạt"', 'G6="KĐ"', 'G6="Đ"', "LEN(TRIM(A6))=0"}
+    rules = wb["NTM nâng cao"].conditional_formatting
+    colours = {rule.formula[0] for r in rules for rule in r.rules if rule.type != "containsBlanks"}
+    assert colours == {'"KĐ"', '"Không đạt"', '"Đ"', '"Đạt"', 'G6="KĐ"', 'G6="Đ"'}
 
 
 def test_a_district_workbook_lists_its_own_communes_problems_and_its_files(tmp_path):
@@ -230,7 +252,8 @@ def test_locked_summary_gives_a_clear_message(tmp_path, monkeypatch):
 def test_english_option(tmp_path):
     run = Run(REPO / "input", tmp_path / "out", "--lang", "en")
     wb = book(run)
-    assert wb.sheetnames == ["Overview", "Advanced", "Model", "Villages", "Data problems", "Sources"]
+    sheets = ["Overview", "Advanced", "Model", "Villages", "Data problems", "Sources", "Results by district"]
+    assert wb.sheetnames == sheets
     assert wb["Overview"]["A4"].value.startswith("15/15 communes registered for the Advanced tier in 2024 meet")
     ws = wb["Advanced"]
     heads = tier_columns(ws)
@@ -264,16 +287,23 @@ def test_summary_converts_to_pdf_in_libreoffice(tmp_path):
     pdf = tmp_path / "tong-hop-2024.pdf"
     assert done.returncode == 0 and pdf.exists(), done.stderr
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-    # overview 1; advanced tier 5 pages of indicators and 1 of shortfalls; model tier 6 + 1 (KM on its own page);
-    # villages (124, at full size) 9: their own figures, then their smart-village results; problems 1; sources 1
-    assert pages == 25
-    # the advanced-tier sheet as printed: text at least 8 pt high, and a result symbol for every indicator
-    boxes = subprocess.run(["pdftotext", "-f", "2", "-l", "7", "-bbox", str(pdf), "-"], capture_output=True, text=True)
-    words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', boxes.stdout)
-    heights = sorted(float(b) - float(a) for a, b, _ in words)
-    assert heights[len(heights) // 2] >= 8
-    symbols = sum(w in ("Đ", "KĐ", "?", "–") for *_, w in words)
-    assert symbols == 15 * 25 + 6 * 4  # 15 communes x 25 indicators, and the legend in each of the 6 page headers
+    # overview 2 (its tables and chart, then the ratios); advanced tier 3, nine indicators a page; model tier 2,
+    # stacked in bands; villages (124) 6; problems 1; sources 4. Before: 25, the overview shrunk to 75 %.
+    assert pages == 18
+
+    def words(first: int, last: int) -> list[tuple[float, str]]:
+        """(height of its box, text) of each word printed on these pages: a box is 1.3 times the font size."""
+        boxes = subprocess.run(
+            ["pdftotext", "-f", str(first), "-l", str(last), "-bbox", str(pdf), "-"], capture_output=True, text=True
+        )
+        found = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', boxes.stdout)
+        return [(float(b) - float(a), w) for a, b, w in found]
+
+    assert min(h for h, _ in words(1, 2)) >= 1.3 * 9 - 0.1  # the overview: nothing under 9 pt
+    advanced = words(3, 5)
+    assert min(h for h, _ in advanced) >= 1.3 * 8 - 0.1  # the advanced tier: nothing under 8 pt
+    symbols = sum(w in ("Đ", "KĐ", "?", "–") for _, w in advanced)
+    assert symbols == 15 * 25 + 3 * 4  # 15 communes x 25 indicators, and the legend in each of the 3 page headers
 
 
 def test_a_batch_with_no_district_gets_every_output_without_district_headings_or_files(tmp_path):
@@ -300,7 +330,8 @@ def test_sources_sheet_cites_the_catalogs_legal_bases_and_each_indicators_proven
     rows = [r for r in book(mixed)["Nguồn"].iter_rows(values_only=True) if r[0]]
     bases = [r[1] for r in rows if r[0] == "Căn cứ"]
     assert [b.split(" ngày")[0] for b in bases] == ["Quyết định số 318/QĐ-TTg", "Quyết định số 319/QĐ-TTg"]
-    provenance = {r[0]: r[3] for r in rows if r[0] in ("8.1", "8.2.a", "KM.0")}
+    certainty = next(r for r in rows if r[0] == "Chỉ tiêu").index("Mức độ kiểm chứng")
+    provenance = {r[0]: r[certainty] for r in rows if r[0] in ("8.1", "8.2.a", "KM.0")}
     assert provenance == {
         "8.1": "đã đối chiếu văn bản quốc gia",
         "8.2.a": "theo thực tiễn thẩm định của tỉnh",
