@@ -20,9 +20,9 @@ TEXT: dict[str, dict[str, Any]] = {
         "villages": "Thôn",
         "problems": "Lỗi dữ liệu",
         "sources": "Nguồn",
-        "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG",
+        "title": "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH {indicators}",
         "subtitle": "Xã đăng ký đạt chuẩn nông thôn mới — năm {year}",
-        "tier_title": "KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU THÔNG TIN VÀ TRUYỀN THÔNG — XÃ ĐĂNG KÝ {tier} — NĂM {year}",
+        "tier_title": "KẾT QUẢ THẨM ĐỊNH {indicators} — XÃ ĐĂNG KÝ {tier} — NĂM {year}",
         "by_tier": "Theo hạng đăng ký",
         "by_district": "Theo huyện",
         "ratios": "Các chỉ tiêu tỷ lệ (tính từ tổng tử số và tổng mẫu số của các xã có đủ cả hai)",
@@ -206,13 +206,13 @@ INTRO = {
 # Abbreviations the documents use, spelled out once on the overview.
 ABBREVIATIONS = {
     "vi": (
-        "NTM: nông thôn mới; TT&TT: thông tin và truyền thông; DVCTT: dịch vụ công trực tuyến; "
+        "NTM: nông thôn mới; DVCTT: dịch vụ công trực tuyến; "
         "TTHC: thủ tục hành chính; CBCC: cán bộ, công chức; CNTT: công nghệ thông tin; "
         "TMĐT: thương mại điện tử; ATTT: an toàn thông tin; OCOP: Chương trình mỗi xã một sản phẩm; "
         "SXKD: sản xuất, kinh doanh; BC: bưu chính."
     ),
     "en": (
-        "NTM: new-rural (nông thôn mới); TT&TT: information and communications; DVCTT: online public services; "
+        "NTM: new-rural (nông thôn mới); DVCTT: online public services; "
         "TTHC: administrative procedures; CBCC: commune officials; CNTT: information technology; "
         "TMĐT: e-commerce; ATTT: information security; OCOP: One Commune One Product programme; "
         "SXKD: production and business; BC: postal service."
@@ -253,3 +253,17 @@ def citation(basis, title: bool = True) -> str:
     if title and basis.title:
         parts.append(basis.title)
     return " ".join(parts)
+
+
+def indicators_of(criteria, lang: str = "vi") -> str:
+    """ "CHỈ TIÊU NGÀNH THÔNG TIN VÀ TRUYỀN THÔNG": a title's words for the period's sector (`Criteria.sector`)."""
+    if lang != "vi":
+        return "INDICATORS"
+    return f"CHỈ TIÊU {criteria.sector_words().upper()}".strip()
+
+
+def abbreviations(criteria, lang: str = "vi") -> str:
+    """The overview's list of abbreviations, the period's sector first ("TT&TT: thông tin và truyền thông")."""
+    if criteria.sector_short and lang == "vi":
+        return f"{criteria.sector_short}: {criteria.sector}; {ABBREVIATIONS[lang]}"
+    return ABBREVIATIONS[lang]

@@ -29,7 +29,7 @@ from pipeline.files import replace_atomically
 from pipeline.identity import shown_code
 from pipeline.kinds import KINDS, threshold_text
 from pipeline.parse import file_names, stacked
-from pipeline.words import ABBREVIATIONS, TEXT, citation, count, date
+from pipeline.words import TEXT, abbreviations, citation, count, date, indicators_of
 
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
 
@@ -425,7 +425,7 @@ class Book:
                 **({"in_memory": True} if small else {"tmpdir": str(path.parent)}),
             },
         )
-        self.wb.set_properties({"title": self.t["title"], "comments": f"ntm-ict {__version__}"})
+        self.wb.set_properties({"comments": f"ntm-ict {__version__}"})
         base = style.base(style.SIZE)
         border = base | {"border": 1}
         self.props = {
@@ -479,7 +479,9 @@ class Book:
         t, label = self.t, "label" if self.lang == "vi" else "label_en"
         for c, width in enumerate(OVERVIEW_WIDTHS):
             ws.set_column(c, c, width)
-        self._across(pages, t["title"], "title", 14, bold=True)
+        title = t["title"].format(indicators=indicators_of(criteria, self.lang))
+        self.wb.set_properties({"title": title, "comments": f"ntm-ict {__version__}"})
+        self._across(pages, title, "title", 14, bold=True)
         self._across(pages, t["subtitle"].format(year=year), "subtitle")
         if note:  # commune rows of the run that no year's summary can hold
             self._across(pages, note, "section", 12, bold=True)
@@ -535,7 +537,7 @@ class Book:
                 keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
                 heads = ["commune", "district", "code", "met_last_year", "result_now"]
                 self._overview_table(pages, title, lost, keys, heads, dict.fromkeys(keys, "wrap"))
-        last = self._across(pages, f"{t['abbreviations']}: {ABBREVIATIONS[self.lang]}", "note", 9)
+        last = self._across(pages, f"{t['abbreviations']}: {abbreviations(criteria, self.lang)}", "note", 9)
         pages.close()
         ws.print_area(0, 0, last, len(OVERVIEW_WIDTHS) - 1)
 
@@ -547,9 +549,10 @@ class Book:
             if table.laid.empty:
                 continue
             ws = self._sheet(info["sheet"] if self.lang == "vi" else info["label_en"], fit=False)
-            title = self.t["tier_title"].format(tier=info[label].upper(), year=year) + (
-                f" — {place.upper()}" if place else ""
+            heading = self.t["tier_title"].format(
+                indicators=indicators_of(criteria, self.lang), tier=info[label].upper(), year=year
             )
+            title = heading + (f" — {place.upper()}" if place else "")
             ws.write_string(0, 0, title, self.f["title"])
             ws.write_string(1, 0, "; ".join([criteria.title, *criteria.overlays]), self.f["subtitle"])
             ws.write_string(2, 0, self.t["legend"], self.f["subtitle"])

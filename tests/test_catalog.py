@@ -673,6 +673,14 @@ def test_the_sector_s_words_come_from_the_period(tmp_path):
     assert not any("TT&TT" in line or "truyền thông" in line for line in report)
     sheets = [p.text for p in Document(str(tmp_path / "output" / "2024" / "phieu-tham-dinh-2024.docx")).paragraphs]
     assert "PHIẾU THẨM ĐỊNH CÁC CHỈ TIÊU NGÀNH CHUYỂN ĐỔI SỐ" in sheets
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "output" / "2024" / "tong-hop-2024.xlsx")
+    assert book["Tổng hợp"]["A1"].value == "TỔNG HỢP KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH CHUYỂN ĐỔI SỐ"
+    assert book["NTM nâng cao"]["A1"].value.startswith("KẾT QUẢ THẨM ĐỊNH CHỈ TIÊU NGÀNH CHUYỂN ĐỔI SỐ — XÃ ĐĂNG KÝ")
+    cells = [c for row in book["Tổng hợp"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any(c.startswith("Viết tắt: CĐS: chuyển đổi số; NTM: nông thôn mới;") for c in cells)
+    assert not any("TT&TT" in c or "TRUYỀN THÔNG" in c for c in cells)
     (folder / "criteria-2021-2025.toml").write_text(
         own.replace(
             sector.replace("thông tin và truyền thông", "chuyển đổi số").replace("TT&TT", "CĐS"), 'short = "CĐS"'
