@@ -107,7 +107,7 @@ def test_the_baseline_passes_without_a_problem():
     assert result.communes["ket_qua"].tolist() == ["dat"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(spoiled())
 def test_a_commune_never_passes_on_a_cell_in_error(case):
     how, xa, thon = case
