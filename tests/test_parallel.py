@@ -100,7 +100,7 @@ def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, mon
     run(corpus, tmp_path / "out", workers=2, sheets=False)
     writing = bars["Ghi kết quả"]
     assert writing.total == 15  # 3 CSVs, the report, the summary and 10 districts' workbooks; no sheets asked for
-    assert sum(n for n, _ in writing.steps) == 13
+    assert sum(n for n, _ in writing.steps) == 15
     assert not all(here for _, here in writing.steps)  # steps as the pool's files end, not all after the summary
     assert "Kiểm tra số liệu và đánh giá…" in capsys.readouterr().err  # between the reading bar and the writing bar
 
