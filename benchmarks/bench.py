@@ -133,7 +133,8 @@ def plan(n: int, seed: int = SEED) -> list[Group]:
 
 
 def national_list() -> list[dict]:
-    """The 34 provinces of 1 July 2025 and their units: the JSON pipeline/units.py reads (package vietnam-provinces)."""
+    """The 34 provinces of 1 July 2025 and their units: the JSON pipeline/checking/units.py reads
+    (package vietnam-provinces)."""
     from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
 
     return json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
@@ -404,7 +405,7 @@ def read_excel_assess(root: Path, out: Path) -> None:
     """
     import pandas as pd
 
-    from pipeline import read
+    from pipeline.reading import read
     from pipeline.run import run
 
     class Bytes:

@@ -31,9 +31,9 @@ from typing import Any, NoReturn, TypeGuard
 
 import pandas as pd
 
-from pipeline import text_files
-from pipeline.kinds import KINDS
-from pipeline.parse import fold
+from pipeline.assessing.kinds import KINDS
+from pipeline.checking.parse import fold
+from pipeline.reading import text_files
 
 # The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same
 # folder in an installed wheel), found through importlib.resources so that any install finds them.

@@ -15,7 +15,7 @@ import click
 
 from pipeline import __version__, click_vi
 from pipeline.catalog import CatalogError
-from pipeline.files import OutputError
+from pipeline.writing.files import OutputError
 
 click_vi.install()  # before the commands are declared: click looks some of its words up then
 EXIT_NO_CATALOG = 4  # `template` for a year no criteria catalog covers yet: nothing written, nothing failed
@@ -205,7 +205,7 @@ def assess(
     Ví dụ: python -m pipeline assess --input input --output output
     """
     from pipeline.catalog import department_folder
-    from pipeline.registration import RegistrationError  # imported here so that --help stays instant
+    from pipeline.checking.registration import RegistrationError  # imported here so that --help stays instant
     from pipeline.run import run
     from pipeline.settings import SettingsError
 
@@ -240,10 +240,10 @@ def assess(
 
 def summary_lines(outcome) -> list[str]:
     """What the terminal says of a run: per year and tier the counts of the year's view, the problems, the files."""
-    from pipeline.problems import problem_kinds
-    from pipeline.summary import tier_label
-    from pipeline.view import undated_note
-    from pipeline.words import count
+    from pipeline.checking.problems import problem_kinds
+    from pipeline.presenting.summary import tier_label
+    from pipeline.presenting.view import undated_note
+    from pipeline.presenting.words import count
 
     lines = []
     for year, view in outcome.views.items():
@@ -335,7 +335,7 @@ def template(
     Ví dụ: python -m pipeline template --year 2025 --province 37
     """
     from pipeline.catalog import department_folder
-    from pipeline.template import NoCatalog, TemplateError, generate
+    from pipeline.writing.template import NoCatalog, TemplateError, generate
 
     if communes is not None and province is not None:
         raise click.UsageError("chọn một trong --communes và --province")

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from pipeline import text_files, units
 from pipeline.catalog import LegalBasis
-from pipeline.parse import clean
+from pipeline.checking import units
+from pipeline.checking.parse import clean
+from pipeline.reading import text_files
 
 SETTINGS = Path(__file__).resolve().parent.parent / "cau-hinh.toml"
 PLACEHOLDER = "……………"

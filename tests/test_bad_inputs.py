@@ -40,7 +40,7 @@ from conftest import REPO, Run, passing_commune, passing_village, read_csv, summ
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.catalog import load_columns
-from pipeline.problems import CODES
+from pipeline.checking.problems import CODES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COLUMNS = load_columns()
@@ -709,7 +709,7 @@ def build_keys_above_labels(d: Path):
 
 def build_sheet_over_max_rows(d: Path):
     """A village sheet with one stray value below row MAX_ROWS + 1: the sheet is refused whole."""
-    from pipeline.read import MAX_ROWS
+    from pipeline.reading.read import MAX_ROWS
 
     good(d / "xa.xlsx", "00001")
     far = f'<row r="{MAX_ROWS + 2}"><c r="A{MAX_ROWS + 2}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'

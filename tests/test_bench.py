@@ -10,7 +10,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from pipeline import units
+from pipeline.checking import units
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 

@@ -16,9 +16,9 @@ import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, read_csv, summary_problems, write_workbook
 
-from pipeline import template
 from pipeline.catalog import SCHEMAS
 from pipeline.run import run
+from pipeline.writing import template
 
 # A village that is certainly not smart: every condition answered, KM.1.a-c "no", KM.1.d 10 %.
 NOT_SMART = {

@@ -35,7 +35,7 @@ from pipeline.catalog import (
     new_catalog,
 )
 from pipeline.cli import main
-from pipeline.template import TemplateError, generate
+from pipeline.writing.template import TemplateError, generate
 
 STARTER = "schemas/criteria-2026-2030.toml"
 TODO = (

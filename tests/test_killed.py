@@ -18,13 +18,15 @@ from pathlib import Path
 import pytest
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
-from pipeline.files import MANIFEST, STAGING_PREFIX
 from pipeline.run import run
+from pipeline.writing.files import MANIFEST, STAGING_PREFIX
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 DISTRICTS = 8  # one workbook each, written in the pool while the run writes the summary
-NATIONAL = "import pipeline.view as v; v.PROVINCE_SIZE = 0; from pipeline.cli import entry_point; entry_point()"
+NATIONAL = (
+    "import pipeline.presenting.view as v; v.PROVINCE_SIZE = 0; from pipeline.cli import entry_point; entry_point()"
+)
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ import openpyxl
 import xlsxwriter
 from conftest import REPO, Run, passing_commune, passing_village, read_csv, windows_ansi, write_workbook
 
-from pipeline import read, template
 from pipeline.catalog import load_columns
+from pipeline.reading import read
+from pipeline.writing import template
 
 
 def problem_rows(run: Run) -> list[dict]:

@@ -17,12 +17,13 @@ import xlsxwriter
 from conftest import Run, passing_commune, passing_village, write_workbook
 from xlsxwriter.utility import xl_col_to_name
 
-from pipeline import catalog, registration
-from pipeline.assess import assess
-from pipeline.parse import MAX_STEM, file_names, name_key, visible
-from pipeline.problems import CODES
-from pipeline.read import FileRead, combine
-from pipeline.validate import validate
+from pipeline import catalog
+from pipeline.assessing.assess import assess
+from pipeline.checking import registration
+from pipeline.checking.parse import MAX_STEM, file_names, name_key, visible
+from pipeline.checking.problems import CODES
+from pipeline.checking.validate import validate
+from pipeline.reading.read import FileRead, combine
 
 COLUMNS, PERIODS = catalog.load_catalogs(catalog.SCHEMAS)
 CRITERIA = PERIODS[0]

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import catalog
-from pipeline.assess import assess
-from pipeline.read import FileRead, combine
-from pipeline.validate import validate
+from pipeline.assessing.assess import assess
+from pipeline.checking.validate import validate
+from pipeline.reading.read import FileRead, combine
 
 COLUMNS, PERIODS = catalog.load_catalogs(catalog.SCHEMAS)
 CRITERIA = PERIODS[0]

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from conftest import Run, passing_commune, passing_village, write_workbook
 
-from pipeline import csv_out, files
-from pipeline.assess import Assessment
-from pipeline.files import OutputError, OutputFolder, replace_atomically
+from pipeline.assessing.assess import Assessment
+from pipeline.writing import csv_out, files
+from pipeline.writing.files import OutputError, OutputFolder, replace_atomically
 
 REPO = Path(__file__).resolve().parent.parent
 BUSY = "đang được một lần chạy khác ghi; hãy đợi lần chạy đó xong rồi chạy lại"
@@ -135,7 +135,7 @@ def test_a_second_run_into_a_busy_folder_stops_with_a_clear_message(tmp_path):
 HOLDER = textwrap.dedent(
     """
     import os, sys, time
-    from pipeline.files import OutputFolder
+    from pipeline.writing.files import OutputFolder
     out = OutputFolder(sys.argv[1]).__enter__()
     out.path("2024/nua-chung.csv").write_text("x")
     if os.fork() == 0:  # a worker that outlives the run: it has the run's open files
@@ -178,7 +178,7 @@ def test_a_killed_run_does_not_block_the_next_one_even_if_its_worker_lives_on(pr
 ENDS_ON_A_LINE = textwrap.dedent(
     """
     import sys
-    from pipeline.files import OutputFolder
+    from pipeline.writing.files import OutputFolder
     with OutputFolder(sys.argv[1]):
         print("ready", flush=True)
         sys.stdin.readline()
@@ -187,7 +187,7 @@ ENDS_ON_A_LINE = textwrap.dedent(
 TAKER = textwrap.dedent(
     """
     import sys
-    from pipeline.files import OutputError, OutputFolder
+    from pipeline.writing.files import OutputError, OutputFolder
     try:
         OutputFolder(sys.argv[1]).__enter__()
     except OutputError as e:

@@ -13,7 +13,7 @@ from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
-from pipeline import style, workbook
+from pipeline.writing import style, workbook
 
 PORTRAIT = (595.3 - 0.8 * 72, 841.9 - 1.1 * 72)  # A4 less the margins: 0.4 in a side, 0.5 in top, 0.6 in bottom
 LANDSCAPE = (841.9 - 0.8 * 72, 595.3 - 1.1 * 72)

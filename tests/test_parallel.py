@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, write_workbook
 
-from pipeline import parallel, progress
 from pipeline.run import run
+from pipeline.writing import parallel, progress
 
 FILES = 40  # above the bar's threshold and the parallel threshold
 
@@ -108,7 +108,7 @@ def test_the_writing_bar_counts_each_file_as_it_is_written(corpus, tmp_path, mon
 def test_a_national_run_writes_the_same_workbooks_from_the_small_server(corpus, tmp_path, monkeypatch):
     """Above PROVINCE_SIZE communes the write stage's workers are forked from a small server, started with the
     pool while the files are checked: the district workbooks they write hold the cells one process writes."""
-    monkeypatch.setattr("pipeline.view.PROVINCE_SIZE", 10)
+    monkeypatch.setattr("pipeline.presenting.view.PROVINCE_SIZE", 10)
     made, original = [], parallel.pool
 
     def pool(processes: int, small_server: bool):
@@ -116,7 +116,7 @@ def test_a_national_run_writes_the_same_workbooks_from_the_small_server(corpus, 
         return original(processes, small_server)
 
     single = run(corpus, tmp_path / "one", workers=1, quiet=True)
-    monkeypatch.setattr("pipeline.parallel.pool", pool)
+    monkeypatch.setattr("pipeline.writing.parallel.pool", pool)
     national = run(corpus, tmp_path / "two", workers=2, quiet=True)
     assert made == [True]
     assert national.exit_code == single.exit_code

@@ -1,4 +1,5 @@
-"""Property tests for the value parsers of pipeline.parse: what people type reads back as meant, nothing raises."""
+"""Property tests for the value parsers of pipeline.checking.parse: what people type reads back as meant,
+nothing raises."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import parse, safety
 from pipeline.catalog import criteria_files, load_columns
+from pipeline.checking import parse
+from pipeline.reading import safety
 
 COLUMNS = load_columns()
 TIERS = pd.concat([c.tiers for c in criteria_files()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import passing_commune, passing_village
 
-from pipeline import units
+from pipeline.checking import units
 
 
 def villages(ma_xa: str, n: int = 3) -> list[dict]:
@@ -53,7 +53,7 @@ def test_a_2025_batch_is_checked_against_the_list_and_every_commune_stays_in_the
 def _prefilled(path) -> list[tuple]:
     import openpyxl
 
-    from pipeline.template import FIRST_ROW
+    from pipeline.writing.template import FIRST_ROW
 
     ws = openpyxl.load_workbook(path, read_only=True)["Xa"]
     rows = ws.iter_rows(min_row=FIRST_ROW + 1, max_col=2, values_only=True)
@@ -61,7 +61,7 @@ def _prefilled(path) -> list[tuple]:
 
 
 def test_the_template_of_a_province_lists_its_communes_and_no_ward(tmp_path):
-    from pipeline.template import generate
+    from pipeline.writing.template import generate
 
     made = generate(2025, tmp_path, province=37, per="district")
     rows = _prefilled(made.written[0])
@@ -75,7 +75,7 @@ def test_the_template_of_a_province_lists_its_communes_and_no_ward(tmp_path):
 def test_a_province_template_before_the_reform_or_of_no_province_is_refused_with_a_reason(tmp_path):
     import pytest
 
-    from pipeline.template import TemplateError, generate
+    from pipeline.writing.template import TemplateError, generate
 
     with pytest.raises(TemplateError, match="áp dụng từ năm 2025"):
         generate(2024, tmp_path, province=37)

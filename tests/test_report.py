@@ -18,13 +18,15 @@ from conftest import REPO, passing_commune, passing_village, read_csv, windows_a
 from docx import Document
 from docx.shared import Mm, Pt
 
-from pipeline import catalog, last_year, report, run
-from pipeline import sheets as sheets_
+from pipeline import catalog, run
 from pipeline.catalog import DOCUMENT_NUMBER, CatalogError, LegalBasis, criteria_files, load_criteria
 from pipeline.cli import main
-from pipeline.csv_out import COMMUNE_COLUMNS
-from pipeline.read import read_batch
+from pipeline.presenting import last_year
+from pipeline.reading.read import read_batch
 from pipeline.settings import PLACEHOLDER, Settings, SettingsError, load_settings
+from pipeline.writing import report
+from pipeline.writing import sheets as sheets_
+from pipeline.writing.csv_out import COMMUNE_COLUMNS
 
 YEAR = 2024
 EXAMPLE = REPO / "docs" / "vi-du" / "cau-hinh-ha-nam-2024.toml"  # the seed case's settings, Hà Nam 2024

@@ -18,11 +18,14 @@ import pytest
 from conftest import REPO, Run, passing_commune, passing_village, windows_ansi, write_workbook
 from docx import Document
 
-from pipeline import catalog, registration, settings, template, text_files
+from pipeline import catalog, settings
 from pipeline.catalog import SCHEMAS, CatalogError
-from pipeline.parse import clean
-from pipeline.registration import RegistrationError
+from pipeline.checking import registration
+from pipeline.checking.parse import clean
+from pipeline.checking.registration import RegistrationError
+from pipeline.reading import text_files
 from pipeline.settings import load_settings
+from pipeline.writing import template
 
 SIGNER = "Nguyễn Thị Ấn"
 NOTEPAD = {  # how Notepad (and Excel's "Unicode Text") write text, by the name in their Save dialog

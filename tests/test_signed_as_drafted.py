@@ -18,13 +18,15 @@ from conftest import passing_commune, passing_village, write_workbook
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline import catalog, problems, run, words
+from pipeline import catalog, run
+from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import LegalBasis
-from pipeline.kinds import threshold_text
-from pipeline.read import read_batch
-from pipeline.report import write_report
+from pipeline.checking import problems
+from pipeline.presenting import words
+from pipeline.reading.read import read_batch
 from pipeline.settings import Settings
-from pipeline.sheets import write_sheets
+from pipeline.writing.report import write_report
+from pipeline.writing.sheets import write_sheets
 
 YEAR = 2025
 NINH_BINH = Settings(

@@ -10,8 +10,8 @@ from openpyxl.utils import get_column_letter
 
 from pipeline.catalog import SHEETS, criteria_for, load_columns
 from pipeline.cli import main
-from pipeline.read import MAX_ROWS, read_file
-from pipeline.template import FIRST_ROW, HEADER_ROW, INSTRUCTIONS
+from pipeline.reading.read import MAX_ROWS, read_file
+from pipeline.writing.template import FIRST_ROW, HEADER_ROW, INSTRUCTIONS
 
 COLUMNS = load_columns()
 CRITERIA = criteria_for(2024)

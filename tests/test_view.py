@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from conftest import passing_commune, passing_village, write_workbook
 from docx import Document
 
-from pipeline import outputs, view
 from pipeline.cli import main
+from pipeline.presenting import view
+from pipeline.writing import outputs
 
 
 def _batch(root: Path, year: int = 2025) -> Path:

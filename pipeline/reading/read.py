@@ -26,10 +26,10 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
-from pipeline import isolate, safety
 from pipeline.catalog import SHEETS, Columns
-from pipeline.parse import fold, is_blank
-from pipeline.problems import ERROR, USE_TEMPLATE, problem
+from pipeline.checking.parse import fold, is_blank
+from pipeline.checking.problems import ERROR, USE_TEMPLATE, problem
+from pipeline.reading import isolate, safety
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -188,7 +188,7 @@ def read_batch(
     batch is the same however many workers read it. `progress` draws a bar on
     a terminal; `timeout` is each file's time limit in seconds.
     """
-    from pipeline.progress import bar
+    from pipeline.writing.progress import bar
 
     books, problems = discover(root, exclude)
     workers = workers or os.cpu_count() or 1

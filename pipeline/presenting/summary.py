@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.assessing.kinds import KINDS
 from pipeline.catalog import Criteria
-from pipeline.identity import is_stand_in
-from pipeline.kinds import KINDS
-from pipeline.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE, count
+from pipeline.checking.identity import is_stand_in
+from pipeline.presenting.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE, count
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid

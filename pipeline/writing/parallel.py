@@ -15,7 +15,7 @@ import pickle
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import forkserver
 
-from pipeline import children
+from pipeline.reading import children
 
 
 def pool(processes: int, small_server: bool):
@@ -39,7 +39,7 @@ def pool(processes: int, small_server: bool):
     if not small_server or "forkserver" not in multiprocessing.get_all_start_methods():
         return _dropping_on_error(ProcessPoolExecutor(processes, initializer=_started, initargs=run))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.workbook", "pipeline.report", "pipeline.sheets"])
+    context.set_forkserver_preload(["pipeline.writing.workbook", "pipeline.writing.report", "pipeline.writing.sheets"])
     forkserver.ensure_running()
     return _dropping_on_error(ProcessPoolExecutor(processes, mp_context=context, initializer=_started, initargs=run))
 

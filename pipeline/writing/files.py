@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pipeline import text_files
+from pipeline.reading import text_files
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt

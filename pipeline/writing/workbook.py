@@ -22,14 +22,16 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from pipeline import __version__, parallel, style, summary
-from pipeline.assess import Assessment
+from pipeline import __version__
+from pipeline.assessing.assess import Assessment
+from pipeline.assessing.kinds import KINDS, threshold_text
 from pipeline.catalog import CERTAINTY, Columns, Criteria
-from pipeline.files import replace_atomically
-from pipeline.identity import shown_code
-from pipeline.kinds import KINDS, threshold_text
-from pipeline.parse import file_names, stacked
-from pipeline.words import TEXT, abbreviations, citation, count, date, indicators_of
+from pipeline.checking.identity import shown_code
+from pipeline.checking.parse import file_names, stacked
+from pipeline.presenting import summary
+from pipeline.presenting.words import TEXT, abbreviations, citation, count, date, indicators_of
+from pipeline.writing import parallel, style
+from pipeline.writing.files import replace_atomically
 
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
 

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import identity, parse
 from pipeline.catalog import Columns, Criteria
-from pipeline.problems import ERROR, SEVERITY, cell_hits, describe, frame
-from pipeline.read import META, Batch
-from pipeline.safety import CellError, Formula
+from pipeline.checking import identity, parse
+from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, describe, frame
+from pipeline.reading.read import META, Batch
+from pipeline.reading.safety import CellError, Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 

@@ -29,9 +29,28 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from docx.shared import Mm, Pt
 
-from pipeline import summary
 from pipeline.catalog import Columns, Criteria, load_columns
-from pipeline.docx_xml import (
+from pipeline.presenting import summary
+from pipeline.presenting.findings import (
+    findings,
+)
+from pipeline.presenting.papers import (
+    DOTS,
+    MET,
+    UNDECIDED,
+    WORDS,
+    Terms,
+    basis_line,
+    commune_with_area,
+    formal_name,
+    place_date,
+    plain,
+    sector_indicators,
+)
+from pipeline.presenting.view import ordered
+from pipeline.presenting.words import count, long_date
+from pipeline.settings import PLACEHOLDER, Settings
+from pipeline.writing.docx_xml import (
     HEAD_SHADE,
     Cell,
     P,
@@ -46,28 +65,9 @@ from pipeline.docx_xml import (
     run_xml,
     save,
 )
-from pipeline.findings import (
-    findings,
-)
-from pipeline.papers import (
-    DOTS,
-    MET,
-    UNDECIDED,
-    WORDS,
-    Terms,
-    basis_line,
-    commune_with_area,
-    formal_name,
-    place_date,
-    plain,
-    sector_indicators,
-)
-from pipeline.settings import PLACEHOLDER, Settings
-from pipeline.view import ordered
-from pipeline.words import count, long_date
 
 if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only
-    from pipeline.view import YearView
+    from pipeline.presenting.view import YearView
 
 BODY, SMALL, TABLE, RECIPIENTS = 14, 13, 12, 11  # point sizes (Nghị định 30/2020/NĐ-CP, Phụ lục I)
 HEADER, HEADER_LEFT = 12, 70  # the header's bodies and national title (12-13 pt), and its left column in mm

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from pipeline.files import replace_atomically
-from pipeline.identity import shown_code
+from pipeline.checking.identity import shown_code
+from pipeline.writing.files import replace_atomically
 
 if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only
-    from pipeline.view import YearView
+    from pipeline.presenting.view import YearView
 
 RESULT_COLUMNS = [
     "nam",

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import csv_out, report, sheets, workbook
-from pipeline.view import YearView
+from pipeline.presenting.view import YearView
+from pipeline.writing import csv_out, report, sheets, workbook
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,17 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.assessing.kinds import KINDS, Kind, threshold_text
 from pipeline.catalog import Columns, Criteria
-from pipeline.identity import UNKNOWN_CODE
-from pipeline.kinds import KINDS, Kind, threshold_text
-from pipeline.papers import (
+from pipeline.checking.identity import UNKNOWN_CODE
+from pipeline.checking.problems import CODES, ERROR
+from pipeline.presenting.papers import (
     MET,
     NOT_MET,
     UNDECIDED,
 )
-from pipeline.problems import CODES, ERROR
-from pipeline.summary import percent
-from pipeline.words import count
+from pipeline.presenting.summary import percent
+from pipeline.presenting.words import count
 
 NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent nothing
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline import parse, units
 from pipeline.catalog import Columns, Criteria
-from pipeline.problems import ERROR, SEVERITY, cell_hits
-from pipeline.read import Batch
+from pipeline.checking import parse, units
+from pipeline.checking.problems import ERROR, SEVERITY, cell_hits
+from pipeline.reading.read import Batch
 
 UNKNOWN_CODE = "?"  # prefix of the stand-in key of a commune row whose code is missing or malformed
 

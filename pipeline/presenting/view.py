@@ -14,11 +14,11 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import summary
-from pipeline.assess import Assessment
+from pipeline.assessing.assess import Assessment
 from pipeline.catalog import Columns, Criteria
-from pipeline.findings import Finding, findings
-from pipeline.last_year import LastYear
+from pipeline.presenting import summary
+from pipeline.presenting.findings import Finding, findings
+from pipeline.presenting.last_year import LastYear
 from pipeline.settings import Settings
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from pipeline import children
+from pipeline.reading import children
 
 try:  # POSIX only
     import resource

@@ -28,12 +28,15 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__, parse, style, text_files, units
+from pipeline import __version__
+from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
-from pipeline.files import replace_atomically
-from pipeline.kinds import threshold_text
-from pipeline.problems import ERROR
-from pipeline.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
+from pipeline.checking import parse, units
+from pipeline.checking.problems import ERROR
+from pipeline.reading import text_files
+from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
+from pipeline.writing import style
+from pipeline.writing.files import replace_atomically
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
 FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
@@ -366,7 +369,7 @@ def _from_workbooks(source: Path, columns: Columns) -> tuple[pd.DataFrame, pd.Da
 
 def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet: str):
     """Parse the pre-filled columns as validation does; drop rows without a valid code."""
-    from pipeline.validate import tier_aliases  # the same spellings `assess` accepts
+    from pipeline.checking.validate import tier_aliases  # the same spellings `assess` accepts
 
     keys = [k for k in catalog.index if catalog.at[k, "type"] in PREFILL_KINDS[sheet]]
     out, notes = pd.DataFrame(index=raw.index), []

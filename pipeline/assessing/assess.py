@@ -11,8 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline.assessing.kinds import (
+    KINDS,
+    MET,
+    NOT_APPLICABLE,
+    NOT_ASSESSABLE,
+    RESULTS,
+    Villages,
+    village_condition_codes,
+)
 from pipeline.catalog import Criteria
-from pipeline.kinds import KINDS, MET, NOT_APPLICABLE, NOT_ASSESSABLE, RESULTS, Villages, village_condition_codes
 
 
 @dataclass

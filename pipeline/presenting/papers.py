@@ -9,9 +9,9 @@ import re
 import pandas as pd
 
 from pipeline.catalog import Criteria, LegalBasis
-from pipeline.identity import UNKNOWN_CODE
+from pipeline.checking.identity import UNKNOWN_CODE
+from pipeline.presenting.words import citation, long_date
 from pipeline.settings import Settings
-from pipeline.words import citation, long_date
 
 DOTS = "……"  # a short blank for the officer (day, month, number)
 

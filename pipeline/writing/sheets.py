@@ -13,7 +13,34 @@ from typing import Any
 import pandas as pd
 
 from pipeline.catalog import Columns, Criteria, LegalBasis, load_columns
-from pipeline.docx_xml import (
+from pipeline.checking.parse import file_names
+from pipeline.presenting.findings import (
+    Finding,
+    Meta,
+    findings,
+    indicator_meta,
+    label_of,
+    missing_reason,
+    threshold_shown,
+    whole,
+)
+from pipeline.presenting.papers import (
+    FAILED,
+    NOT_MET,
+    UNDECIDED,
+    WORDS,
+    Terms,
+    formal_name,
+    place_date,
+    plain,
+    sector_indicators,
+    shown_code,
+)
+from pipeline.presenting.summary import percent
+from pipeline.presenting.view import YearView, ordered
+from pipeline.presenting.words import citation
+from pipeline.settings import Settings
+from pipeline.writing.docx_xml import (
     HEAD_SHADE,
     Cell,
     P,
@@ -26,33 +53,6 @@ from pipeline.docx_xml import (
     run_xml,
     save,
 )
-from pipeline.findings import (
-    Finding,
-    Meta,
-    findings,
-    indicator_meta,
-    label_of,
-    missing_reason,
-    threshold_shown,
-    whole,
-)
-from pipeline.papers import (
-    FAILED,
-    NOT_MET,
-    UNDECIDED,
-    WORDS,
-    Terms,
-    formal_name,
-    place_date,
-    plain,
-    sector_indicators,
-    shown_code,
-)
-from pipeline.parse import file_names
-from pipeline.settings import Settings
-from pipeline.summary import percent
-from pipeline.view import YearView, ordered
-from pipeline.words import citation
 
 RULED = 3  # lines for the officer's remarks
 

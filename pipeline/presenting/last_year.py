@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import text_files
-from pipeline.csv_out import FORMULA_START
-from pipeline.parse import parse_code
-from pipeline.problems import problem
+from pipeline.checking.parse import parse_code
+from pipeline.checking.problems import problem
+from pipeline.reading import text_files
+from pipeline.writing.csv_out import FORMULA_START
 
 # ---- last year -------------------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from pipeline.files import replace_atomically
+from pipeline.writing.files import replace_atomically
 
 FONT = "Times New Roman"
 

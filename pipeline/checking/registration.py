@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from pipeline import text_files
 from pipeline.catalog import Columns, Criteria
-from pipeline.identity import is_stand_in
-from pipeline.parse import fold, name_key, per_unique
-from pipeline.problems import problem
-from pipeline.read import META
-from pipeline.validate import Checked, one_spelling, parse_sheet
+from pipeline.checking.identity import is_stand_in
+from pipeline.checking.parse import fold, name_key, per_unique
+from pipeline.checking.problems import problem
+from pipeline.checking.validate import Checked, one_spelling, parse_sheet
+from pipeline.reading import text_files
+from pipeline.reading.read import META
 
 KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows

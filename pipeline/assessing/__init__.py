@@ -1,0 +1,1 @@
+"""Assessing: every indicator for every commune at once, through its kind."""

@@ -1,0 +1,1 @@
+"""Presenting: one view of each year, and the words people read."""
