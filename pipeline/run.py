@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import catalog, settings
+from pipeline import catalog, progress, settings
 from pipeline.assessing.assess import Assessment, assess
 from pipeline.assessing.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.catalog import Criteria
@@ -25,7 +25,7 @@ from pipeline.checking.problems import ERROR, frame
 from pipeline.checking.validate import Checked, validate
 from pipeline.presenting import last_year, view
 from pipeline.reading.read import read_batch
-from pipeline.writing import csv_out, files, outputs, parallel, progress
+from pipeline.writing import csv_out, files, outputs, parallel
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
 # files of the run as a whole, beside the year folders: a run that does not write them removes the previous run's

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from test_bad_inputs import FIXTURES, both_sheets, crafted_ods, damaged_deflate, good, rezip, write_rows, write_xlsb
 
+from pipeline import progress
 from pipeline.catalog import load_columns
 from pipeline.reading import isolate, read
-from pipeline.writing import progress
 
 COLUMNS = load_columns()
 

@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 from conftest import Run, passing_commune, passing_village, write_workbook
 
+from pipeline import progress
 from pipeline.run import run
-from pipeline.writing import parallel, progress
+from pipeline.writing import parallel
 
 FILES = 40  # above the bar's threshold and the parallel threshold
 

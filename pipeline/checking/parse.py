@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 COMBINING = r"[\u0300-\u036f]"
+# what a spreadsheet takes for the start of a formula: text written to a CSV gets a ' before it, and loses it read back
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LARGEST = 10**15  # a count beyond this is a typing error, and floats stop being exact integers
 
 # TCVN3 (ABC), the legacy 8-bit encoding of the .VnTime fonts: text typed with

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checking.parse import parse_code
+from pipeline.checking.parse import FORMULA_START, parse_code
 from pipeline.checking.problems import problem
 from pipeline.reading import text_files
-from pipeline.writing.csv_out import FORMULA_START
 
 # ---- last year -------------------------------------------------------------------------------------------------
 

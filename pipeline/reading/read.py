@@ -188,7 +188,7 @@ def read_batch(
     batch is the same however many workers read it. `progress` draws a bar on
     a terminal; `timeout` is each file's time limit in seconds.
     """
-    from pipeline.writing.progress import bar
+    from pipeline.progress import bar
 
     books, problems = discover(root, exclude)
     workers = workers or os.cpu_count() or 1

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.checking.identity import shown_code
+from pipeline.checking.parse import FORMULA_START
 from pipeline.writing.files import replace_atomically
 
 if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only
@@ -79,9 +80,6 @@ def write_undated(communes: pd.DataFrame, path: Path) -> list[Path]:
     """`xa-chua-ro-nam.csv`: the communes whose year is unknown, in the columns of `xa-<year>.csv`, `nam` empty."""
     ledger = communes.reindex(columns=COMMUNE_COLUMNS).assign(nam=None, ma_xa=shown_code(communes["ma_xa"]))
     return [_write(ledger.sort_values("ma_xa", na_position="last", kind="stable"), path)]
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
