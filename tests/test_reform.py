@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from conftest import passing_commune, passing_village
 
 from pipeline.checking import units
@@ -132,3 +133,13 @@ def test_across_the_reform_the_report_compares_no_codes_and_says_why(tmp_path):
     text = [p.text for p in Document(str(tmp_path / "output" / "2025" / "bao-cao-tham-dinh-2025.docx")).paragraphs]
     assert f"Chưa so sánh được với kết quả năm 2024: {units.REORGANISED}." in text
     assert not any("đã đạt chuẩn năm 2024 nhưng năm 2025" in line for line in text)
+
+
+def test_the_report_names_the_department_s_province():
+    from pipeline.writing.report import _subject, province_phrase
+
+    labels = pd.Series({"nang_cao": "NTM nâng cao"})
+    subject = _subject(["nang_cao"], labels, 2025, "các chỉ tiêu ngành TT&TT", "Ninh Bình")
+    assert subject.endswith("đạt chuẩn nông thôn mới nâng cao trên địa bàn tỉnh Ninh Bình năm 2025")
+    assert province_phrase("Thành phố Hà Nội") == "thành phố Hà Nội"
+    assert "trên địa bàn" not in _subject(["nang_cao"], labels, 2025, "các chỉ tiêu", None)

@@ -141,7 +141,7 @@ class _Draft:
         self.sector = sector_indicators(criteria, short=True)  # "các chỉ tiêu ngành TT&TT"
         self.tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
         self.labels = criteria.tiers["label"]
-        self.subject = _subject(self.tiers, self.labels, year, sector_indicators(criteria))
+        self.subject = _subject(self.tiers, self.labels, year, sector_indicators(criteria), settings.ten_tinh)
         self.undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
         self.undated = undated
         self.numerals = iter(("I", "II", "III", "IV"))
@@ -206,10 +206,20 @@ class _Draft:
         _closing(self.body, self.settings, self.WIDTH)
 
 
-def _subject(tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
+def _subject(tiers: list[str], labels: pd.Series, year: int, indicators: str, province: str | None) -> str:
+    """The subject line; "… trên địa bàn tỉnh Ninh Bình" when the settings name the department's province."""
     named = ", ".join(Terms.spelled(labels[t]) for t in tiers)
     registered = f"các xã đăng ký đạt chuẩn {named}" if named else "các xã đăng ký"
-    return f"Kết quả thẩm định {indicators} đối với {registered} năm {year}"
+    where = f" trên địa bàn {province_phrase(province)}" if province else ""
+    return f"Kết quả thẩm định {indicators} đối với {registered}{where} năm {year}"
+
+
+def province_phrase(name: str) -> str:
+    """ "tỉnh Ninh Bình", "thành phố Hà Nội": a province's name inside a sentence."""
+    for kind in ("Thành phố ", "Tỉnh "):
+        if name.startswith(kind):
+            return kind.lower() + name[len(kind) :]
+    return f"tỉnh {name}"
 
 
 def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
