@@ -143,3 +143,28 @@ def test_the_report_names_the_department_s_province():
     assert subject.endswith("đạt chuẩn nông thôn mới nâng cao trên địa bàn tỉnh Ninh Bình năm 2025")
     assert province_phrase("Thành phố Hà Nội") == "thành phố Hà Nội"
     assert "trên địa bàn" not in _subject(["nang_cao"], labels, 2025, "các chỉ tiêu", None)
+
+
+def test_a_batch_of_several_provinces_without_districts_is_grouped_by_province(tmp_path):
+    import openpyxl
+    from conftest import Run, write_workbook
+    from docx import Document
+
+    xa = [commune("13456", "Xã Liêm Hà"), commune("00640", "Xã Thanh Trì"), commune("13474", "Xã Tân Thanh")]
+    write_workbook(tmp_path / "input" / "xa.xlsx", xa, [v for c in xa for v in villages(c["ma_xa"])])
+    run = Run(tmp_path / "input", tmp_path / "output")
+    assert run.exit_code == 0, run.result.output
+    year = tmp_path / "output" / "2025"
+    assert {r["huyen"] for r in run.communes(2025).values()} == {""}  # the CSV says what was sent: no district
+    assert sorted(p.name for p in (year / "tinh").iterdir()) == ["thanh-pho-ha-noi.xlsx", "tinh-ninh-binh.xlsx"]
+    assert not (year / "huyen").exists()
+    book = openpyxl.load_workbook(year / "tinh" / "tinh-ninh-binh.xlsx")
+    cells = {c for ws in book for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert "Xã Tân Thanh" in cells and "Xã Thanh Trì" not in cells
+    overview = openpyxl.load_workbook(year / "tong-hop-2025.xlsx")["Tổng hợp"]
+    words = {c for row in overview.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert {"Tỉnh", "Tỉnh Ninh Bình", "Thành phố Hà Nội"} <= words
+    assert not any("huyện" in w.lower() for w in words)
+    table = Document(str(year / "bao-cao-tham-dinh-2025.docx")).tables[1]
+    assert [c.text for c in table.rows[0].cells][:3] == ["STT", "Tên xã", "Tỉnh"]
+    assert [c.text for c in table.rows[1].cells][1:3] == ["Xã Thanh Trì", "Thành phố Hà Nội"]

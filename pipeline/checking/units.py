@@ -92,3 +92,11 @@ def questions(xa: pd.DataFrame, province: int | None) -> list[tuple[pd.Index, st
         (dated.index[renamed], "ten_xa", "ten-khac-danh-muc", "mã " + dated["ma_xa"] + " là " + units["ten"]),
         (dated.index[elsewhere], "ma_xa", "xa-tinh-khac", units["ten"] + " thuộc " + units["ten_tinh"]),
     ]
+
+
+def province_of(codes: pd.Series) -> pd.Series:
+    """The province of each code as a heading names it ("Tỉnh Ninh Bình", "Thành phố Hà Nội"); NA where the
+    code is not in the list."""
+    names = national_list()["ten_tinh"]
+    titled = names.where(names.str.startswith("Thành phố"), "Tỉnh " + names)
+    return pd.Series(titled.reindex(codes.astype("string")).to_numpy(), index=codes.index, dtype="string")

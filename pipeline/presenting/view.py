@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.assessing.assess import Assessment
 from pipeline.catalog import Columns, Criteria
+from pipeline.checking import units
 from pipeline.presenting import summary
 from pipeline.presenting.findings import Finding, findings
 from pipeline.presenting.last_year import LastYear
@@ -62,6 +63,11 @@ class YearView:
     communes: pd.DataFrame = field(default_factory=pd.DataFrame)  # areas, then communes, in the order of their codes
     tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # per tier: registered, met, not met, undecided, "15/15"
     findings: dict[Any, Finding] = field(default_factory=dict)  # per commune (row label): what it lacks
+    area: str = "huyen"  # how the papers group the communes: by district, or by province (`words.AREAS`)
+    presented: Assessment | None = None  # the result as the papers group it: `huyen` holds the area
+
+    def __post_init__(self) -> None:
+        self.presented = self.presented or self.result
 
     @property
     def districts(self) -> bool:
@@ -84,7 +90,8 @@ class YearView:
 
 def year_view(year: int, criteria: Criteria, result: Assessment, run: Run, previous: LastYear) -> YearView:
     """The year's view: computed once, read by the terminal and by every writer."""
-    communes = ordered(result.communes)
+    area, presented = _areas(year, result)
+    communes = ordered(presented.communes)
     return YearView(
         year=year,
         criteria=criteria,
@@ -94,6 +101,26 @@ def year_view(year: int, criteria: Criteria, result: Assessment, run: Run, previ
         communes=communes,
         tiers=summary.per_tier(communes, criteria),
         findings=findings(communes, result.results, criteria, run.problems, run.columns),
+        area=area,
+        presented=presented,
+    )
+
+
+def _areas(year: int, result: Assessment) -> tuple[str, Assessment]:
+    """How the papers group a year's communes: by district when they have any; without districts (since
+    1 July 2025) by province when they come from several, the province read from each code in the national
+    list; else not at all. The CSVs keep the district column as it was sent."""
+    communes = result.communes
+    if year < units.LIST_FROM or communes["huyen"].notna().any():
+        return "huyen", result
+    provinces = units.province_of(communes["ma_xa"])
+    if provinces.dropna().nunique() < 2:
+        return "huyen", result
+    area = {code: name for code, name in zip(communes["ma_xa"], provinces, strict=True)}
+    return "tinh", Assessment(
+        communes.assign(huyen=provinces),
+        result.results.assign(huyen=result.results["ma_xa"].map(area).astype("string")),
+        result.villages,
     )
 
 

@@ -189,6 +189,23 @@ TEXT: dict[str, dict[str, Any]] = {
     },
 }
 NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
+
+# The words of an area when the communes are grouped by province (no districts since 1 July 2025, a batch of
+# several provinces): the area's folder, and what the district's words become (`words_for`).
+AREAS: dict[str, dict[str, dict[str, str]]] = {
+    "huyen": {"vi": {}, "en": {}},
+    "tinh": {
+        "vi": {"district": "Tỉnh", "by_district": "Theo tỉnh", "chart": "Kết quả theo tỉnh"},
+        "en": {"district": "Province", "by_district": "By province", "chart": "Results by province"},
+    },
+}
+
+
+def words_for(lang: str, area: str = "huyen") -> dict:
+    """The workbooks' words in `lang`, for communes grouped by district (`huyen`) or by province (`tinh`)."""
+    return TEXT[lang] | AREAS[area][lang]
+
+
 NO_TIER_LABEL = {"vi": "(chưa rõ hạng đăng ký)", "en": "(tier unknown)"}
 NO_TIER_SENTENCE = {
     "vi": "{n} hồ sơ chưa ghi đúng hạng đăng ký nên chưa đánh giá được (xem Lỗi dữ liệu).",

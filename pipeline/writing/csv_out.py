@@ -62,7 +62,7 @@ def write_results(view: YearView, folder: Path, pool=None, done=None) -> list[Pa
 
 def write_communes(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
     """`xa-<year>.csv`: one row per commune, in the order of their codes."""
-    communes = view.communes.sort_values("ma_xa")[COMMUNE_COLUMNS]
+    communes = view.result.communes.sort_values("ma_xa")[COMMUNE_COLUMNS]  # the district column as sent
     communes["ma_xa"] = shown_code(communes["ma_xa"])
     return [_write(communes, folder / f"xa-{view.year}.csv")]
 

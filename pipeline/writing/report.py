@@ -48,7 +48,7 @@ from pipeline.presenting.papers import (
     sector_indicators,
 )
 from pipeline.presenting.view import ordered
-from pipeline.presenting.words import count, long_date
+from pipeline.presenting.words import count, long_date, words_for
 from pipeline.settings import PLACEHOLDER, Settings
 from pipeline.writing.docx_xml import (
     HEAD_SHADE,
@@ -90,6 +90,7 @@ def write_report(
     unread: str = "",
     found: dict | None = None,
     counts: pd.DataFrame | None = None,
+    area: str = "huyen",
 ) -> Path:
     """Write the appraisal report of one year's `result` (an `Assessment`) to `path`.
 
@@ -102,7 +103,8 @@ def write_report(
     `unread`: why last year's results could not be compared (`LastYear.unread`): the
     year-over-year section then says that the comparison could not be made; `found`: what each
     commune lacks (`findings`), and `counts` the counts per tier (`summary.per_tier`), when the caller
-    has them already (the year's view).
+    has them already (the year's view); `area`: the communes' `huyen` holds their district, or with "tinh" their
+    province (`words.AREAS`).
     """
     settings = settings or Settings()
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
@@ -112,6 +114,7 @@ def write_report(
     doc = document(margins=(20, 20, 30, 15), size=BODY)
     page_numbers(doc)
     draft = _Draft(year, communes, criteria, settings, found, undated)
+    draft.area = area
     doc.core_properties.title = draft.subject
     doc.core_properties.author = settings.co_quan_ban_hanh or ""
     draft.opening()
@@ -145,6 +148,7 @@ class _Draft:
         self.undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
         self.undated = undated
         self.numerals = iter(("I", "II", "III", "IV"))
+        self.area = "huyen"  # or "tinh": what the communes' `huyen` holds
 
     @property
     def is_draft(self) -> bool:
@@ -183,7 +187,8 @@ class _Draft:
         groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
         if (~communes["hang_dang_ky"].isin(self.criteria.tiers.index)).any():
             groups.append((None, "Hồ sơ chưa ghi đúng hạng đăng ký"))
-        districts = communes["huyen"].map(plain).ne("").any()
+        # the area's column ("Huyện", "Tỉnh"), where the communes have areas
+        area = words_for("vi", self.area)["district"] if communes["huyen"].map(plain).ne("").any() else ""
         tally = {row.hang_dang_ky: row for row in counts.itertuples()}
         for n, (tier, title) in enumerate(groups, 1):
             mine = (
@@ -191,7 +196,7 @@ class _Draft:
             )
             title = self.terms(f"{n}. {title} ({count(len(mine))} xã)")
             para(self.body, title, bold=True, indent=True, before=6, after=3, keep=True)
-            _tier_table(self.body, mine, tally[tier or summary.NO_TIER], self.found, self.terms, districts)
+            _tier_table(self.body, mine, tally[tier or summary.NO_TIER], self.found, self.terms, area)
 
     def ending(self, sheets: bool) -> None:
         """The closing lines, the attachments, the recipients and the signature, kept together: a page of
@@ -267,15 +272,16 @@ def _draft_line(undecided: Counter, total: int, undated: int) -> str:
     return f"Báo cáo này là dự thảo: {head} ({'; '.join(parts)})."
 
 
-def _tier_table(body: list[str], mine: pd.DataFrame, tally, found: dict, terms: Terms, districts: bool) -> None:
-    """STT, commune, district (where the batch has districts), result, indicators not met or not assessable."""
-    widths: tuple[float, ...] = (13, 35, 37, 24, 56) if districts else (13, 50, 24, 78)
-    head = ("STT", "Tên xã", *(("Huyện",) if districts else ()), "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
+def _tier_table(body: list[str], mine: pd.DataFrame, tally, found: dict, terms: Terms, area: str) -> None:
+    """STT, commune, its area (`area`: the column's heading, "" where the communes have none), result,
+    indicators not met or not assessable."""
+    widths: tuple[float, ...] = (13, 35, 37, 24, 56) if area else (13, 50, 24, 78)
+    head = ("STT", "Tên xã", *((area,) if area else ()), "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
     # only the columns used: pandas hands out text cells one at a time, slow over all the communes' columns
     for n, row in enumerate(mine[["ten_xa", "huyen", "ket_qua"]].itertuples(), 1):
         lines = [terms(line) for line in found[row.Index].short]
-        where = (plain(row.huyen),) if districts else ()
+        where = (plain(row.huyen),) if area else ()
         values: tuple[str | list, ...] = (f"{n}", formal_name(row.ten_xa), *where, WORDS.get(row.ket_qua, ""), lines)
         rows.append(Row([Cell(v, align="center" if i == 0 else None) for i, v in enumerate(values)]))
     rows.append(Row([Cell(f"Cộng: {count(len(mine))} xã; {_counts(tally)}.", bold=True, span=len(widths))]))
@@ -442,7 +448,7 @@ def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]
     write_report(
         path,
         view.year,
-        view.result,
+        view.presented,
         view.criteria,
         run.settings,
         run.problems,
@@ -453,5 +459,6 @@ def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]
         unread=last.unread,
         found=view.findings,
         counts=view.tiers,
+        area=view.area,
     )
     return [path]

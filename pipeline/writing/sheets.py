@@ -38,7 +38,7 @@ from pipeline.presenting.papers import (
 )
 from pipeline.presenting.summary import percent
 from pipeline.presenting.view import YearView, ordered
-from pipeline.presenting.words import citation
+from pipeline.presenting.words import citation, words_for
 from pipeline.settings import Settings
 from pipeline.writing.docx_xml import (
     HEAD_SHADE,
@@ -75,6 +75,7 @@ def write_sheets(
     problems: pd.DataFrame | None = None,
     columns: Columns | None = None,
     found: dict[Any, Finding] | None = None,
+    area: str = "huyen",
 ) -> Path:
     """Write one sheet per commune (phiếu thẩm định) to `path`; each commune starts on a new page.
 
@@ -83,6 +84,7 @@ def write_sheets(
     an indicator is not assessable (as the report does), unless `found` (`findings`) says it already.
     """
     sheets = Sheets(year, result, criteria, letters, settings, problems, columns, found)
+    sheets.area = area
     body = [block for n, (label, row) in enumerate(sheets.communes()) for block in sheets.page(label, row, n > 0)]
     if not body:
         para(body, f"Không có xã nào được thẩm định năm {year}.")
@@ -100,10 +102,12 @@ def write_commune_files(
     problems=None,
     columns=None,
     found=None,
+    area: str = "huyen",
 ) -> list[Path]:
     """One file per commune, its sheet, to send back to it: `<folder>/<ma_xa>-<name>.docx` (a name made safe
     and unique by `parse.file_names`; a commune with no valid code is named after its file's row)."""
     sheets = Sheets(year, result, criteria, letters, settings, problems, columns, found)
+    sheets.area = area
     rows = list(sheets.communes())
     labels = [f"{shown_code(row.ma_xa) or 'khong-ma'} {plain(row.ten_xa) or row.tep_xa}" for _, row in rows]
     names = file_names(labels)
@@ -142,6 +146,7 @@ class Sheets:
         self.labels = criteria.tiers["label"].to_dict()
         self.bases: dict[str, list[str]] = {}  # the legal bases line of each tier: most sheets share one
         self.place = place_date(self.settings, year)
+        self.area = "huyen"  # or "tinh": what the communes' `huyen` holds (`words.AREAS`)
 
     def communes(self):
         """(row label, row) of each commune, in the view's order."""
@@ -155,7 +160,7 @@ class Sheets:
         para(page, f"PHIẾU THẨM ĐỊNH {sector_indicators(self.criteria).upper()}", bold=True, align="center", before=4)
         tier = self.labels.get(row.hang_dang_ky, "")
         para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
-        _identity(page, row, year, tier)
+        _identity(page, row, year, tier, words_for("vi", self.area)["district"])
         key = (row.ma_xa, row.nam)
         mine = self.by_commune.get(key, [])
         _indicator_table(page, row, mine, self.meta, self.letter, self.homes.get(key, {}), self.found[label])
@@ -168,7 +173,7 @@ class Sheets:
         return page
 
 
-def _identity(page: list[str], row, year: int, tier: str) -> None:
+def _identity(page: list[str], row, year: int, tier: str, area: str) -> None:
     widths = (30, 59, 32, 57)
     counted = ""
     if pd.notna(row.so_chi_tieu) and pd.notna(row.so_chi_tieu_dat):
@@ -177,7 +182,7 @@ def _identity(page: list[str], row, year: int, tier: str) -> None:
     pairs = (
         ("Mã xã:", shown_code(row.ma_xa), "Năm đánh giá:", str(year)),
         ("Tên xã:", plain(row.ten_xa), "Hạng đăng ký:", tier or "(chưa ghi đúng)"),
-        ("Huyện:" if district else "", district, "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
+        (f"{area}:" if district else "", district, "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
     )
     rows = [Row([Cell(v, bold=i % 2 == 0) for i, v in enumerate(values)]) for values in pairs]
     grid(page, widths, rows, size=11, borders="none")
@@ -297,7 +302,16 @@ def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]
     path = folder / f"phieu-tham-dinh-{view.year}.docx"
     run = view.run
     write_sheets(
-        path, view.year, view.result, view.criteria, run.letters, run.settings, run.problems, run.columns, view.findings
+        path,
+        view.year,
+        view.presented,
+        view.criteria,
+        run.letters,
+        run.settings,
+        run.problems,
+        run.columns,
+        view.findings,
+        view.area,
     )
     return [path]
 
@@ -308,11 +322,12 @@ def write_year_communes(view: YearView, folder: Path, pool=None, done=None) -> l
     return write_commune_files(
         folder / "xa",
         view.year,
-        view.result,
+        view.presented,
         view.criteria,
         run.letters,
         run.settings,
         run.problems,
         run.columns,
         view.findings,
+        view.area,
     )

@@ -29,7 +29,7 @@ from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.checking.identity import shown_code
 from pipeline.checking.parse import file_names, stacked
 from pipeline.presenting import summary
-from pipeline.presenting.words import TEXT, abbreviations, citation, count, date, indicators_of
+from pipeline.presenting.words import abbreviations, citation, count, date, indicators_of, words_for
 from pipeline.writing import parallel, style
 from pipeline.writing.files import replace_atomically
 
@@ -49,8 +49,10 @@ def write(
     note: str = "",
     previous: pd.DataFrame | None = None,
     done: Callable[[], object] = lambda: None,
+    area: str = "huyen",
 ) -> list[Path]:
-    """The summary workbook and one workbook per district; `done()` as each is written (in any thread).
+    """The summary workbook and one workbook per district (per province with `area="tinh"`: the communes'
+    `huyen` then holds their province); `done()` as each is written (in any thread).
 
     The tier and village tables are laid out once for the whole batch and cut
     by district in one pass. Given a `pool` of processes, the district
@@ -60,10 +62,10 @@ def write(
     """
     now = dt.datetime.now().replace(microsecond=0)
     communes = _ordered(result.communes)
-    tiers = {t: TierTable.of(communes, result.results, criteria, t, lang) for t in criteria.tiers.index}
-    villages = VillageTable.of(result.villages, communes, criteria, columns, lang)
+    tiers = {t: TierTable.of(communes, result.results, criteria, t, lang, area) for t in criteria.tiers.index}
+    villages = VillageTable.of(result.villages, communes, criteria, columns, lang, area)
     labels = dict(zip(columns.table["key"], columns.table["label" if lang == "vi" else "label_en"], strict=True))
-    shared = _Shared(criteria, year, lang, now, labels, previous)
+    shared = _Shared(criteria, year, lang, now, labels, previous, area)
     parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
     pending = [parallel.start(pool, _write_district, part) for part in parts]
@@ -84,11 +86,12 @@ class _Shared:
     now: dt.datetime
     labels: dict[str, str]
     previous: pd.DataFrame | None = None  # last year's communes, for the overview's year-over-year table
+    area: str = "huyen"  # communes grouped by district, or by province (`words.AREAS`)
 
 
 def _write_summary(path, communes, result, tiers, villages, problems, sources, shared: _Shared, note: str) -> None:
     with replace_atomically(path) as tmp:
-        book = Book(tmp, shared.lang, shared.now)
+        book = Book(tmp, shared.lang, shared.now, area=shared.area)
         book.overview(communes, result.results, shared.criteria, shared.year, note, shared.previous)
         book.tier_sheets(tiers, shared.criteria, shared.year)
         book.villages(villages, shared.year)
@@ -121,7 +124,7 @@ def _districts(communes, tiers, villages, problems, folder: Path, shared: _Share
     for name, stem in file_names(names).items():
         out.append(
             _District(
-                path=folder / "huyen" / f"{stem}.xlsx",
+                path=folder / shared.area / f"{stem}.xlsx",
                 name=name,
                 tiers={t: replace(tiers[t], laid=tier_parts[t].get(name, empty[t])) for t in tiers},
                 villages=replace(villages, laid=village_parts.get(name, villages.laid.iloc[:0])),
@@ -148,7 +151,7 @@ def _problems_by_district(problems: pd.DataFrame, communes: pd.DataFrame) -> dic
 def _write_district(d: _District) -> Path:
     shared = d.shared
     with replace_atomically(d.path) as tmp:
-        book = Book(tmp, shared.lang, shared.now, small=True)
+        book = Book(tmp, shared.lang, shared.now, small=True, area=shared.area)
         book.tier_sheets(d.tiers, shared.criteria, shared.year, place=d.name)
         book.villages(d.villages, shared.year, place=d.name)
         book.problems(d.problems, shared.labels, shared.year, place=d.name)
@@ -164,8 +167,8 @@ class TierTable:
     laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
 
     @classmethod
-    def of(cls, communes, results, criteria: Criteria, tier: str, lang: str) -> TierTable:
-        t, label = TEXT[lang], "label" if lang == "vi" else "label_en"
+    def of(cls, communes, results, criteria: Criteria, tier: str, lang: str, area: str = "huyen") -> TierTable:
+        t, label = words_for(lang, area), "label" if lang == "vi" else "label_en"
         indicators = criteria.indicators_of(tier)
         mine = communes[communes["hang_dang_ky"] == tier]
         results = results[results["ma_xa"].isin(mine["ma_xa"])]
@@ -357,8 +360,10 @@ class VillageTable:
     laid: pd.DataFrame  # display columns in sheet order, then `_huyen`
 
     @classmethod
-    def of(cls, villages, communes, criteria: Criteria, columns: Columns, lang: str) -> VillageTable:
-        t = TEXT[lang]
+    def of(
+        cls, villages, communes, criteria: Criteria, columns: Columns, lang: str, area: str = "huyen"
+    ) -> VillageTable:
+        t = words_for(lang, area)
         labels = columns.of("Thon")["label" if lang == "vi" else "label_en"]
         ident = communes.set_index("ma_xa")
         table = villages.assign(
@@ -410,11 +415,11 @@ def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndar
 class Book:
     """An xlsxwriter workbook with this project's formats and page set-up."""
 
-    def __init__(self, path: Path, lang: str, now: dt.datetime, small: bool = False):
+    def __init__(self, path: Path, lang: str, now: dt.datetime, small: bool = False, area: str = "huyen"):
         """`small`: a district's share, assembled in memory; otherwise each sheet's XML is assembled in a
         temporary file beside the workbook (the summary took 50 MB less at 3,000 communes, but a dozen
         temporary files cost a small workbook about a tenth of its time)."""
-        self.t = TEXT[lang]
+        self.t = words_for(lang, area)
         self.lang = lang
         self.now = now
         self.wb = xlsxwriter.Workbook(
@@ -1104,7 +1109,7 @@ def write_year(
     """The run's writer of `tong-hop-<year>.xlsx` and of one workbook per district (`outputs.OUTPUTS`)."""
     run = view.run
     return write(
-        view.result,
+        view.presented,
         run.problems,
         run.sources,
         view.criteria,
@@ -1116,4 +1121,5 @@ def write_year(
         note=run.note,
         previous=view.previous.communes,
         done=done or (lambda: None),
+        area=view.area,
     )
