@@ -83,11 +83,13 @@ def write_sheets(
     `Batch.letters`), to name the cell each figure came from; `problems`, `columns`: to say why
     an indicator is not assessable (as the report does), unless `found` (`findings`) says it already.
     """
-    sheets = Sheets(year, result, criteria, letters, settings, problems, columns, found)
-    sheets.area = area
+    return _one_file(Sheets(year, result, criteria, letters, settings, problems, columns, found, area), path)
+
+
+def _one_file(sheets: Sheets, path: Path) -> Path:
     body = [block for n, (label, row) in enumerate(sheets.communes()) for block in sheets.page(label, row, n > 0)]
     if not body:
-        para(body, f"Không có xã nào được thẩm định năm {year}.")
+        para(body, f"Không có xã nào được thẩm định năm {sheets.year}.")
     save(sheets.blank, body, path)
     return Path(path)
 
@@ -106,8 +108,10 @@ def write_commune_files(
 ) -> list[Path]:
     """One file per commune, its sheet, to send back to it: `<folder>/<ma_xa>-<name>.docx` (a name made safe
     and unique by `parse.file_names`; a commune with no valid code is named after its file's row)."""
-    sheets = Sheets(year, result, criteria, letters, settings, problems, columns, found)
-    sheets.area = area
+    return _file_each(Sheets(year, result, criteria, letters, settings, problems, columns, found, area), folder)
+
+
+def _file_each(sheets: Sheets, folder: Path) -> list[Path]:
     rows = list(sheets.communes())
     labels = [f"{shown_code(row.ma_xa) or 'khong-ma'} {plain(row.ten_xa) or row.tep_xa}" for _, row in rows]
     names = file_names(labels)
@@ -123,8 +127,8 @@ class Sheets:
     """What every commune's sheet of a year shares, worked out once: the document's frame, the figures by
     commune, the cells they came from, what each commune lacks, the legal bases of each tier."""
 
-    def __init__(self, year, result, criteria: Criteria, letters, settings, problems, columns, found) -> None:
-        self.year, self.criteria = year, criteria
+    def __init__(self, year, result, criteria: Criteria, letters, settings, problems, columns, found, area) -> None:
+        self.year, self.criteria, self.area = year, criteria, area  # area: what the communes' `huyen` holds
         self.settings = settings or Settings()
         if problems is None:
             problems = pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
@@ -146,7 +150,6 @@ class Sheets:
         self.labels = criteria.tiers["label"].to_dict()
         self.bases: dict[str, list[str]] = {}  # the legal bases line of each tier: most sheets share one
         self.place = place_date(self.settings, year)
-        self.area = "huyen"  # or "tinh": what the communes' `huyen` holds (`words.AREAS`)
 
     def communes(self):
         """(row label, row) of each commune, in the view's order."""
@@ -297,12 +300,9 @@ def _value(shown: str, r) -> str:
     return f"{whole(r.tu_so)} thôn" if pd.notna(r.tu_so) else ""
 
 
-def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
-    """The run's writer of `phieu-tham-dinh-<year>.docx`, all the sheets of the year in one file."""
-    path = folder / f"phieu-tham-dinh-{view.year}.docx"
+def _of_view(view: YearView) -> Sheets:
     run = view.run
-    write_sheets(
-        path,
+    return Sheets(
         view.year,
         view.presented,
         view.criteria,
@@ -313,21 +313,13 @@ def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]
         view.findings,
         view.area,
     )
-    return [path]
+
+
+def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
+    """The run's writer of `phieu-tham-dinh-<year>.docx`, all the sheets of the year in one file."""
+    return [_one_file(_of_view(view), folder / f"phieu-tham-dinh-{view.year}.docx")]
 
 
 def write_year_communes(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
     """The run's writer of `xa/<ma_xa>-<name>.docx`: each commune's sheet in a file of its own, to send back."""
-    run = view.run
-    return write_commune_files(
-        folder / "xa",
-        view.year,
-        view.presented,
-        view.criteria,
-        run.letters,
-        run.settings,
-        run.problems,
-        run.columns,
-        view.findings,
-        view.area,
-    )
+    return _file_each(_of_view(view), folder / "xa")
