@@ -417,6 +417,21 @@ def _write(path: Path, spec: Spec, xa: pd.DataFrame | None = None, thon: pd.Data
         book.close()
 
 
+GUIDE_WIDTHS = (5, 7, 24, 30, 44, 28, 9, 8, 16, 18)  # the instructions sheet's columns
+GUIDE_HEAD = [
+    "STT",
+    "Trang",
+    "Mã cột",
+    "Tên cột (tiêu đề trong biểu)",
+    "Ý nghĩa",
+    "Kiểu dữ liệu, cách nhập",
+    "Đơn vị",
+    "Bắt buộc",
+    "Cần cho hạng",
+    "Chỉ tiêu sử dụng",
+]
+
+
 class Book:
     """An xlsxwriter template workbook: formats, the data sheets and the instructions."""
 
@@ -521,13 +536,22 @@ class Book:
                     ws.write_string(r, col, str(value), fmt)
 
     def instructions(self) -> None:
+        """The `Hướng dẫn` sheet: how to fill the template, every column, every indicator with its threshold."""
         spec, f = self.spec, self.f
         ws = self.wb.add_worksheet(INSTRUCTIONS)
-        widths = (5, 7, 24, 30, 44, 28, 9, 8, 16, 18)
-        for col, width in enumerate(widths):
+        for col, width in enumerate(GUIDE_WIDTHS):
             ws.set_column(col, col, width)
         ws.write_string(0, 0, f"HƯỚNG DẪN NHẬP LIỆU — NĂM {spec.year}", f["title"])
         ws.write_string(1, 0, spec.criteria.title, f["note"])
+        row = self._steps(ws, 3)
+        row = self._column_list(ws, row + 1)
+        self._indicator_list(ws, row + 2)
+        ws.protect("", {"format_columns": True, "format_rows": True})
+        style.a4(ws)
+
+    def _steps(self, ws, row: int) -> int:
+        """The numbered steps of filling the template, from `row`; the row after them."""
+        spec, widths = self.spec, GUIDE_WIDTHS
         steps = [f"{SHEET_TEXT[s]}." for s in SHEETS if s in SHEET_TEXT] + [
             f"Nhập số liệu từ dòng {FIRST_ROW + 1}, ngay dưới dòng tên cột. Không sửa, xóa hay đổi thứ tự các "
             "ô tên cột; mã của từng cột ghi trong chú thích của ô tên cột. Giữ nguyên tên các trang.",
@@ -540,28 +564,19 @@ class Book:
             "có thể để trống.",
             "Một tệp có thể gồm một xã hoặc nhiều xã (cả huyện); mỗi mã xã chỉ khai một lần trong một năm.",
         ]
-        row = 3
         for i, text in enumerate(steps, start=1):
-            ws.merge_range(row, 0, row, 5, f"{i}. {text}", f["para"])
+            ws.merge_range(row, 0, row, 5, f"{i}. {text}", self.f["para"])
             ws.set_row(row, _height([f"{i}. {text}"], [sum(widths[:6])]))
             row += 1
-        row += 1
+        return row
+
+    def _column_list(self, ws, row: int) -> int:
+        """One row per column of the catalog, from `row`: what it means, how to type it, what it feeds."""
+        spec, f = self.spec, self.f
         ws.write_string(row, 0, "DANH MỤC CỘT", f["section"])
         row += 1
-        head = [
-            "STT",
-            "Trang",
-            "Mã cột",
-            "Tên cột (tiêu đề trong biểu)",
-            "Ý nghĩa",
-            "Kiểu dữ liệu, cách nhập",
-            "Đơn vị",
-            "Bắt buộc",
-            "Cần cho hạng",
-            "Chỉ tiêu sử dụng",
-        ]
-        ws.write_row(row, 0, head, f["head"])
-        ws.set_row(row, _height(head, widths))
+        ws.write_row(row, 0, GUIDE_HEAD, f["head"])
+        ws.set_row(row, _height(GUIDE_HEAD, GUIDE_WIDTHS))
         n = 0
         for sheet in SHEETS:
             for key, c in spec.columns.of(sheet).iterrows():
@@ -579,30 +594,33 @@ class Book:
                     spec.indicators(key),
                 ]
                 ws.write_row(row, 0, values, f["cell"])
-                ws.set_row(row, _height(values, widths))
-        row += 2
+                ws.set_row(row, _height(values, GUIDE_WIDTHS))
+        return row
+
+    def _indicator_list(self, ws, row: int) -> None:
+        """One row per indicator of the period, from `row`: its tier, wording, columns and threshold."""
+        spec, f = self.spec, self.f
         ws.write_string(row, 0, f"DANH MỤC CHỈ TIÊU — {spec.criteria.title}", f["section"])
         row += 1
         ws.write_row(row, 0, ["STT", "Chỉ tiêu", "Hạng", "Nội dung", "Cột sử dụng", "Ngưỡng"], f["head"])
         labels = spec.columns.table.drop_duplicates("key").set_index("key")["label"]
-        for n, (ind_id, ind) in enumerate(spec.criteria.indicators.iterrows(), start=1):
+        ind = spec.criteria.indicators
+        for n, (ind_id, row_) in enumerate(ind.iterrows(), start=1):
             row += 1
-            used = [labels.get(k, k) for k in ind["columns"]]
+            used = [labels.get(k, k) for k in row_["columns"]]
             if not used:
-                parts = spec.criteria.indicators[spec.criteria.indicators["part_of"] == ind_id].index
+                parts = ind[ind["part_of"] == ind_id].index
                 used = [f"đủ các điều kiện {', '.join(parts)}"] if len(parts) else []
             values = [
                 n,
                 ind_id,
-                spec.tiers.at[ind["tier"], "label"],
-                ind["label"],
+                spec.tiers.at[row_["tier"], "label"],
+                row_["label"],
                 "; ".join(used),
-                threshold_text(ind["kind"], ind["threshold"]),
+                threshold_text(row_["kind"], row_["threshold"]),
             ]
             ws.write_row(row, 0, values, f["cell"])
-            ws.set_row(row, _height(values, widths))
-        ws.protect("", {"format_columns": True, "format_rows": True})
-        style.a4(ws)
+            ws.set_row(row, _height(values, GUIDE_WIDTHS))
 
 
 # -- small helpers -------------------------------------------------------------------------
