@@ -46,7 +46,7 @@ def test_a_new_output_is_one_writer_and_one_line_in_the_list(tmp_path, monkeypat
     assert "2025/them-2025.txt" in listed  # the tool's own file: the next run replaces it
 
 
-def test_the_terminal_and_the_report_count_from_the_year_s_view(tmp_path, monkeypatch):
+def test_the_terminal_the_report_and_the_overview_count_from_the_year_s_view(tmp_path, monkeypatch):
     """Change the view's counts and every paper that prints them changes with it."""
     _batch(tmp_path)
     real = view.year_view
@@ -61,6 +61,10 @@ def test_the_terminal_and_the_report_count_from_the_year_s_view(tmp_path, monkey
     assert "  NTM nâng cao: 97/99 xã đạt, 01 xã không đạt" in done.output
     report = [p.text for p in Document(str(tmp_path / "output" / "2025" / "bao-cao-tham-dinh-2025.docx")).paragraphs]
     assert "- Xã đăng ký đạt chuẩn NTM nâng cao: 97/99 xã đạt, 01 xã không đạt." in report
+    import openpyxl
+
+    overview = openpyxl.load_workbook(tmp_path / "output" / "2025" / "tong-hop-2025.xlsx")["Tổng hợp"]
+    assert "97/99" in [c for row in overview.iter_rows(values_only=True) for c in row]
 
 
 def test_without_districts_each_commune_gets_its_sheet_to_send_back(tmp_path):

@@ -50,6 +50,7 @@ def write(
     previous: pd.DataFrame | None = None,
     done: Callable[[], object] = lambda: None,
     area: str = "huyen",
+    counts: pd.DataFrame | None = None,
 ) -> list[Path]:
     """The summary workbook and one workbook per district (per province with `area="tinh"`: the communes'
     `huyen` then holds their province); `done()` as each is written (in any thread).
@@ -65,7 +66,7 @@ def write(
     tiers = {t: TierTable.of(communes, result.results, criteria, t, lang, area) for t in criteria.tiers.index}
     villages = VillageTable.of(result.villages, communes, criteria, columns, lang, area)
     labels = dict(zip(columns.table["key"], columns.table["label" if lang == "vi" else "label_en"], strict=True))
-    shared = _Shared(criteria, year, lang, now, labels, previous, area)
+    shared = _Shared(criteria, year, lang, now, labels, previous, area, counts)
     parts = _districts(communes, tiers, villages, problems, folder, shared)
     summary_path = folder / f"tong-hop-{year}.xlsx"
     pending = [parallel.start(pool, _write_district, part) for part in parts]
@@ -87,12 +88,13 @@ class _Shared:
     labels: dict[str, str]
     previous: pd.DataFrame | None = None  # last year's communes, for the overview's year-over-year table
     area: str = "huyen"  # communes grouped by district, or by province (`words.AREAS`)
+    counts: pd.DataFrame | None = None  # the counts per tier of the year's view, for the overview
 
 
 def _write_summary(path, communes, result, tiers, villages, problems, sources, shared: _Shared, note: str) -> None:
     with replace_atomically(path) as tmp:
         book = Book(tmp, shared.lang, shared.now, area=shared.area)
-        book.overview(communes, result.results, shared.criteria, shared.year, note, shared.previous)
+        book.overview(communes, result.results, shared.criteria, shared.year, note, shared.previous, shared.counts)
         book.tier_sheets(tiers, shared.criteria, shared.year)
         book.villages(villages, shared.year)
         book.problems(problems, shared.labels, shared.year)
@@ -475,17 +477,32 @@ class Book:
 
     # -- sheets ---------------------------------------------------------------
 
-    def overview(self, communes, results, criteria: Criteria, year: int, note: str = "", previous=None):
-        """Paragraph, counts per tier and per district, a chart, and province-wide ratios.
+    def overview(self, communes, results, criteria: Criteria, year: int, note: str = "", previous=None, counts=None):
+        """Paragraph, counts per tier (`counts`, the year's view's, else worked out here) and per district, a chart,
+        and province-wide ratios.
 
         A4 portrait at full size (10 pt, nothing under 9 pt): the columns fit the page's width, and each
         block is placed on the printed pages so that no table is cut from its header (`_Pages`).
         """
         ws = self._sheet(self.t["overview"], landscape=False, fit=False)
         pages = _Pages(ws, style.Page(landscape=False).height)
-        t, label = self.t, "label" if self.lang == "vi" else "label_en"
         for c, width in enumerate(OVERVIEW_WIDTHS):
             ws.set_column(c, c, width)
+        self._overview_head(pages, communes, results, criteria, year, note)
+        sections = itertools.count(1)
+        counts = counts if counts is not None else summary.per_tier(communes, criteria)
+        self._overview_counts(pages, sections, communes, criteria, counts)
+        self._overview_ratios(pages, sections, results, criteria)
+        if previous is not None:  # the programme asks communes to keep the criteria they met
+            self._overview_lost(pages, sections, communes, previous, criteria, year)
+        t = self.t
+        last = self._across(pages, f"{t['abbreviations']}: {abbreviations(criteria, self.lang)}", "note", 9)
+        pages.close()
+        ws.print_area(0, 0, last, len(OVERVIEW_WIDTHS) - 1)
+
+    def _overview_head(self, pages, communes, results, criteria: Criteria, year: int, note: str) -> None:
+        """The title, the year, the run's note if any, and the paragraph in the register of an appraisal."""
+        t = self.t
         title = t["title"].format(indicators=indicators_of(criteria, self.lang))
         self.wb.set_properties({"title": title, "comments": f"ntm-ict {__version__}"})
         self._across(pages, title, "title", 14, bold=True)
@@ -496,57 +513,57 @@ class Book:
             pages.place([6])  # the paragraph stays in A4
         self._across(pages, summary.paragraph(communes, results, criteria, year, self.lang), "paragraph", 12)
         pages.place([8])
-        tiers = summary.per_tier(communes, criteria)
-        tiers["hang_dang_ky"] = summary.tier_label(tiers["hang_dang_ky"], criteria, self.lang)
-        sections = itertools.count(1)
-        title = f"{next(sections)}. {t['by_tier']}"
+
+    def _overview_counts(self, pages, sections, communes, criteria: Criteria, counts) -> None:
+        """The counts per tier, then per district with its chart (no district table without districts)."""
+        t = self.t
+        tiers = counts.assign(hang_dang_ky=summary.tier_label(counts["hang_dang_ky"], criteria, self.lang))
         tiers = summary.with_total(tiers, "hang_dang_ky", t["total"])
+        title = f"{next(sections)}. {t['by_tier']}"
         self._overview_table(pages, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
-        if communes["huyen"].notna().any():  # no district table for a batch with no district level
+        if communes["huyen"].notna().any():
             districts = summary.per_district(communes, criteria, self.lang)
             districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
             districts = summary.with_total(districts, "huyen", t["total"]).fillna({"hang_dang_ky": ""})
             keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
             self._overview_table(pages, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
             self._chart(pages, communes)
+
+    def _overview_ratios(self, pages, sections, results, criteria: Criteria) -> None:
+        """The province-wide ratios, from the summed numerators and denominators."""
+        label = "label" if self.lang == "vi" else "label_en"
         ratios = summary.ratio_totals(results, criteria)
         ratios["nguong"] = [
             threshold_text(criteria.indicators.at[i, "kind"], criteria.indicators.at[i, "threshold"])
             for i in ratios["chi_tieu"]
         ]
         ratios["chi_tieu"] = ratios["chi_tieu"] + ". " + ratios["chi_tieu"].map(criteria.indicators[label])
-        formats = {
-            "chi_tieu": "wrap",
-            "tu_so": "int",
-            "mau_so": "int",
-            "ti_le": "pct",
-            "nguong": "center",
-            "bo_qua": "int",
-        }
+        formats = {"chi_tieu": "wrap", "tu_so": "int", "mau_so": "int", "ti_le": "pct", "nguong": "center"}
+        formats["bo_qua"] = "int"
         keys = ["chi_tieu", "tu_so", "mau_so", "ti_le", "nguong", "bo_qua"]
         heads = ["indicator", "numerator", "denominator", "share", "threshold", "left_out"]
-        self._overview_table(pages, f"{next(sections)}. {t['ratios']}", ratios, keys, heads, formats)
-        if previous is not None:  # the programme asks communes to keep the criteria they met
-            lost, both = summary.lost_since(communes, previous, criteria)
-            title = f"{next(sections)}. {t['year_over_year'].format(last=year - 1, year=year)}"
-            if lost.empty:
-                text = t["none_lost"].format(n=count(both, self.lang), last=year - 1, year=year)
-                pages.keep(style.text_height(1, 12) + style.text_height(1))
-                self._across(pages, title, "section", 12, bold=True)
-                self._across(pages, text, "subtitle")
-                pages.place([8])
-            else:
-                lost = lost.assign(
-                    truoc=summary.tier_label(lost["hang_cao_nhat_dat_truoc"], criteria, self.lang),
-                    nay=lost["ket_qua"].map({k: t[k] for k in summary.OUTCOMES}),
-                    ma_xa=shown_code(lost["ma_xa"]),
-                )
-                keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
-                heads = ["commune", "district", "code", "met_last_year", "result_now"]
-                self._overview_table(pages, title, lost, keys, heads, dict.fromkeys(keys, "wrap"))
-        last = self._across(pages, f"{t['abbreviations']}: {abbreviations(criteria, self.lang)}", "note", 9)
-        pages.close()
-        ws.print_area(0, 0, last, len(OVERVIEW_WIDTHS) - 1)
+        self._overview_table(pages, f"{next(sections)}. {self.t['ratios']}", ratios, keys, heads, formats)
+
+    def _overview_lost(self, pages, sections, communes, previous, criteria: Criteria, year: int) -> None:
+        """The communes that met a tier last year and meet no tier as high now, or one line saying none did."""
+        t = self.t
+        lost, both = summary.lost_since(communes, previous, criteria)
+        title = f"{next(sections)}. {t['year_over_year'].format(last=year - 1, year=year)}"
+        if lost.empty:
+            text = t["none_lost"].format(n=count(both, self.lang), last=year - 1, year=year)
+            pages.keep(style.text_height(1, 12) + style.text_height(1))
+            self._across(pages, title, "section", 12, bold=True)
+            self._across(pages, text, "subtitle")
+            pages.place([8])
+            return
+        lost = lost.assign(
+            truoc=summary.tier_label(lost["hang_cao_nhat_dat_truoc"], criteria, self.lang),
+            nay=lost["ket_qua"].map({k: t[k] for k in summary.OUTCOMES}),
+            ma_xa=shown_code(lost["ma_xa"]),
+        )
+        keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
+        heads = ["commune", "district", "code", "met_last_year", "result_now"]
+        self._overview_table(pages, title, lost, keys, heads, dict.fromkeys(keys, "wrap"))
 
     def tier_sheets(self, tables: dict[str, TierTable], criteria: Criteria, year: int, place: str = ""):
         """One sheet per tier that has communes (a tier nobody registered for has none)."""
@@ -1122,4 +1139,5 @@ def write_year(
         previous=view.previous.communes,
         done=done or (lambda: None),
         area=view.area,
+        counts=view.tiers,
     )
