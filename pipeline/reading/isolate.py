@@ -94,18 +94,7 @@ def run(
             pool = [w for w in pool if w.alive]
             while pending and len(pool) < max(1, workers) and all(w.queue for w in pool):
                 pool.append(_Worker(context, work, shared, memory))
-            for worker in sorted(pool, key=lambda w: len(w.queue)):
-                while pending and len(worker.queue) < _IN_FLIGHT and worker.alive:
-                    if worker.send(pending[0], tasks[pending[0]], timeout):
-                        pending.popleft()
-                    elif worker.queue:  # it died on the file it has: `collect` reports that file
-                        break
-                    else:  # it died before any file (it could not start): the file it was given fails
-                        i = pending.popleft()
-                        results[i] = Failure("crash", worker.exit_detail())
-                        worker.kill()
-                        if done is not None:
-                            done(i)
+            _feed(pool, pending, tasks, results, timeout, done)
             busy = [w for w in pool if w.queue]
             if not busy:
                 continue
@@ -127,6 +116,23 @@ def run(
         for worker in pool:
             worker.stop()
     return results
+
+
+def _feed(pool: list, pending: deque, tasks: list, results: list, timeout: float, done) -> None:
+    """Send the pending tasks to the workers, the least busy first, up to `_IN_FLIGHT` each; a worker that
+    could not start fails the file it was given, which is then done."""
+    for worker in sorted(pool, key=lambda w: len(w.queue)):
+        while pending and len(worker.queue) < _IN_FLIGHT and worker.alive:
+            if worker.send(pending[0], tasks[pending[0]], timeout):
+                pending.popleft()
+            elif worker.queue:  # it died on the file it has: `collect` reports that file
+                break
+            else:  # it died before any file (it could not start): the file it was given fails
+                i = pending.popleft()
+                results[i] = Failure("crash", worker.exit_detail())
+                worker.kill()
+                if done is not None:
+                    done(i)
 
 
 class _Worker:
