@@ -976,7 +976,12 @@ CASES = [
         problems=[("xa.xlsx", "Thon", "", "thieu-trang-thon"), ("xa.xlsx", "Xa", "A4", "khong-co-thon")],
         rows=[
             dict(
-                o="A4", cot="ma_xa", muc_do="loi", ma_xa="00001", mo_ta=f"{MESSAGES['khong-co-thon']}: Mã xã — năm 2024"
+                o="A4",
+                cot="ma_xa",
+                muc_do="loi",
+                ma_xa="00001",
+                mo_ta=f"{MESSAGES['khong-co-thon']}: Mã xã — năm 2024; "
+                "chưa đánh giá được các chỉ tiêu 8.2, 8.3, 8.3.a, 8.3.b",
             )
         ],
         communes={"00001": "khong_danh_gia_duoc"},

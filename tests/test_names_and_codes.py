@@ -297,7 +297,9 @@ def test_a_commune_with_no_village_row_is_undecided_and_a_line_on_it_says_why():
     assert found(checked, "tep", "trang", "o", "cot", "muc_do", "ma_xa", "ma_loi") == [
         ("a.xlsx", "Xa", "A4", "ma_xa", "loi", "00001", "khong-co-thon")
     ]
-    assert checked.problems["mo_ta"].iat[0] == f"{CODES['khong-co-thon'][1]}: Mã xã — năm 2024"
+    assert checked.problems["mo_ta"].iat[0] == (
+        f"{CODES['khong-co-thon'][1]}: Mã xã — năm 2024; chưa đánh giá được các chỉ tiêu 8.2, 8.3, 8.3.a, 8.3.b"
+    )
     assert outcome(result) == {"00001": "khong_danh_gia_duoc"}
     assert {results(result, "00001")[i] for i in VILLAGE_INDICATORS} == {"khong_danh_gia_duoc"}
     assert results(result, "00001")["8.1"] == "dat"

@@ -143,13 +143,14 @@ def _no_villages(xa: pd.DataFrame, thon: pd.DataFrame, criteria: list[Criteria],
     are not assessable, and one line on its code cell says why. Not for a commune already blocked, nor for one
     whose village list already waits on a problem (`_thon_thieu`): those have their line."""
     village_keys = set(columns.of("Thon").index) - set(columns.of("Xa").index)
-    needs = pd.Series(False, index=xa.index)
+    blocked = pd.Series("", index=xa.index)  # the village indicators of each commune's tier, named in its line
     for c in criteria:
-        uses = c.indicators["columns"].map(lambda cols: bool(village_keys.intersection(cols)))
-        lowest = c.indicators.loc[uses.astype(bool), "tier_rank"].min()
+        uses = c.indicators["columns"].map(lambda cols: bool(village_keys.intersection(cols))).astype(bool)
         rank = xa["hang_dang_ky"].map(c.tiers["rank"]).where(xa["nam"].between(*c.years).fillna(False).astype(bool))
-        needs |= (rank >= lowest).fillna(False).astype(bool)
+        ids = {r: ", ".join(c.indicators.index[uses & (c.indicators["tier_rank"] <= r)]) for r in c.tiers["rank"]}
+        blocked = blocked.where(rank.isna(), rank.map(ids).fillna(""))
     tied = pd.MultiIndex.from_frame(thon[["ma_xa", "nam"]].astype(object))
     has = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object)).isin(tied)
-    lonely = xa[needs & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
-    return cell_hits(lonely, "ma_xa", "khong-co-thon", "năm " + lonely["nam"].astype("string"))
+    lonely = xa[blocked.ne("") & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
+    detail = "năm " + lonely["nam"].astype("string") + "; chưa đánh giá được các chỉ tiêu " + blocked[lonely.index]
+    return cell_hits(lonely, "ma_xa", "khong-co-thon", detail)

@@ -19,7 +19,11 @@ CODES = {
     "khong-doc-duoc": (ERROR, "Không đọc được tệp"),
     "bo-qua-tep": (WARNING, "Tệp không phải bảng tính (.xlsx, .xlsm, .xlsb, .xls, .ods), đã bỏ qua"),
     "thieu-trang": (ERROR, "Không có trang bắt buộc"),
-    "thieu-trang-thon": (WARNING, "Không có trang Thon; các chỉ tiêu cấp thôn dựa vào tệp khác"),
+    "thieu-trang-thon": (
+        WARNING,
+        "Tệp không có trang Thon (danh sách thôn); thôn của các xã trong tệp phải có ở tệp khác, nếu không các chỉ"
+        " tiêu cấp thôn của xã chưa đánh giá được",
+    ),
     "khong-thay-tieu-de": (ERROR, "Không tìm thấy dòng tiêu đề cột"),
     "chua-co-so-lieu": (ERROR, "Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột"),
     "thieu-cot": (ERROR, "Thiếu cột bắt buộc"),

@@ -321,7 +321,7 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
         if sheet in sheets:
             _take_sheet(out, sheet, sheets[sheet], columns)
         elif sheet == "Thon" and sheet not in refused:
-            out.problems.append(problem("thieu-trang-thon", tep, sheet, trang=sheet))
+            out.problems.append(problem("thieu-trang-thon", tep, trang=sheet))
     if not any(out.cells.values()) and not any(p["muc_do"] == ERROR for p in out.problems):  # the blank template
         out.problems.append(problem("chua-co-so-lieu", tep, USE_TEMPLATE))
     return out
