@@ -117,7 +117,7 @@ class OutputFolder:
     """The output folder of one run, written as a whole or not at all.
 
         with OutputFolder(output_dir) as out:
-            csv_out.write(..., out.path("2024"))       # write into the staging folder
+            csv_out.write_results(view, out.path("2024"))  # write into the staging folder
             written = [out.live(p) for p in ...]       # where those files will be
         # here each file written has replaced the previous one
 
