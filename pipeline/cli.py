@@ -256,12 +256,12 @@ def summary_lines(outcome) -> list[str]:
             lines.append(f"  {label}: {row.ti_so} xã đạt{rest}")
     if len(outcome.undated):
         lines.append(undated_note(len(outcome.undated)))
-    errors = int(outcome.problems["muc_do"].eq("loi").sum())
-    warnings = len(outcome.problems) - errors
+    errors = int(outcome.listed["muc_do"].eq("loi").sum())  # the rows of loi-du-lieu.csv
+    warnings = len(outcome.listed) - errors
     lines.append(
         f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
     )
-    lines += [f"  {line}" for line in problem_kinds(outcome.problems)]
+    lines += [f"  {line}" for line in problem_kinds(outcome.listed)]
     return lines + [f"  {line}" for line in written_lines(outcome.written)]
 
 

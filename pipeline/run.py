@@ -21,7 +21,7 @@ from pipeline.assessing.assess import Assessment, assess
 from pipeline.assessing.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.catalog import Criteria
 from pipeline.checking import registration, units
-from pipeline.checking.problems import ERROR, frame
+from pipeline.checking.problems import ERROR, frame, listed
 from pipeline.checking.validate import Checked, validate
 from pipeline.presenting import last_year, view
 from pipeline.reading.read import read_batch
@@ -41,7 +41,8 @@ class Outcome:
     criteria: dict[int, Criteria] = field(default_factory=dict)
     undated: pd.DataFrame = field(default_factory=pd.DataFrame)  # commune rows whose year is unknown
     written: list[Path] = field(default_factory=list)
-    problems: pd.DataFrame = field(default_factory=lambda: frame([]))
+    problems: pd.DataFrame = field(default_factory=lambda: frame([]))  # cell by cell
+    listed: pd.DataFrame = field(default_factory=lambda: frame([]))  # as the lists show them: a blank run is one row
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
     notes: list[str] = field(default_factory=list)  # what the officer should know: a catalog left out, a setting
     views: dict[int, view.YearView] = field(default_factory=dict)  # each year as the terminal and the writers read it
@@ -105,7 +106,7 @@ def run(
         outcome = _assess_years(checked, periods)
         outcome.notes = notes + signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        shared = view.Run(_sources(read_sources, checked), letters, columns, signing, frame([]), lang)
+        shared = view.Run(_sources(read_sources, checked), letters, columns, signing, problems=frame([]), lang=lang)
         shared.sheets, shared.commune_files, shared.undated = sheets, commune_files, len(outcome.undated)
         _present(outcome, shared, output_dir, read_problems + unlisted, checked.problems)
         written = _write(outcome, out, pool, quiet)
@@ -120,6 +121,7 @@ def _present(outcome: Outcome, shared: view.Run, output_dir: Path, found: list[d
     lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
     unread = [row for last in lasts.values() for row in last.problems]
     outcome.problems = shared.problems = pd.concat([frame(found + unread), checked], ignore_index=True)
+    outcome.listed = shared.listed = listed(outcome.problems)
     outcome.views = {
         year: view.year_view(year, outcome.criteria[year], result, shared, lasts[year])
         for year, result in outcome.years.items()
@@ -150,7 +152,7 @@ def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list
     if len(outcome.undated):
         written += csv_out.write_undated(outcome.undated, out.path(UNDATED))
     if not outcome.years:
-        written += csv_out.write_problems(outcome.problems, out.path(PROBLEMS))
+        written += csv_out.write_problems(outcome.listed, out.path(PROBLEMS))
     return written
 
 

@@ -218,3 +218,21 @@ def test_a_workbook_with_no_data_points_to_the_template(tmp_path):
         ],
         "chua-dien.xlsx": [("", "chua-co-so-lieu", f"Tệp chưa có dòng số liệu nào, chỉ có tiêu đề cột: {hint}")],
     }
+
+
+def test_a_blank_column_of_villages_is_one_row_with_its_range(assess_rows):
+    """Six villages of one commune leave their loudspeaker cell empty: one row in the lists, every village still
+    named in the report's sentence."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    villages = [passing_village("00001", f"thôn {i}", smart=False, co_loa_hoat_dong=None) for i in range(1, 7)]
+    villages[0]["co_loa_hoat_dong"] = ""  # the column is there, its cells are empty
+    run = assess_rows([passing_commune()], villages)
+    letter = xl_col_to_name(list(villages[0]).index("co_loa_hoat_dong"))
+    rows = [r for r in run.problems() if r["cot"] == "co_loa_hoat_dong"]
+    assert [(r["trang"], r["o"], r["muc_do"], r["ma_xa"]) for r in rows] == [
+        ("Thon", f"{letter}4:{letter}9", "loi", "00001")
+    ]
+    assert "Lỗi dữ liệu: 1, cảnh báo: 0" in run.result.output
+    report = [p.text for p in docx.Document(str(run.output / "2024" / "bao-cao-tham-dinh-2024.docx")).paragraphs]
+    assert any("06 thôn (thôn 1, thôn 2, thôn 3, thôn 4, thôn 5, thôn 6)" in line for line in report)

@@ -462,7 +462,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
         year=2024,
         result=Assessment(communes, results, pd.DataFrame()),
         communes=communes,
-        run=SimpleNamespace(problems=problems),
+        run=SimpleNamespace(problems=problems, listed=problems),
     )
     writers = (csv_out.write_results, csv_out.write_communes, csv_out.write_year_problems)
     paths = [path for write in writers for path in write(year, tmp_path)]

@@ -161,3 +161,33 @@ def problem_kinds(problems: pd.DataFrame) -> list[str]:
 def cell_hits(rows: pd.DataFrame, key: str, code: str, detail="") -> pd.DataFrame:
     """Hits of the checks, before they are located: (row index, column key, problem code, detail) per row."""
     return pd.DataFrame({"idx": rows.index, "cot": key, "ma_loi": code, "chi_tiet": detail})
+
+
+RUNS = ("thieu-gia-tri",)  # problems that come in runs down a column: one blank column is one row of the lists
+
+
+def listed(problems: pd.DataFrame) -> pd.DataFrame:
+    """The problems as the lists people read them (`loi-du-lieu.csv`, the problems sheets): a run of empty cells
+    down one column of one commune's rows is one row with its range ("F31:F45") and its villages ("thôn 1 …
+    thôn 15, 15 thôn"). What each commune lacks is still worked out from every cell (`findings`)."""
+    cell = problems["o"].str.extract(r"^([A-Z]+)(\d+)$")
+    runs = problems["ma_loi"].isin(RUNS) & cell[1].notna()
+    if not runs.any():
+        return problems
+    mine = problems[runs].assign(_chu=cell[0], _dong=cell[1].astype("float").astype("Int64"))
+    key = ["tep", "trang", "cot", "ma_loi", "ma_xa", "mo_ta", "_chu"]
+    mine = mine.sort_values([*key, "_dong"], kind="stable")
+    step = mine.groupby(key, sort=False)["_dong"].diff().ne(1).fillna(True).astype(bool)  # a run starts
+    mine = mine.assign(_run=step.cumsum())
+    first = mine.groupby("_run", sort=False).agg(
+        first=("_dong", "min"), last=("_dong", "max"), size=("_dong", "size"), at=("_dong", lambda s: s.index[0])
+    )
+    rows = mine.loc[first["at"]].drop(columns=["_chu", "_dong", "_run"]).set_axis(first.index)
+    span = first["size"] > 1
+    chu = mine.groupby("_run", sort=False)["_chu"].first()
+    rows["o"] = rows["o"].where(~span, chu + first["first"].astype(str) + ":" + chu + first["last"].astype(str))
+    names = mine.groupby("_run", sort=False)["ten_thon"].agg(lambda s: s.iloc[0] + " … " + s.iloc[-1])
+    counted = names + ", " + first["size"].astype(str) + " thôn"
+    rows["ten_thon"] = rows["ten_thon"].where(~span | rows["ten_thon"].eq(""), counted)
+    out = pd.concat([problems[~runs], rows.set_axis(first["at"].to_numpy())]).sort_index()
+    return out.reset_index(drop=True)

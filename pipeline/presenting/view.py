@@ -31,7 +31,8 @@ class Run:
     letters: pd.DataFrame  # the column letter of each column key per file (`Batch.letters`): cells on the sheets
     columns: Columns
     settings: Settings
-    problems: pd.DataFrame  # every problem of the run
+    problems: pd.DataFrame  # every problem of the run, cell by cell
+    listed: pd.DataFrame = field(default_factory=pd.DataFrame)  # the same as the lists show them (`problems.listed`)
     lang: str = "vi"
     undated: int = 0  # commune rows of the run whose year is unknown
     sheets: bool | None = None  # the per-commune sheets: as asked, else for a province-sized year

@@ -69,7 +69,7 @@ def write_communes(view: YearView, folder: Path, pool=None, done=None) -> list[P
 
 def write_year_problems(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
     """`loi-du-lieu.csv`: every problem of the run."""
-    return write_problems(view.run.problems, folder / "loi-du-lieu.csv")
+    return write_problems(view.run.listed, folder / "loi-du-lieu.csv")
 
 
 def write_problems(problems: pd.DataFrame, path: Path) -> list[Path]:

@@ -1127,7 +1127,7 @@ def write_year(
     run = view.run
     return write(
         view.presented,
-        run.problems,
+        run.listed,
         run.sources,
         view.criteria,
         run.columns,
