@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
 
 from pipeline.catalog import load_columns
 from pipeline.cli import main
@@ -158,3 +160,17 @@ def summary_problems(run: Run, year: int = 2024) -> list[tuple[str, str, str, st
     at = {head: i for i, head in enumerate(rows[0])}
     found = [r for r in rows[1:] if r[0] is not None]
     return [(r[at["Tệp"]], r[at["Trang"]] or "", r[at["Ô"]] or "", r[at["Mã lỗi"]]) for r in found]
+
+
+def rules_on(ws, cell) -> list[tuple[str, str]]:
+    """The conditional rules over a cell, each formula as Excel reads it there (relative to the top-left cell
+    of the rule's ranges)."""
+    out = []
+    for cf in ws.conditional_formatting:
+        if any(cell.coordinate in rng for rng in cf.sqref.ranges):
+            top = min(cf.sqref.ranges, key=lambda r: (r.min_row, r.min_col))
+            origin = f"{get_column_letter(top.min_col)}{top.min_row}"
+            for rule in cf.rules:
+                formula = Translator(f"={rule.formula[0]}", origin=origin).translate_formula(cell.coordinate)
+                out.append((rule.type, formula[1:]))
+    return out

@@ -9,9 +9,7 @@ import math
 
 import openpyxl
 import pytest
-from conftest import REPO, Run, passing_commune, passing_village, write_workbook
-from openpyxl.formula.translate import Translator
-from openpyxl.utils import get_column_letter
+from conftest import REPO, Run, passing_commune, passing_village, rules_on, write_workbook
 
 from pipeline.writing import style, workbook
 
@@ -165,31 +163,17 @@ def test_a_small_tier_prints_on_a_page_or_two(sample):
     assert len(pages_down(district, 4, int(district.print_area.rsplit("$", 1)[1]))) == 2
 
 
-def rules_at(ws, cell) -> list[tuple[str, str]]:
-    """The conditional rules over a cell, each formula as Excel reads it there (relative to the top-left cell
-    of the rule's ranges)."""
-    out = []
-    for cf in ws.conditional_formatting:
-        if any(cell.coordinate in rng for rng in cf.sqref.ranges):
-            top = min(cf.sqref.ranges, key=lambda r: (r.min_row, r.min_col))
-            origin = f"{get_column_letter(top.min_col)}{top.min_row}"
-            for rule in cf.rules:
-                formula = Translator(f"={rule.formula[0]}", origin=origin).translate_formula(cell.coordinate)
-                out.append((rule.type, formula[1:]))
-    return out
-
-
 def test_each_band_colours_its_results_and_repeats_the_commune(sample):
     ws = book(sample)["NTM kiểu mẫu"]
     rows = [r for r in ws.iter_rows(min_row=5) if r[1].value == "99601"]
     assert len(rows) == 4 and all(r[2].value == "Đinh Xá" for r in rows)
     for row in rows:
-        assert ("cellIs", '"Đạt"') in rules_at(ws, row[3])
+        assert ("cellIs", '"Đạt"') in rules_on(ws, row[3])
         for value in row[5:-1:2]:
             symbol = ws.cell(value.row, value.column + 1)
             if symbol.value in ("Đ", "KĐ", "?"):
-                assert ("cellIs", f'"{symbol.value}"') in rules_at(ws, symbol)
-                assert ("expression", f'{symbol.coordinate}="{symbol.value}"') in rules_at(ws, value)
+                assert ("cellIs", f'"{symbol.value}"') in rules_on(ws, symbol)
+                assert ("expression", f'{symbol.coordinate}="{symbol.value}"') in rules_on(ws, value)
 
 
 def test_the_problems_sheet_wraps_its_texts_in_rows_that_fit(slips):

@@ -7,9 +7,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from conftest import REPO, Run, passing_commune, passing_village, write_workbook
-from openpyxl.formula.translate import Translator
-from openpyxl.utils import get_column_letter
+from conftest import REPO, Run, passing_commune, passing_village, rules_on, write_workbook
 
 
 def villages(ma_xa, n=3):
@@ -97,20 +95,6 @@ def tier_cells(ws) -> dict[str, dict]:
             key = row[1].value if isinstance(row[0].value, int) else row[0].value
             cells.setdefault(key, {}).update({head: row[i] for head, i in heads.items()})
     return cells
-
-
-def rules_on(ws, cell) -> list[tuple[str, str]]:
-    """The conditional rules over a cell, each formula as Excel reads it there (relative to the top-left cell
-    of the rule's ranges)."""
-    out = []
-    for cf in ws.conditional_formatting:
-        if any(cell.coordinate in rng for rng in cf.sqref.ranges):
-            top = min(cf.sqref.ranges, key=lambda r: (r.min_row, r.min_col))
-            origin = f"{get_column_letter(top.min_col)}{top.min_row}"
-            for rule in cf.rules:
-                formula = Translator(f"={rule.formula[0]}", origin=origin).translate_formula(cell.coordinate)
-                out.append((rule.type, formula[1:]))
-    return out
 
 
 def test_tier_sheet_values_symbols_and_colours(mixed):
