@@ -12,6 +12,7 @@ import gc
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,8 @@ from pipeline.assessing.assess import Assessment, assess
 from pipeline.assessing.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.catalog import Criteria
 from pipeline.checking import registration, units
-from pipeline.checking.problems import ERROR, frame, listed
+from pipeline.checking.problems import ERROR, frame
+from pipeline.checking.problems import listed as listed_rows
 from pipeline.checking.validate import Checked, validate
 from pipeline.presenting import last_year, view
 from pipeline.reading.read import read_batch
@@ -42,10 +44,14 @@ class Outcome:
     undated: pd.DataFrame = field(default_factory=pd.DataFrame)  # commune rows whose year is unknown
     written: list[Path] = field(default_factory=list)
     problems: pd.DataFrame = field(default_factory=lambda: frame([]))  # cell by cell
-    listed: pd.DataFrame = field(default_factory=lambda: frame([]))  # as the lists show them: a blank run is one row
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
     notes: list[str] = field(default_factory=list)  # what the officer should know: a catalog left out, a setting
     views: dict[int, view.YearView] = field(default_factory=dict)  # each year as the terminal and the writers read it
+
+    @cached_property
+    def listed(self) -> pd.DataFrame:
+        """The problems as the lists show them (`problems.listed`: a run of blank cells is one row)."""
+        return listed_rows(self.problems)
 
     @property
     def received(self) -> int:
@@ -106,26 +112,25 @@ def run(
         outcome = _assess_years(checked, periods)
         outcome.notes = notes + signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
-        shared = view.Run(_sources(read_sources, checked), letters, columns, signing, problems=frame([]), lang=lang)
-        shared.sheets, shared.commune_files, shared.undated = sheets, commune_files, len(outcome.undated)
-        _present(outcome, shared, output_dir, read_problems + unlisted, checked.problems)
+        lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
+        outcome.problems = _problems(read_problems + unlisted, checked.problems, lasts)
+        files_read, undated = _sources(read_sources, checked), len(outcome.undated)
+        shared = view.Run(files_read, letters, columns, signing, outcome.problems, lang, undated, sheets, commune_files)
+        outcome.views = {
+            year: view.year_view(year, outcome.criteria[year], a, shared, lasts[year])
+            for year, a in outcome.years.items()
+        }
         written = _write(outcome, out, pool, quiet)
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
 
 
-def _present(outcome: Outcome, shared: view.Run, output_dir: Path, found: list[dict], checked: pd.DataFrame) -> None:
-    """The run's problems (what reading and the registration list `found`, what checking found, what last
-    year's files say) and each year's view, on the outcome: what the terminal and the writers read."""
-    lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
+def _problems(found: list[dict], checked: pd.DataFrame, lasts: dict) -> pd.DataFrame:
+    """Every problem of the run: what reading and the registration list `found`, what last year's files say,
+    what checking found."""
     unread = [row for last in lasts.values() for row in last.problems]
-    outcome.problems = shared.problems = pd.concat([frame(found + unread), checked], ignore_index=True)
-    outcome.listed = shared.listed = listed(outcome.problems)
-    outcome.views = {
-        year: view.year_view(year, outcome.criteria[year], result, shared, lasts[year])
-        for year, result in outcome.years.items()
-    }
+    return pd.concat([frame(found + unread), checked], ignore_index=True)
 
 
 def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list[Path]:

@@ -10,6 +10,7 @@ paper are equal because they are the same objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,7 @@ import pandas as pd
 from pipeline.assessing.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import units
+from pipeline.checking.problems import listed as listed_rows
 from pipeline.presenting import summary
 from pipeline.presenting.findings import Finding, findings
 from pipeline.presenting.last_year import LastYear
@@ -32,11 +34,15 @@ class Run:
     columns: Columns
     settings: Settings
     problems: pd.DataFrame  # every problem of the run, cell by cell
-    listed: pd.DataFrame = field(default_factory=pd.DataFrame)  # the same as the lists show them (`problems.listed`)
     lang: str = "vi"
     undated: int = 0  # commune rows of the run whose year is unknown
     sheets: bool | None = None  # the per-commune sheets: as asked, else for a province-sized year
     commune_files: bool | None = None  # one file per commune to send back: as asked, else without districts
+
+    @cached_property
+    def listed(self) -> pd.DataFrame:
+        """The problems as the lists show them (`problems.listed`: a run of blank cells is one row)."""
+        return listed_rows(self.problems)
 
     @property
     def note(self) -> str:
