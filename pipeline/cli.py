@@ -240,7 +240,6 @@ def assess(
 
 def summary_lines(outcome) -> list[str]:
     """What the terminal says of a run: per year and tier the counts of the year's view, the problems, the files."""
-    from pipeline.checking.problems import problem_kinds
     from pipeline.presenting.summary import tier_label
     from pipeline.presenting.view import undated_note
     from pipeline.presenting.words import count
@@ -261,7 +260,7 @@ def summary_lines(outcome) -> list[str]:
     lines.append(
         f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
     )
-    lines += [f"  {line}" for line in problem_kinds(outcome.listed)]
+    lines += [f"  {line}" for line in outcome.say.kinds(outcome.listed)]
     return lines + [f"  {line}" for line in written_lines(outcome.written)]
 
 

@@ -23,9 +23,8 @@ from pipeline.assessing.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.catalog import Criteria
 from pipeline.checking import registration, units
 from pipeline.checking.problems import ERROR, frame
-from pipeline.checking.problems import listed as listed_rows
 from pipeline.checking.validate import Checked, validate
-from pipeline.presenting import last_year, view
+from pipeline.presenting import last_year, messages, view
 from pipeline.reading.read import read_batch
 from pipeline.writing import csv_out, files, outputs, parallel
 
@@ -47,11 +46,13 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: read, validate, assess, write
     notes: list[str] = field(default_factory=list)  # what the officer should know: a catalog left out, a setting
     views: dict[int, view.YearView] = field(default_factory=dict)  # each year as the terminal and the writers read it
+    say: messages.Sayer | None = None  # the problems said in the run's language
 
     @cached_property
     def listed(self) -> pd.DataFrame:
-        """The problems as the lists show them (`problems.listed`: a run of blank cells is one row)."""
-        return listed_rows(self.problems)
+        """The problems as the lists show them, said in the run's language (`messages.listed`)."""
+        assert self.say is not None, "the run sets its Sayer before it lists problems"
+        return messages.listed(self.problems, self.say)
 
     @property
     def received(self) -> int:
@@ -110,12 +111,15 @@ def run(
         if listed is not None:
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
+        outcome.say = messages.sayer(lang, columns, pd.concat([c.tiers for c in periods]))
         outcome.notes = notes + signing.notes(outcome.years)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         outcome.problems = _problems(read_problems + unlisted, checked.problems, lasts)
         files_read, undated = _sources(read_sources, checked), len(outcome.undated)
-        shared = view.Run(files_read, letters, columns, signing, outcome.problems, lang, undated, sheets, commune_files)
+        shared = view.Run(
+            files_read, letters, columns, signing, outcome.problems, outcome.say, undated, sheets, commune_files
+        )
         outcome.views = {
             year: view.year_view(year, outcome.criteria[year], a, shared, lasts[year])
             for year, a in outcome.years.items()

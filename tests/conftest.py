@@ -12,8 +12,10 @@ from click.testing import CliRunner
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
-from pipeline.catalog import load_columns
+from pipeline.catalog import load_catalogs, load_columns
+from pipeline.checking.problems import frame
 from pipeline.cli import main
+from pipeline.presenting.messages import sayer
 
 REPO = Path(__file__).resolve().parent.parent
 TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng: separate marks in cp1258
@@ -88,6 +90,14 @@ def passing_village(ma_xa: str = "00001", name: str = "thôn 1", smart: bool = T
             "so_nguoi_vneid": 800,
         }
     return row | overrides
+
+
+def said(problems, lang: str = "vi") -> list[str]:
+    """What the problem lists say of these problems (a frame, or rows as dicts), with the shipped catalogs."""
+    columns, periods = load_catalogs(None)
+    import pandas as pd
+
+    return sayer(lang, columns, pd.concat([c.tiers for c in periods])).describe(frame(problems)).tolist()
 
 
 def write_workbook(path: Path, xa: list[dict], thon: list[dict] | None = None, title_rows: int = 2) -> Path:

@@ -40,7 +40,7 @@ from conftest import REPO, Run, passing_commune, passing_village, read_csv, summ
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.catalog import load_columns
-from pipeline.checking.problems import CODES
+from pipeline.presenting.messages import PROBLEMS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COLUMNS = load_columns()
@@ -49,7 +49,7 @@ XA_KEYS = list(passing_commune())  # the column order write_workbook gives the X
 THON_KEYS = list(passing_village())
 ISOLATED_MEMORY = 2 * 2**30
 ISOLATED_TIMEOUT = 60
-MESSAGES = {code: text for code, (_, text) in CODES.items()}  # what a problem's message starts with
+MESSAGES = {code: text["vi"] for code, text in PROBLEMS.items()}  # what a problem's message starts with
 
 
 # --- building inputs -------------------------------------------------------------------------------------------------

@@ -154,7 +154,7 @@ def test_a_tier_of_another_period_is_a_problem_row(tmp_path):
     communes = outcome.years[2024].communes
     assert communes[["ma_xa", "ket_qua"]].values.tolist() == [["00001", "khong_danh_gia_duoc"]]
     assert communes["hang_dang_ky"].isna().all()
-    rows = outcome.problems[outcome.problems["ma_loi"] == "hang-khac-giai-doan"]
+    rows = outcome.listed[outcome.listed["ma_loi"] == "hang-khac-giai-doan"]
     assert rows[["tep", "trang", "o", "muc_do"]].values.tolist() == [["a.xlsx", "Xa", "E4", "loi"]]
     assert "2021-2025" in rows["mo_ta"].iat[0]
 

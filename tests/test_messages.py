@@ -10,7 +10,7 @@ import zlib
 import docx
 import openpyxl
 import xlsxwriter
-from conftest import REPO, Run, passing_commune, passing_village, read_csv, windows_ansi, write_workbook
+from conftest import REPO, Run, passing_commune, passing_village, read_csv, said, windows_ansi, write_workbook
 
 from pipeline.catalog import load_columns
 from pipeline.reading import read
@@ -188,8 +188,8 @@ def test_a_file_that_is_no_workbook_is_named_for_what_it_is(tmp_path):
         paths.append(tmp_path / name)
         paths[-1].write_bytes(data)
     reads = read.read_paths(tmp_path, paths, load_columns(), workers=1, timeout=60)
-    said = {r.tep: [(p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads}
-    assert said == {
+    said_ = {r.tep: [(p["ma_loi"], m) for p, m in zip(r.problems, said(r.problems), strict=False)] for r in reads}
+    assert said_ == {
         name: [("khong-doc-duoc", f"Không đọc được tệp: {text}")] for name, (_, text) in NOT_WORKBOOKS.items()
     }
 
@@ -210,7 +210,10 @@ def test_a_workbook_with_no_data_points_to_the_template(tmp_path):
         tmp_path, [tmp_path / "Book1.xlsx", tmp_path / "trang-trong.xlsx", blank], load_columns(), 1, 60
     )
     hint = "đề nghị xã điền biểu nhập liệu rồi gửi lại (biểu tạo bằng lệnh make template)"
-    assert {r.tep: [(p.get("trang", ""), p["ma_loi"], p["mo_ta"]) for p in r.problems] for r in reads} == {
+    assert {
+        r.tep: [(p.get("trang", ""), p["ma_loi"], m) for p, m in zip(r.problems, said(r.problems), strict=False)]
+        for r in reads
+    } == {
         "Book1.xlsx": [("Xa", "thieu-trang", f"Không có trang bắt buộc: Xa — {hint}")],
         "trang-trong.xlsx": [
             (sheet, "khong-thay-tieu-de", f"Không tìm thấy dòng tiêu đề cột: trang trống — {hint}")

@@ -14,15 +14,15 @@ import datetime as dt
 import openpyxl
 import pytest
 import xlsxwriter
-from conftest import Run, passing_commune, passing_village, write_workbook
+from conftest import Run, passing_commune, passing_village, said, write_workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import catalog
 from pipeline.assessing.assess import assess
 from pipeline.checking import registration
 from pipeline.checking.parse import MAX_STEM, file_names, name_key, visible
-from pipeline.checking.problems import CODES
 from pipeline.checking.validate import validate
+from pipeline.presenting.messages import PROBLEMS
 from pipeline.reading.read import FileRead, combine
 
 COLUMNS, PERIODS = catalog.load_catalogs(catalog.SCHEMAS)
@@ -124,8 +124,8 @@ def test_two_spellings_of_a_district_are_one_district_with_a_warning_on_the_cell
     assert found(checked, "tep", "trang", "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
         ("a.xlsx", "Xa", cell("Xa", "huyen"), "Huyện Hoà an", "canh_bao", "00001", "huyen-nhieu-cach-viet")
     ]
-    assert checked.problems["mo_ta"].iat[0] == (
-        f"{CODES['huyen-nhieu-cach-viet'][1]}: Huyện / thị xã / thành phố — xếp vào “huyện Hòa An”; "
+    assert said(checked.problems)[0] == (
+        f"{PROBLEMS['huyen-nhieu-cach-viet']['vi']}: Huyện / thị xã / thành phố — xếp vào “huyện Hòa An”; "
         "các cách viết: “huyện Hòa An” (2 xã), “Huyện Hoà an” (1 xã)"
     )
     assert set(outcome(result).values()) == {"dat"}
@@ -203,7 +203,7 @@ def test_a_district_cell_that_is_no_name_is_reported_and_the_commune_kept(value,
     assert found(checked, "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
         (cell("Xa", "huyen"), shown, "loi", "00001", "sai-kieu")
     ]
-    assert checked.problems["mo_ta"].iat[0] == (
+    assert said(checked.problems)[0] == (
         "Ô ghi không đúng dạng: Huyện / thị xã / thành phố — "
         "cần chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE"
     )
@@ -220,7 +220,7 @@ def test_a_number_where_a_name_belongs_is_kept_as_its_digits_with_a_warning(key,
     assert found(checked, "trang", "o", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
         (sheet, cell(sheet, key, row), "12", "canh_bao", "00001", "ten-la-so")
     ]
-    assert checked.problems["mo_ta"].iat[0].endswith("— đã ghi là “12”")
+    assert said(checked.problems)[0].endswith("— đã ghi là “12”")
     assert (checked.xa if sheet == "Xa" else checked.thon)[key].iat[-1] == "12"
     assert outcome(result) == {"00001": "dat"}
 
@@ -238,7 +238,7 @@ def test_a_code_cell_that_is_no_code_is_a_wrong_type_with_its_value_never_an_emp
     xa = [passing_commune(value), passing_commune("00002")]
     checked, result = checked_and_assessed(sent("a.xlsx", xa, villages("00002")))
     assert found(checked, "o", "cot", "gia_tri", "muc_do", "ma_loi") == [("A4", "ma_xa", shown, "loi", "sai-kieu")]
-    assert checked.problems["mo_ta"].iat[0] == "Ô ghi không đúng dạng: Mã xã — cần mã gồm 5 chữ số"
+    assert said(checked.problems)[0] == "Ô ghi không đúng dạng: Mã xã — cần mã gồm 5 chữ số"
     assert outcome(result)["00002"] == "dat"
     assert len(result.communes) == 2  # listed, not assessable
 
@@ -263,7 +263,7 @@ def test_an_invisible_character_inside_a_code_is_taken_out_with_a_warning_showin
         ("Xa", "A4", "ma_xa", "canh_bao", "00001", "ma-xa-ky-tu-an"),
         ("Thon", "A6", "ma_xa", "canh_bao", "00001", "ma-xa-ky-tu-an"),
     ]
-    assert checked.problems["mo_ta"].iat[0] == f"{CODES['ma-xa-ky-tu-an'][1]}: Mã xã — ô ghi {seen}, đã đọc thành 00001"
+    assert said(checked.problems)[0] == f"{PROBLEMS['ma-xa-ky-tu-an']['vi']}: Mã xã — ô ghi {seen}, đã đọc thành 00001"
     assert checked.problems["gia_tri"].iat[0] == seen
     assert outcome(result) == {"00001": "dat"}
     assert results(result, "00001")["8.3.a"] == "dat" and len(checked.thon) == 3
@@ -280,7 +280,7 @@ def test_a_code_that_lost_its_zeros_is_restored_with_a_warning_naming_its_cell(t
     assert found(checked, "trang", "o", "cot", "gia_tri", "muc_do", "ma_xa", "ma_loi") == [
         ("Xa", "A4", "ma_xa", str(typed).removesuffix(".0"), "canh_bao", "00001", "ma-xa-thieu-so-0")
     ]
-    assert checked.problems["mo_ta"].iat[0] == f"{CODES['ma-xa-thieu-so-0'][1]}: Mã xã — đã đọc thành 00001"
+    assert said(checked.problems)[0] == f"{PROBLEMS['ma-xa-thieu-so-0']['vi']}: Mã xã — đã đọc thành 00001"
     assert outcome(result) == {"00001": "dat"}
 
 
@@ -297,8 +297,8 @@ def test_a_commune_with_no_village_row_is_undecided_and_a_line_on_it_says_why():
     assert found(checked, "tep", "trang", "o", "cot", "muc_do", "ma_xa", "ma_loi") == [
         ("a.xlsx", "Xa", "A4", "ma_xa", "loi", "00001", "khong-co-thon")
     ]
-    assert checked.problems["mo_ta"].iat[0] == (
-        f"{CODES['khong-co-thon'][1]}: Mã xã — năm 2024; chưa đánh giá được các chỉ tiêu 8.2, 8.3, 8.3.a, 8.3.b"
+    assert said(checked.problems)[0] == (
+        f"{PROBLEMS['khong-co-thon']['vi']}: Mã xã — năm 2024; chưa đánh giá được các chỉ tiêu 8.2, 8.3, 8.3.a, 8.3.b"
     )
     assert outcome(result) == {"00001": "khong_danh_gia_duoc"}
     assert {results(result, "00001")[i] for i in VILLAGE_INDICATORS} == {"khong_danh_gia_duoc"}

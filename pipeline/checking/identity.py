@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import parse, units
-from pipeline.checking.problems import ERROR, SEVERITY, cell_hits
+from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details
 from pipeline.reading.read import Batch
 
 UNKNOWN_CODE = "?"  # prefix of the stand-in key of a commune row whose code is missing or malformed
@@ -37,12 +37,14 @@ def identify(xa: pd.DataFrame, real: pd.Series, province: int | None, hits: list
     identified = real & xa["nam"].notna()
     key = xa.loc[identified, ["ma_xa", "nam"]]
     dup = key.duplicated(keep=False).reindex(xa.index, fill_value=False)
-    places = xa["_tep"].astype("string") + " dòng " + xa["_dong"].astype("string")
-    others = places[dup].groupby([xa["ma_xa"], xa["nam"]]).transform(", ".join).astype("string")
-    hits.append(cell_hits(xa[dup], "ma_xa", "trung-ma-xa", "các nơi khai báo: " + others))
+    claims = xa[dup]
+    places = pd.Series(list(zip(claims["_tep"], claims["_dong"].astype(object), strict=True)), index=claims.index)
+    each = places.groupby([claims["ma_xa"], claims["nam"]]).agg(list)
+    others = pd.Series([each[key] for key in zip(claims["ma_xa"], claims["nam"], strict=True)], index=claims.index)
+    hits.append(cell_hits(claims, "ma_xa", "trung-ma-xa", details("declared-at", claims.index, places=others)))
     xa["_chan"] = dup | ~real
-    for rows, column, code, detail in units.questions(xa, province):
-        hits.append(cell_hits(xa.loc[rows], column, code, detail.reindex(rows).to_numpy()))
+    for rows, column, code, said in units.questions(xa, province):
+        hits.append(cell_hits(xa.loc[rows], column, code, said.reindex(rows).to_numpy()))
         if SEVERITY[code] == ERROR:  # kept in the ledger under its code, never assessed as a commune
             xa.loc[rows, "_chan"] = True
     xa = xa.drop(index=key.index[key.duplicated()])  # one commune, however many rows claim it
@@ -67,13 +69,13 @@ def tie_villages(
     refused = {p["tep"] for p in batch.problems if p.get("ma_loi") == "qua-lon" and p.get("trang") == "Thon"}
     pairs = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
     reasons = {
-        "có thôn chưa rõ thuộc năm nào": pairs.isin(incomplete),
-        "trang Thon của tệp không đọc được": xa["_tep"].isin(refused),
-        "tệp có thôn không rõ thuộc xã nào": xa["_tep"].isin(orphaned),
+        "villages-of-no-year": pairs.isin(incomplete),
+        "village-sheet-unread": xa["_tep"].isin(refused),
+        "villages-of-no-commune": xa["_tep"].isin(orphaned),
     }
     xa["_thon_thieu"] = np.logical_or.reduce(list(reasons.values()))
     for reason, flagged in reasons.items():
-        xa_hits.append(cell_hits(xa[flagged], "ma_xa", "thon-chua-du", reason))
+        xa_hits.append(cell_hits(xa[flagged], "ma_xa", "thon-chua-du", detail(reason)))
     xa_hits.append(_no_villages(xa, thon, criteria, columns))
     return xa, thon
 
@@ -99,12 +101,12 @@ def _village_years(thon: pd.DataFrame, xa: pd.DataFrame):
     years = years.fillna(thon["ma_xa"].map(by_code).astype("Int64"))
     codes = set(known["ma_xa"])
     unsure = years.isna() & thon["ma_xa"].isin(codes)
-    hits = [cell_hits(thon[unsure], "ma_xa", "thon-chua-ro-nam", "xã này có số liệu của nhiều năm")]
+    hits = [cell_hits(thon[unsure], "ma_xa", "thon-chua-ro-nam", detail("many-years"))]
     thon = thon.assign(nam=years)
     pairs = set(zip(known["ma_xa"], known["nam"], strict=True))
     tied = pd.Series([p in pairs for p in zip(thon["ma_xa"], thon["nam"], strict=True)], index=thon.index, dtype=bool)
     elsewhere = ~tied & thon["nam"].notna() & thon["ma_xa"].isin(codes)
-    where = "không có xã này trong năm " + thon.loc[elsewhere, "nam"].astype("string")
+    where = details("not-in-year", thon.index[elsewhere], year=thon.loc[elsewhere, "nam"])
     hits.append(cell_hits(thon[elsewhere], "ma_xa", "khong-co-xa", where))
     years_of = known.groupby("ma_xa")["nam"].agg(list)
     incomplete = {(code, year) for code in set(thon.loc[unsure, "ma_xa"]) for year in years_of[code]}
@@ -128,7 +130,7 @@ def _one_row_per_village(thon: pd.DataFrame, keys: pd.Index) -> tuple[pd.DataFra
     if not later.any():
         return thon, hits
     twice, by = thon[listed_twice], group[listed_twice]
-    first = "khác dòng " + twice.groupby(by)["_dong"].transform("first").astype("string")
+    first = details("differs-from-row", twice.index, row=twice.groupby(by)["_dong"].transform("first"))
     kept = thon.copy()
     for key in (k for k in keys if k not in ("ma_xa", "nam", "ten_thon") and k in thon.columns):
         differs = twice[key].groupby(by).transform(lambda s: s.nunique(dropna=False) > 1).astype(bool)
@@ -152,5 +154,5 @@ def _no_villages(xa: pd.DataFrame, thon: pd.DataFrame, criteria: list[Criteria],
     tied = pd.MultiIndex.from_frame(thon[["ma_xa", "nam"]].astype(object))
     has = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object)).isin(tied)
     lonely = xa[blocked.ne("") & ~has & ~xa["_chan"] & ~xa["_thon_thieu"]]
-    detail = "năm " + lonely["nam"].astype("string") + "; chưa đánh giá được các chỉ tiêu " + blocked[lonely.index]
-    return cell_hits(lonely, "ma_xa", "khong-co-thon", detail)
+    said = details("blocks", lonely.index, year=lonely["nam"], ids=blocked[lonely.index])
+    return cell_hits(lonely, "ma_xa", "khong-co-thon", said)

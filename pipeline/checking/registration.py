@@ -19,7 +19,7 @@ from python_calamine import CalamineWorkbook
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking.identity import is_stand_in
 from pipeline.checking.parse import fold, name_key, per_unique
-from pipeline.checking.problems import problem
+from pipeline.checking.problems import detail, problem
 from pipeline.checking.validate import Checked, one_spelling, parse_sheet
 from pipeline.reading import text_files
 from pipeline.reading.read import META
@@ -75,7 +75,7 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
     listed_keys = set(zip(listed["ma_xa"], listed["nam"], strict=True))
     absent = listed[[k not in sent_keys for k in zip(listed["ma_xa"], listed["nam"], strict=True)]]
     problems = [
-        problem("chua-nop-ho-so", r["_tep"], f"xã {r['ten_xa'] or r['ma_xa']}", o=f"A{r['_dong']}", ma_xa=r["ma_xa"])
+        problem("chua-nop-ho-so", r["_tep"], _commune(r), o=f"A{r['_dong']}", ma_xa=r["ma_xa"])
         for _, r in absent.iterrows()
     ]
     years = set(listed["nam"])
@@ -84,7 +84,7 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
         problem(
             "khong-co-trong-danh-sach",
             r["_tep"],
-            f"năm {r['nam']}",
+            detail("year", year=r["nam"]),
             trang="Xa",
             o=f"dòng {r['_dong']}",
             ma_xa=r["ma_xa"],
@@ -95,6 +95,10 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
     missing["huyen"] = _spelled_as_sent(missing["huyen"], xa["huyen"])
     xa = pd.concat([xa, missing.astype({"nam": "Int64"})], ignore_index=True)
     return Checked(xa, checked.thon, checked.problems), problems
+
+
+def _commune(row: pd.Series) -> str:
+    return detail("commune", name=row["ten_xa"] or row["ma_xa"])
 
 
 def _spelled_as_sent(names: pd.Series, sent: pd.Series) -> pd.Series:

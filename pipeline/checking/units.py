@@ -16,6 +16,8 @@ import unicodedata
 
 import pandas as pd
 
+from pipeline.checking.problems import details
+
 LIST_FROM = 2025  # the first assessment year whose codes are those of the list of 1 July 2025
 COMMUNE = "xã"  # the unit type the new-rural sets apply to; wards (phường) and special zones (đặc khu) are not
 UNITS = ["ma_xa", "ten", "loai", "ma_tinh", "ten_tinh"]
@@ -87,10 +89,20 @@ def questions(xa: pd.DataFrame, province: int | None) -> list[tuple[pd.Index, st
     )
     elsewhere = listed & units["ma_tinh"].ne(province) if province is not None else listed & False
     return [
-        (dated.index[~listed], "ma_xa", "ma-khong-co-trong-danh-muc", units["ten"].fillna("")[~listed]),
-        (dated.index[ward], "ma_xa", "khong-phai-xa", units["ten"][ward]),
-        (dated.index[renamed], "ten_xa", "ten-khac-danh-muc", "mã " + dated["ma_xa"] + " là " + units["ten"]),
-        (dated.index[elsewhere], "ma_xa", "xa-tinh-khac", units["ten"] + " thuộc " + units["ten_tinh"]),
+        (dated.index[~listed], "ma_xa", "ma-khong-co-trong-danh-muc", pd.Series("", index=dated.index)),
+        (dated.index[ward], "ma_xa", "khong-phai-xa", details("name", dated.index[ward], name=units["ten"][ward])),
+        (
+            dated.index[renamed],
+            "ten_xa",
+            "ten-khac-danh-muc",
+            details("code-is", dated.index[renamed], code=dated["ma_xa"][renamed], name=units["ten"][renamed]),
+        ),
+        (
+            dated.index[elsewhere],
+            "ma_xa",
+            "xa-tinh-khac",
+            details("in-province", dated.index[elsewhere], name=units["ten"], province=units["ten_tinh"]),
+        ),
     ]
 
 

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
-from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, describe, frame
+from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
 from pipeline.reading.read import META, Batch
 from pipeline.reading.safety import CellError, Formula
 
@@ -64,7 +64,8 @@ def validate(
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
     covered = np.logical_or.reduce([xa["nam"].between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
     uncovered = xa[xa["nam"].notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
-    xa_hits.append(cell_hits(uncovered, "nam", "khong-co-bo-chi-tieu", "năm " + uncovered["nam"].astype("string")))
+    years = details("year", uncovered.index, year=uncovered["nam"])
+    xa_hits.append(cell_hits(uncovered, "nam", "khong-co-bo-chi-tieu", years))
 
     xa = identity.identify(xa, real, province, xa_hits)
 
@@ -89,21 +90,22 @@ def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
     otherwise gets a warning naming the spellings, so that two groups never share one district's file."""
     chosen, ways = one_spelling(xa["huyen"])
     differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
-    detail = "xếp vào “" + chosen[differs] + "”; các cách viết: " + ways[differs]
-    hits.append(cell_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
+    said = details("spellings", xa.index[differs], chosen=chosen[differs], ways=ways[differs])
+    hits.append(cell_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", said))
     return xa.assign(huyen=chosen)
 
 
 def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Per name, the spelling of its place (`parse.name_key`): the one most often written, then the first met;
-    and every spelling of the place with how often ("“huyện Hòa An” (2 xã), “Huyện Hoà an” (1 xã)")."""
+    and every spelling of the place with how often ([["huyện Hòa An", 2], ["Huyện Hoà an", 1]])."""
     key = parse.per_unique(names, parse.name_key)
     seen = pd.DataFrame({"key": key, "name": names, "at": np.arange(len(names))}).dropna()
     ways = seen.groupby(["key", "name"], sort=False)["at"].agg(["size", "min"]).reset_index()
     ways = ways.sort_values(["key", "size", "min"], ascending=[True, False, True])
     best = ways.drop_duplicates("key").set_index("key")["name"]
-    listed = ("“" + ways["name"] + "” (" + ways["size"].astype(str) + " xã)").groupby(ways["key"]).agg(", ".join)
-    return key.map(best).astype("string"), key.map(listed).astype("string")
+    listed = pd.Series(list(zip(ways["name"], ways["size"].astype(int), strict=True)), index=ways.index)
+    listed = listed.groupby(ways["key"]).agg(list)
+    return key.map(best).astype("string"), key.map(listed)
 
 
 def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series, hits: list) -> pd.DataFrame:
@@ -115,8 +117,11 @@ def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series,
     wanted = pd.Series(tiers.reindex(keys).to_numpy(), index=xa.index, dtype="string")
     differs = wanted.notna() & wanted.ne(xa["hang_dang_ky"]).fillna(True)
     labels = labels[~labels.index.duplicated()]
-    said = "hồ sơ ghi “" + xa.loc[differs, "hang_dang_ky"].map(labels) + "”"
-    detail = said.fillna("hồ sơ để trống hoặc ghi sai") + ", danh sách ghi “" + wanted[differs].map(labels) + "”"
+    said, listed_as = xa.loc[differs, "hang_dang_ky"], wanted[differs]
+    known = said.isin(labels.index)
+    detail = details("tier-listed", said.index, said=said.astype(object), listed=listed_as).where(
+        known, details("tier-unlisted", said.index, listed=listed_as)
+    )
     # the list supersedes the cell: its error (blank, misspelt) becomes this warning
     hits[:] = [h[~(h["cot"].eq("hang_dang_ky") & h["idx"].isin(xa.index[differs]))] for h in hits]
     hits.append(cell_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
@@ -129,8 +134,8 @@ def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFra
     for c in criteria:
         inside = xa["nam"].between(*c.years).fillna(False).astype(bool) & xa["hang_dang_ky"].notna()
         wrong = inside & ~xa["hang_dang_ky"].isin(c.tiers.index)
-        detail = f"giai đoạn {c.period} chỉ có: " + ", ".join(c.tiers["label"])
-        hits.append(cell_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", detail))
+        only = detail("period-tiers", period=c.period, tiers=list(c.tiers.index))
+        hits.append(cell_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", only))
     return hits
 
 
@@ -157,14 +162,6 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         "ma": parse.parse_code,
         "text": parse.parse_text,
     }
-    expected = {
-        "count": "số nguyên không âm (ví dụ 1234 hoặc 1.234)",
-        "year": "năm (số nguyên)",
-        "yesno": "Có hoặc Không",
-        "tier": "một trong: " + ", ".join(tiers["label"].drop_duplicates()),
-        "ma": "mã gồm 5 chữ số",
-        "text": "chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE",
-    }
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
         keys = list(keys)
@@ -176,19 +173,18 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
         types = flat.map(type, na_action="ignore")
         formula, error = types.eq(Formula).to_numpy(), types.eq(CellError).to_numpy()
         hits.append(where[formula].assign(ma_loi="cong-thuc", chi_tiet=""))
-        hits.append(where[error].assign(ma_loi="o-loi", chi_tiet=("ô lỗi " + flat[error].astype(str)).to_numpy()))
+        shown = details("error-cell", flat.index[error], value=flat[error].astype(str))
+        hits.append(where[error].assign(ma_loi="o-loi", chi_tiet=shown.to_numpy()))
         wrong = bad.to_numpy(dtype=bool) & ~formula & ~error
-        detail = pd.Series(f"cần {expected.get(kind, '')}", index=flat.index[wrong])
+        said = pd.Series(detail("expected", type=kind), index=flat.index[wrong])
         if kind == "count":  # a share typed where a count is asked: say so, in the column's unit
-            units = np.repeat(catalog.loc[keys, "unit"].replace("", "lượng").to_numpy(), n)[wrong]
             share = _typed_share(flat[wrong])
-            detail = detail.where(share.isna(), share + " — hãy nhập số " + units + ", không nhập tỷ lệ")
-        hits.append(where[wrong].assign(ma_loi="sai-kieu", chi_tiet=detail.to_numpy()))
+            said = said.where(share.isna(), details("share", said.index, share=share))
+        hits.append(where[wrong].assign(ma_loi="sai-kieu", chi_tiet=said.to_numpy()))
         if kind == "text":
             legacy = parse.is_tcvn3(parse.strings(flat)).to_numpy()
-            hits.append(
-                where[legacy].assign(ma_loi="tcvn3", chi_tiet=("đã đọc thành “" + value[legacy] + "”").to_numpy())
-            )
+            read_as = details("read-as-quoted", flat.index[legacy], value=value[legacy])
+            hits.append(where[legacy].assign(ma_loi="tcvn3", chi_tiet=read_as.to_numpy()))
             hits.append(_numbered_names(flat, value, where))
         if kind == "ma":
             hits += _mended_codes(flat, value, where)
@@ -203,7 +199,8 @@ def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> p
     warning naming the cell; other text columns (the commune's group: 1, 2 or 3) take numbers."""
     named = where["cot"].isin(NAMES).to_numpy()
     number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
-    return where[number].assign(ma_loi="ten-la-so", chi_tiet=("đã ghi là “" + value[number] + "”").to_numpy())
+    typed = details("typed-as", flat.index[number], value=value[number])
+    return where[number].assign(ma_loi="ten-la-so", chi_tiet=typed.to_numpy())
 
 
 def _mended_codes(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> list[pd.DataFrame]:
@@ -211,10 +208,11 @@ def _mended_codes(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> lis
     shown, padded = parse.mended_codes(flat)
     hidden = (shown.notna() & value.str.fullmatch(r"\d{5}")).fillna(False).to_numpy(dtype=bool)  # else: sai-kieu
     padded = padded.to_numpy()
-    said = "ô ghi " + shown[hidden] + ", đã đọc thành " + value[hidden]
+    cleaned = details("code-cleaned", flat.index[hidden], typed=shown[hidden], value=value[hidden])
+    read_as = details("read-as", flat.index[padded], value=value[padded])
     return [
-        where[hidden].assign(ma_loi="ma-xa-ky-tu-an", chi_tiet=said.to_numpy()),
-        where[padded].assign(ma_loi="ma-xa-thieu-so-0", chi_tiet=("đã đọc thành " + value[padded]).to_numpy()),
+        where[hidden].assign(ma_loi="ma-xa-ky-tu-an", chi_tiet=cleaned.to_numpy()),
+        where[padded].assign(ma_loi="ma-xa-thieu-so-0", chi_tiet=read_as.to_numpy()),
     ]
 
 
@@ -247,23 +245,27 @@ def tier_aliases(tiers: pd.DataFrame) -> dict[str, str]:
 def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, known=None) -> pa.DataFrameSchema:
     """The pandera schema of one sheet, declared from the column catalog.
 
-    Each check is named "code|what was expected", which `_schema_hits` splits
-    into the problem code and the message detail.
+    Each check is named "code|detail" (`problems.detail`), which `_schema_hits` splits into the problem code and
+    its detail.
     """
     cols = {}
     for key, row in catalog.iterrows():
         checks = []
         if row["type"] == "year":
             lo, hi = int(row["min"]), int(row["max"])
-            in_range = pa.Check(lambda s, lo=lo, hi=hi: s.between(lo, hi), name=f"ngoai-khoang|cần từ {lo} đến {hi}")
+            in_range = pa.Check(
+                lambda s, lo=lo, hi=hi: s.between(lo, hi), name="ngoai-khoang|" + detail("between", low=lo, high=hi)
+            )
             checks.append(in_range)
         if row["type"] == "count":
-            checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|cần số không âm"))
+            checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|" + detail("non-negative")))
         if row["type"] == "ma":
-            checks.append(pa.Check(lambda s: s.str.fullmatch(r"\d{5}"), name="sai-kieu|cần mã gồm 5 chữ số"))
+            checks.append(
+                pa.Check(lambda s: s.str.fullmatch(r"\d{5}"), name="sai-kieu|" + detail("expected", type="ma"))
+            )
         if row["type"] == "tier":
-            labels = ", ".join(tiers["label"].drop_duplicates())
-            checks.append(pa.Check(lambda s: s.isin(tiers.index), name=f"sai-kieu|cần một trong: {labels}"))
+            one_of = "sai-kieu|" + detail("expected", type="tier")
+            checks.append(pa.Check(lambda s: s.isin(tiers.index), name=one_of))
         if sheet == "Thon" and key == "ma_xa" and known is not None:
             checks.append(pa.Check(lambda s: s.isin(known), name="khong-co-xa|"))
         cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
@@ -274,7 +276,9 @@ def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, 
         if n in catalog.index and d in catalog.index
     }
     frame_checks = [
-        pa.Check(lambda df, n=n, d=d: ~(df[n] > df[d]).fillna(False), name=f"vuot-mau-so|{n}|{d}")
+        pa.Check(
+            lambda df, n=n, d=d: ~(df[n] > df[d]).fillna(False), name=f"vuot-mau-so|{n}|" + detail("more-than", other=d)
+        )
         for n, d in sorted(pairs)
     ]
     return pa.DataFrameSchema(cols, checks=frame_checks, strict=False)
@@ -287,14 +291,14 @@ def _schema_hits(typed: pd.DataFrame, schema: pa.DataFrameSchema, labels: pd.Ser
         return []
     except pa.errors.SchemaErrors as e:
         cases = e.failure_cases.dropna(subset=["index", "column"])
-    parts = cases["check"].astype(str).replace("not_nullable", "thieu-gia-tri|").str.split("|", expand=True)
-    code, detail = parts[0], parts[1].fillna("")
+    parts = cases["check"].astype(str).replace("not_nullable", "thieu-gia-tri|").str.split("|", n=2, expand=True)
+    code, said = parts[0], parts[1].fillna("")
     # a frame-wide check reports every column of a failing row: keep its numerator only
     pair = code.eq("vuot-mau-so")
     keep = ~pair | cases["column"].eq(parts[1])
     if pair.any():
-        detail = detail.where(~pair, "lớn hơn cột " + parts[2].map(labels).fillna(""))
-    hits = pd.DataFrame({"idx": cases["index"].astype(int), "cot": cases["column"], "ma_loi": code, "chi_tiet": detail})
+        said = said.where(~pair, parts[2])
+    hits = pd.DataFrame({"idx": cases["index"].astype(int), "cot": cases["column"], "ma_loi": code, "chi_tiet": said})
     return [hits[keep].drop_duplicates(["idx", "cot"])]
 
 
@@ -391,9 +395,7 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
             "ten_thon": villages,
         }
     )
-    label = hits["cot"].map(labels)
-    detail = label.where(hits["chi_tiet"].fillna("").eq(""), label + " — " + hits["chi_tiet"])
-    return frame(pd.concat([out, describe(hits["ma_loi"], detail)], axis=1))
+    return frame(out.assign(muc_do=hits["ma_loi"].map(SEVERITY), chi_tiet=hits["chi_tiet"].fillna("")))
 
 
 def cell_names(letters: pd.DataFrame, sheet: str, files: pd.Series, keys: pd.Series, rows: pd.Series) -> pd.Series:

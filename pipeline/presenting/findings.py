@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline.assessing.kinds import KINDS, Kind, threshold_text
-from pipeline.catalog import Columns, Criteria
+from pipeline.catalog import Criteria
 from pipeline.checking.identity import UNKNOWN_CODE
-from pipeline.checking.problems import CODES, ERROR
+from pipeline.checking.problems import ERROR
+from pipeline.presenting import messages
 from pipeline.presenting.papers import (
     MET,
     NOT_MET,
@@ -83,16 +84,16 @@ class Finding:
 
 
 def findings(
-    communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, problems: pd.DataFrame, columns: Columns
+    communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, problems: pd.DataFrame, say: messages.Sayer
 ) -> dict[Any, Finding]:
-    """Per commune (its row label), what it lacks (`Finding`)."""
+    """Per commune (its row label), what it lacks (`Finding`); `say`: the run's problems in words."""
     ind = indicator_meta(criteria.indicators)
     rows = results[results["ket_qua"].isin([NOT_MET, UNDECIDED])]
     by_commune: dict[tuple, list] = {}
     for r in rows.itertuples(index=False):  # plain tuples: thousands of communes, no frame per commune
         by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
     blamer = _Blame(problems)
-    said = _Said(columns)
+    said = _Said(say.to("vi"))
     out = {}
     used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # only these: see `_tier_table`
     for row in communes[used].itertuples():
@@ -149,7 +150,7 @@ class _Blame:
 
     def __init__(self, problems: pd.DataFrame) -> None:
         p = problems.reset_index(drop=True)
-        for column in ("tep", "trang", "o", "cot", "ma_xa", "ma_loi", "chi_tieu", "muc_do", "mo_ta", "gia_tri"):
+        for column in ("tep", "trang", "o", "cot", "ma_xa", "ma_loi", "chi_tieu", "muc_do", "chi_tiet", "gia_tri"):
             p[column] = p[column].astype("string").fillna("") if column in p else ""
         p["ten_thon"] = p["ten_thon"].astype("string").fillna("") if "ten_thon" in p else ""
         self.p = p
@@ -186,9 +187,9 @@ class _Said:
     thôn 2, thôn 5) chưa báo hệ thống loa …"), and the undecided indicators it blocks. Never a file, a cell or
     a code: those are on the commune's sheet and in the summary's problems sheet."""
 
-    def __init__(self, columns: Columns) -> None:
-        t = columns.table
-        self.labels = {(s, k): str(label) for s, k, label in zip(t["sheet"], t["key"], t["label"], strict=True)}
+    def __init__(self, say: messages.Sayer) -> None:
+        self.say = say  # the report is in Vietnamese, whatever the run's language
+        self.labels = say.labels
 
     def of(self, blame: list[dict], undecided: list[str], ind: dict[str, Meta]) -> tuple[list[str], dict[str, str]]:
         """(sentences, why): the sentences, and for each undecided indicator what blocks it."""
@@ -218,7 +219,7 @@ class _Said:
         where = _villages([p["ten_thon"] for p in group if p["ten_thon"]]) if sheet == "Thon" else ""
         typed = {p["gia_tri"] for p in group}
         value = f"“{typed.pop()}”" if len(typed) == 1 and "" not in typed else ""
-        text = _lower(CODES[code][1]) if code in CODES else ""
+        text = _lower(self.say.head(code))
         if code == "thieu-gia-tri" and label:
             return f"{where} chưa báo {label}" if where else f"chưa có số liệu {label}"
         if code == "thieu-cot-chi-tieu" and label:
@@ -236,12 +237,10 @@ class _Said:
         return f"{where}: {said}" if where else said
 
     def _detail(self, p: dict) -> str:
-        """What the check expected ("cần số nguyên không âm …"), from the message `problems.describe` wrote as
-        "<text>: <label> — <detail>"; "" for any other message (it may name a file)."""
-        label = self.labels.get((p["trang"], p["cot"]))
-        text = CODES.get(p["ma_loi"], ("", ""))[1]
-        head = f"{text}: {label} — "
-        return p["mo_ta"][len(head) :] if label and p["mo_ta"].startswith(head) else ""
+        """What the check expected ("cần số nguyên không âm …") of a cell of a column; "" for any other problem
+        (its detail may name a file)."""
+        labelled = (p["trang"], p["cot"]) in self.labels
+        return self.say.detail(p["chi_tiet"], p["trang"], p["cot"]) if labelled else ""
 
 
 def _villages(names: list[str]) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.checking.parse import FORMULA_START, parse_code
-from pipeline.checking.problems import problem
+from pipeline.checking.problems import detail, problem
 from pipeline.reading import text_files
 
 # ---- last year -------------------------------------------------------------------------------------------------
@@ -46,18 +46,18 @@ def previous_results(output_dir: Path, year: int) -> LastYear:
     path = Path(output_dir) / str(year - 1) / f"xa-{year - 1}.csv"
     if not path.is_file():
         return LastYear()
-    redo = f"hãy chạy lại đánh giá năm {year - 1} để ghi lại tệp"
     try:
         rows = text_files.csv_rows(text_files.decode(path.read_bytes(), text_files.SAVE_CSV))
     except text_files.UnreadableText as e:
-        return _unread(path, "không nhận ra bảng mã chữ", f"{e}, hoặc {redo}")
+        return _unread(path, "không nhận ra bảng mã chữ", detail("last-year-encoding", text=str(e), year=year - 1))
     except OSError as e:
-        return _unread(path, "không mở được tệp", f"{e.strerror or e}")
+        return _unread(path, "không mở được tệp", detail("last-year-unopened", text=f"{e.strerror or e}"))
     rows = [[cell.strip() for cell in row] for row in rows if any(cell.strip() for cell in row)]
     header = rows[0] if rows else []
     missing = [k for k in NEEDED if k not in header]
     if missing:
-        return _unread(path, "không có cột mã xã hoặc hạng cao nhất đạt", f"thiếu cột {', '.join(missing)}; {redo}")
+        why = detail("last-year-columns", missing=", ".join(missing), year=year - 1)
+        return _unread(path, "không có cột mã xã hoặc hạng cao nhất đạt", why)
     width = len(header)
     frame = pd.DataFrame([(r + [""] * width)[:width] for r in rows[1:]], columns=header, dtype=object)
     frame = frame.loc[:, ~frame.columns.duplicated()]
@@ -72,7 +72,7 @@ def previous_results(output_dir: Path, year: int) -> LastYear:
     return LastYear(frame.replace("", pd.NA))
 
 
-def _unread(path: Path, why: str, advice: str) -> LastYear:
+def _unread(path: Path, why: str, chi_tiet: str) -> LastYear:
     """Last year's file is there but cannot be read: the report says so in few words, the problem list in full."""
     said = f"tệp kết quả năm {path.parent.name} không đọc được ({why})"
-    return LastYear(unread=said, problems=(problem("ket-qua-nam-truoc", str(path), f"{why}; {advice}"),))
+    return LastYear(unread=said, problems=(problem("ket-qua-nam-truoc", str(path), chi_tiet),))

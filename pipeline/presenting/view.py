@@ -18,8 +18,7 @@ import pandas as pd
 from pipeline.assessing.assess import Assessment
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import units
-from pipeline.checking.problems import listed as listed_rows
-from pipeline.presenting import summary
+from pipeline.presenting import messages, summary
 from pipeline.presenting.findings import Finding, findings
 from pipeline.presenting.last_year import LastYear
 from pipeline.settings import Settings
@@ -34,15 +33,19 @@ class Run:
     columns: Columns
     settings: Settings
     problems: pd.DataFrame  # every problem of the run, cell by cell
-    lang: str = "vi"
+    say: messages.Sayer  # the problems said in the run's language
     undated: int = 0  # commune rows of the run whose year is unknown
     sheets: bool | None = None  # the per-commune sheets: as asked, else for a province-sized year
     commune_files: bool | None = None  # one file per commune to send back: as asked, else without districts
 
+    @property
+    def lang(self) -> str:
+        return self.say.lang
+
     @cached_property
     def listed(self) -> pd.DataFrame:
-        """The problems as the lists show them (`problems.listed`: a run of blank cells is one row)."""
-        return listed_rows(self.problems)
+        """The problems as the lists show them, said in the run's language (`messages.listed`)."""
+        return messages.listed(self.problems, self.say)
 
     @property
     def note(self) -> str:
@@ -107,7 +110,7 @@ def year_view(year: int, criteria: Criteria, result: Assessment, run: Run, previ
         previous=previous,
         communes=communes,
         tiers=summary.per_tier(communes, criteria),
-        findings=findings(communes, result.results, criteria, run.problems, run.columns),
+        findings=findings(communes, result.results, criteria, run.problems, run.say),
         area=area,
         presented=presented,
     )

@@ -28,7 +28,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.catalog import SHEETS, Columns
 from pipeline.checking.parse import fold, is_blank
-from pipeline.checking.problems import ERROR, USE_TEMPLATE, problem
+from pipeline.checking.problems import ERROR, detail, problem
 from pipeline.reading import isolate, safety
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -165,7 +165,7 @@ def discover(root: Path, exclude=()) -> tuple[list[Path], list[dict]]:
             problems.append(problem("ten-tep-khong-hop-le", tep))
         if not regular:
             code = "lien-ket-hong" if link and not path.exists() else "khong-doc-duoc"
-            problems.append(problem(code, tep, "" if code == "lien-ket-hong" else "không phải tệp thông thường"))
+            problems.append(problem(code, tep, "" if code == "lien-ket-hong" else detail("not-a-file")))
         elif path.suffix.lower() in WORKBOOK_SUFFIXES:
             books.append(path)
         else:
@@ -214,7 +214,9 @@ def read_paths(root: Path, paths: list[Path], columns: Columns, workers: int, ti
             reads[k] = FileRead(tep, problems=[problem("khong-doc-duoc", tep, _os_reason(e))])
             continue
         if size > safety.MAX_FILE_BYTES:  # not a byte is read
-            reads[k] = FileRead(tep, size=size, problems=[problem("qua-lon", tep, safety.too_big(size))])
+            reads[k] = FileRead(
+                tep, size=size, problems=[problem("qua-lon", tep, detail("said", text=safety.too_big(size)))]
+            )
             continue
         tasks.append((os.fspath(path), tep, Path(path).suffix.lower()))
         where.append(k)
@@ -245,17 +247,17 @@ def _failed(path: str, tep: str, failure: isolate.Failure, timeout: float) -> Fi
     except OSError:
         pass
     if failure.kind == "timeout":
-        out.problems.append(problem("qua-thoi-gian", tep, f"quá {timeout:g} giây"))
+        out.problems.append(problem("qua-thoi-gian", tep, detail("timeout", seconds=f"{timeout:g}")))
     elif failure.kind == "error":
-        out.problems.append(problem("khong-doc-duoc", tep, f"lỗi khi đọc ({failure.detail})"))
+        out.problems.append(problem("khong-doc-duoc", tep, detail("read-error", text=failure.detail)))
     else:
-        limit = f"vượt {isolate.WORKER_MEMORY / 2**30:g} GiB bộ nhớ" if failure.kind == "memory" else ""
-        out.problems.append(problem("tep-lam-hong-trinh-doc", tep, limit or failure.detail))
+        limit = detail("memory", gib=f"{isolate.WORKER_MEMORY / 2**30:g}") if failure.kind == "memory" else ""
+        out.problems.append(problem("tep-lam-hong-trinh-doc", tep, limit or detail("said", text=failure.detail)))
     return out
 
 
 def _os_reason(e: OSError) -> str:
-    return e.strerror or type(e).__name__
+    return detail("said", text=e.strerror or type(e).__name__)
 
 
 def combine(reads: list[FileRead], columns: Columns, problems: list[dict]) -> Batch:
@@ -300,22 +302,22 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     out.size, out.sha256 = len(data), hashlib.sha256(data).hexdigest()
     look = safety.inspect(data, suffix, _wanted)
     if look.unsafe:
-        out.problems.append(problem("qua-lon", tep, look.unsafe, trang=look.sheet))
+        out.problems.append(problem("qua-lon", tep, detail("said", text=look.unsafe), trang=look.sheet))
         return out
     if look.unreadable:
-        out.problems.append(problem("khong-doc-duoc", tep, look.unreadable))
+        out.problems.append(problem("khong-doc-duoc", tep, detail("said", text=look.unreadable)))
         return out
     try:
         sheets = _sheet_rows(CalamineWorkbook.from_filelike(io.BytesIO(data)), look, out)
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
-        out.problems.append(problem("khong-doc-duoc", tep, safety.why_unreadable(data, suffix) or _reason(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, _said(safety.why_unreadable(data, suffix)) or _reason(e)))
         return out
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if not sheets:  # nothing in this file can be assessed: one line says so
         if "Xa" not in refused:
-            out.problems.append(problem("thieu-trang", tep, f"Xa — {USE_TEMPLATE}", trang="Xa"))
+            out.problems.append(problem("thieu-trang", tep, detail("sheet-use-template", sheet="Xa"), trang="Xa"))
         return out
     for sheet in SHEETS:
         if sheet in sheets:
@@ -323,7 +325,7 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
         elif sheet == "Thon" and sheet not in refused:
             out.problems.append(problem("thieu-trang-thon", tep, trang=sheet))
     if not any(out.cells.values()) and not any(p["muc_do"] == ERROR for p in out.problems):  # the blank template
-        out.problems.append(problem("chua-co-so-lieu", tep, USE_TEMPLATE))
+        out.problems.append(problem("chua-co-so-lieu", tep, detail("use-template")))
     return out
 
 
@@ -345,8 +347,8 @@ def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) 
         if sheet is None:
             continue
         if sheet in chosen:
-            detail = f"trang '{name}' trùng tên với trang '{chosen[sheet]}'; chỉ đọc trang '{chosen[sheet]}'"
-            out.problems.append(problem("trang-trung", out.tep, detail, trang=name))
+            same = detail("same-sheet", name=name, chosen=chosen[sheet])
+            out.problems.append(problem("trang-trung", out.tep, same, trang=name))
             continue
         chosen[sheet] = name
     result = {}
@@ -354,8 +356,8 @@ def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) 
         ws = book.get_sheet_by_name(name)
         height = ws.end[0] + 1 if ws.end else 0  # rows from row 1 (`total_height` is one short)
         if height > MAX_ROWS + 1:
-            detail = f"trang có {height:,} dòng, tối đa {MAX_ROWS + 1:,} dòng; không đọc trang này"
-            out.problems.append(problem("qua-lon", out.tep, detail, trang=sheet))
+            too_long = detail("sheet-rows", rows=height, most=MAX_ROWS + 1)
+            out.problems.append(problem("qua-lon", out.tep, too_long, trang=sheet))
             continue
         rows = ws.to_python(skip_empty_area=False)
         _put_back(rows, look.marks.get(name, []))
@@ -387,11 +389,15 @@ def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
                 line[c] = marker
 
 
+def _said(text: str) -> str:
+    return detail("said", text=text) if text else ""
+
+
 def _reason(e: Exception) -> str:
     """Why the parser refused a workbook, in the officer's words (the parser's own are English and technical)."""
     if "password" in str(e).lower() or type(e).__name__ == "PasswordError":
-        return safety.LOCKED
-    return "tệp bị hỏng hoặc không phải bảng tính; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại"
+        return detail("locked")
+    return detail("damaged")
 
 
 def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -> None:
@@ -412,8 +418,8 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
     hits = [len(m) - m.count(None) for m in matches]
     if not hits or max(hits) < 2:
         empty = not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS])
-        detail = f"trang trống — {USE_TEMPLATE}" if empty else USE_TEMPLATE
-        out.problems.append(problem("khong-thay-tieu-de", out.tep, detail, trang=sheet))
+        advice = detail("empty-sheet" if empty else "use-template")
+        out.problems.append(problem("khong-thay-tieu-de", out.tep, advice, trang=sheet))
         return
     header_at = hits.index(max(hits))
     if header_at + 1 < len(hits) and hits[header_at + 1] == hits[header_at]:  # keys above labels: labels win
@@ -424,10 +430,11 @@ def _take_sheet(out: FileRead, sheet: str, rows: list[list], columns: Columns) -
             position[key] = pos
         elif key is not None or (isinstance(cell, str) and fold(cell)):
             code = "cot-trung" if key is not None else "cot-la"
-            out.problems.append(problem(code, out.tep, cell, trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}"))
+            said = detail("said", text=cell)
+            out.problems.append(problem(code, out.tep, said, trang=sheet, o=f"{xl_col_to_name(pos)}{header_at + 1}"))
     for key in keys:
         if key not in position and labels[key][1]:
-            out.problems.append(problem("thieu-cot", out.tep, labels[key][0], trang=sheet, cot=key))
+            out.problems.append(problem("thieu-cot", out.tep, trang=sheet, cot=key))
     keep, blocks = _data_rows(out, sheet, rows, header_at, max(hits), names, seen, position)
     cells, numbers = [], []
     for n, (start, layout) in enumerate(blocks):  # each block of rows with the columns of the header above it
@@ -492,7 +499,9 @@ def _data_rows(
         first = xl_col_to_name(found[0][0])
         layout = blocks[-1][1]
         if all(layout.get(key, pos) == pos for pos, key in found):
-            out.problems.append(problem("dong-tieu-de-lap", out.tep, f"dòng {i + 1}", trang=sheet, o=f"{first}{i + 1}"))
+            out.problems.append(
+                problem("dong-tieu-de-lap", out.tep, detail("row", row=i + 1), trang=sheet, o=f"{first}{i + 1}")
+            )
             continue
         # another block pasted with its own column order: its rows are read by this header's columns
         layout = {}
@@ -500,8 +509,8 @@ def _data_rows(
             layout.setdefault(key, pos)
         blocks.append((len(keep), layout))
         probes = probes_of(layout)
-        detail = f"dòng {i + 1}: các cột xếp khác dòng tiêu đề {header_at + 1}; các dòng dưới được đọc theo dòng này"
-        out.problems.append(problem("tieu-de-lap-khac-cot", out.tep, detail, trang=sheet, o=f"{first}{i + 1}"))
+        moved = detail("header-moved", row=i + 1, header=header_at + 1)
+        out.problems.append(problem("tieu-de-lap-khac-cot", out.tep, moved, trang=sheet, o=f"{first}{i + 1}"))
     return keep, blocks
 
 

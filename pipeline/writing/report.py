@@ -34,6 +34,7 @@ from pipeline.presenting import summary
 from pipeline.presenting.findings import (
     findings,
 )
+from pipeline.presenting.messages import sayer
 from pipeline.presenting.papers import (
     DOTS,
     MET,
@@ -109,7 +110,9 @@ def write_report(
     settings = settings or Settings()
     problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
     communes = ordered(result.communes)
-    found = found or findings(communes, result.results, criteria, problems, columns or load_columns())
+    found = found or findings(
+        communes, result.results, criteria, problems, sayer("vi", columns or load_columns(), criteria.tiers)
+    )
     counts = counts if counts is not None else summary.per_tier(communes, criteria)
     doc = document(margins=(20, 20, 30, 15), size=BODY)
     page_numbers(doc)

@@ -24,6 +24,7 @@ from pipeline.presenting.findings import (
     threshold_shown,
     whole,
 )
+from pipeline.presenting.messages import sayer
 from pipeline.presenting.papers import (
     FAILED,
     NOT_MET,
@@ -134,7 +135,9 @@ class Sheets:
             problems = pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
         self.rows = ordered(result.communes)
         self.meta = indicator_meta(criteria.indicators)
-        self.found = found or findings(self.rows, result.results, criteria, problems, columns or load_columns())
+        self.found = found or findings(
+            self.rows, result.results, criteria, problems, sayer("vi", columns or load_columns(), criteria.tiers)
+        )
         self.blank = packed(document(margins=(12, 12, 20, 12), size=12))
         columns_ = (letters[k].tolist() for k in ("tep", "trang", "cot", "chu"))  # lists: iterating a frame is slow
         self.letter = {(t, s, c): ch for t, s, c, ch in zip(*columns_, strict=True)}

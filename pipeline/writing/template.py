@@ -32,7 +32,8 @@ from pipeline import __version__
 from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.checking import parse, units
-from pipeline.checking.problems import ERROR
+from pipeline.checking.problems import ERROR, frame
+from pipeline.presenting.messages import sayer
 from pipeline.reading import text_files
 from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
 from pipeline.writing import style
@@ -363,7 +364,8 @@ def _from_workbooks(source: Path, columns: Columns) -> tuple[pd.DataFrame, pd.Da
         batch = read_batch(source, columns)
     else:
         batch = combine([read_file(source.parent, source, columns)], columns, [])
-    notes = [f"{p['tep']}: {p['mo_ta']}" for p in batch.problems if p["muc_do"] == ERROR]
+    errors = frame([p for p in batch.problems if p["muc_do"] == ERROR])
+    notes = [f"{tep}: {said}" for tep, said in zip(errors["tep"], sayer("vi", columns).describe(errors), strict=True)]
     return batch.xa, batch.thon, notes
 
 
