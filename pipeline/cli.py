@@ -206,11 +206,13 @@ def assess(
     """
     from pipeline.catalog import department_folder
     from pipeline.checking.registration import RegistrationError  # imported here so that --help stays instant
+    from pipeline.presenting.messages import TERMINAL
     from pipeline.run import run
     from pipeline.settings import SettingsError
 
+    click_vi.speak(lang)
     if not input_dir.is_dir():
-        raise click.ClickException(f"Không có thư mục đầu vào {input_dir}; hãy tạo thư mục và chép bảng tính vào.")
+        raise click.ClickException(TERMINAL[lang]["no_input"].format(folder=input_dir))
     try:
         outcome = run(
             input_dir,
@@ -227,57 +229,58 @@ def assess(
     except (OutputError, CatalogError, RegistrationError, SettingsError) as e:
         raise click.ClickException(str(e)) from e
     for note in outcome.notes:
-        click.echo(f"Lưu ý: {note}", err=True)
+        click.echo(TERMINAL[lang]["note"].format(note=note), err=True)
     if timings:  # for benchmarks/bench.py
         click.echo(json.dumps({"timings": outcome.timings}), err=True)
     if not outcome.received:
-        click.echo(f"Không có hồ sơ xã nào để đánh giá trong {input_dir}.", err=True)
+        click.echo(TERMINAL[lang]["nothing"].format(folder=input_dir), err=True)
     if not quiet:
-        for line in summary_lines(outcome):
+        for line in summary_lines(outcome, lang):
             click.echo(line)
     raise SystemExit(outcome.exit_code)
 
 
-def summary_lines(outcome) -> list[str]:
+def summary_lines(outcome, lang: str = "vi") -> list[str]:
     """What the terminal says of a run: per year and tier the counts of the year's view, the problems, the files."""
+    from pipeline.presenting.messages import TERMINAL
     from pipeline.presenting.summary import tier_label
     from pipeline.presenting.view import undated_note
     from pipeline.presenting.words import count
 
-    lines = []
+    say, lines = TERMINAL[lang], []
     for year, view in outcome.views.items():
         criteria = view.criteria
-        lines.append(f"Năm {year}:" + ("" if criteria.period else " chưa có bộ chỉ tiêu, các xã chưa được đánh giá"))
+        lines.append(say["year"].format(year=year) + ("" if criteria.period else say["no_catalog"]))
         table = view.tiers
-        for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
-            pairs = ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
-            rest = "".join(f", {count(n)} xã {w}" for n, w in pairs if n)
-            lines.append(f"  {label}: {row.ti_so} xã đạt{rest}")
+        for label, row in zip(tier_label(table["hang_dang_ky"], criteria, lang), table.itertuples(), strict=True):
+            pairs = ((row.khong_dat, "khong_dat"), (row.khong_danh_gia_duoc, "khong_danh_gia_duoc"))
+            rest = "".join(say["more"].format(n=count(n), what=say[w]) for n, w in pairs if n)
+            lines.append(say["tier"].format(label=label, ratio=row.ti_so, rest=rest))
     if len(outcome.undated):
-        lines.append(undated_note(len(outcome.undated)))
+        lines.append(undated_note(len(outcome.undated), lang))
     errors = int(outcome.listed["muc_do"].eq("loi").sum())  # the rows of loi-du-lieu.csv
     warnings = len(outcome.listed) - errors
-    lines.append(
-        f"Lỗi dữ liệu: {errors}, cảnh báo: {warnings}" + (" (xem loi-du-lieu.csv)" if errors + warnings else "")
-    )
+    lines.append(say["problems"].format(errors=errors, warnings=warnings) + (say["see"] if errors + warnings else ""))
     lines += [f"  {line}" for line in outcome.say.kinds(outcome.listed)]
-    return lines + [f"  {line}" for line in written_lines(outcome.written)]
+    return lines + [f"  {line}" for line in written_lines(outcome.written, lang)]
 
 
 LISTED_PER_FOLDER = 10  # beyond this many files in one folder (a national run's district workbooks), a count
 
 
-def written_lines(paths: list[Path]) -> list[str]:
+def written_lines(paths: list[Path], lang: str = "vi") -> list[str]:
     """ "đã ghi <file>" per file, folder by folder; a folder of many files gets one line with their count."""
+    from pipeline.presenting.messages import TERMINAL
+
     folders: dict[Path, list[Path]] = {}
     for path in paths:
         folders.setdefault(path.parent, []).append(path)
     lines = []
     for folder, files in folders.items():
         if len(files) > LISTED_PER_FOLDER:
-            lines.append(f"đã ghi {len(files)} tệp vào {folder}{os.sep}")
+            lines.append(TERMINAL[lang]["wrote_many"].format(n=len(files), folder=f"{folder}{os.sep}"))
         else:
-            lines += [f"đã ghi {path}" for path in files]
+            lines += [TERMINAL[lang]["wrote"].format(path=path) for path in files]
     return lines
 
 

@@ -64,8 +64,16 @@ def install() -> None:
             module.ngettext = _plural  # type: ignore[attr-defined]
 
 
+_SPOKEN = {"lang": "vi"}
+
+
+def speak(lang: str) -> None:
+    """Click's words from now on in `lang`: a command given --lang en reports its errors in English."""
+    _SPOKEN["lang"] = lang
+
+
 def _word(message: str) -> str:
-    return WORDS.get(message, message)
+    return WORDS.get(message, message) if _SPOKEN["lang"] == "vi" else message
 
 
 def _plural(singular: str, plural: str, n: int) -> str:
@@ -90,3 +98,8 @@ class Group(Command, click.Group):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("subcommand_metavar", "LỆNH [THAM SỐ]...")
         super().__init__(*args, **kwargs)
+
+    def main(self, *args, **kwargs):
+        """Every command line starts in Vietnamese, whatever language the last one in this process spoke."""
+        speak("vi")
+        return super().main(*args, **kwargs)

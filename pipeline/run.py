@@ -97,9 +97,12 @@ def run(
     # the lock is taken first, so a second run into the same folder stops before reading anything
     with files.OutputFolder(output_dir) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()
-        batch = read_batch(input_dir, columns, workers=workers, progress=not quiet, exclude=(output_dir,))
+        say = messages.TERMINAL[lang]
+        batch = read_batch(
+            input_dir, columns, workers, progress=None if quiet else say["reading"], exclude=(output_dir,)
+        )
         timings = {"read": time.perf_counter() - clock}
-        progress.say("Kiểm tra số liệu và đánh giá…", len(batch.sources), quiet)
+        progress.say(say["checking"], len(batch.sources), quiet)
         # made now: at national scale the workers' server imports the writers while this process checks the files
         pool = later.enter_context(parallel.pool(processes, len(batch.xa) > view.PROVINCE_SIZE))
         checked = validate(batch, columns, periods, listed, signing.ma_tinh)
@@ -112,7 +115,7 @@ def run(
             checked, unlisted = registration.reconcile(checked, listed)
         outcome = _assess_years(checked, periods)
         outcome.say = messages.sayer(lang, columns, pd.concat([c.tiers for c in periods]))
-        outcome.notes = notes + signing.notes(outcome.years)
+        outcome.notes = notes + signing.notes(outcome.years, lang)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         outcome.problems = _problems(read_problems + unlisted, checked.problems, lasts)
@@ -124,7 +127,7 @@ def run(
             year: view.year_view(year, outcome.criteria[year], a, shared, lasts[year])
             for year, a in outcome.years.items()
         }
-        written = _write(outcome, out, pool, quiet)
+        written = _write(outcome, out, pool, quiet, say["writing"])
     outcome.written = [out.live(p) for p in written]
     outcome.timings["write"] = time.perf_counter() - clock - sum(outcome.timings.values())
     return outcome
@@ -137,7 +140,7 @@ def _problems(found: list[dict], checked: pd.DataFrame, lasts: dict) -> pd.DataF
     return pd.concat([frame(found + unread), checked], ignore_index=True)
 
 
-def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list[Path]:
+def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool, label: str) -> list[Path]:
     """Every output of every year (`outputs.OUTPUTS`), then the run's own files.
 
     The outputs written in the pool are started first, and written while this
@@ -146,7 +149,10 @@ def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool) -> list
     """
     wanted = [(v, o) for v in outcome.views.values() for o in outputs.OUTPUTS if o.wanted(v)]
     written: list[Path] = []
-    with _settled(), progress.bar(sum(o.steps(v) for v, o in wanted), "Ghi kết quả", quiet=quiet) as shown:
+    with (
+        _settled(),
+        progress.bar(sum(o.steps(v) for v, o in wanted), label, quiet=quiet) as shown,
+    ):
         tasks = []
         for v, o in sorted(wanted, key=lambda pair: not pair[1].in_pool):
             folder = out.path(str(v.year))

@@ -82,15 +82,14 @@ class Settings:
         value = getattr(self, key)
         return value if value else PLACEHOLDER
 
-    def notes(self, years) -> list[str]:
+    def notes(self, years, lang: str = "vi") -> list[str]:
         """What the officer should know before signing for these years (the terminal prints them)."""
+        from pipeline.presenting.messages import TERMINAL
+
         late = [y for y in years if y >= MERGED_FROM]
         if late and OLD_NAME in (self.co_quan_ban_hanh or "").casefold():
-            return [
-                f"cơ quan ban hành trong {_path(self.source or SETTINGS)} vẫn là Sở Thông tin và Truyền thông; từ năm "
-                f"{MERGED_FROM} Sở đã hợp nhất vào Sở Khoa học và Công nghệ: hãy sửa co_quan_ban_hanh trước khi ký "
-                f"văn bản năm {max(late)}"
-            ]
+            said = TERMINAL[lang]["old_department"]
+            return [said.format(file=_path(self.source or SETTINGS), merged=MERGED_FROM, year=max(late))]
         return []
 
 

@@ -180,7 +180,7 @@ def test_the_progress_bar_advances_once_per_file(tmp_path, monkeypatch):
             steps.append(n)
 
     monkeypatch.setattr(progress, "bar", Bar)
-    read.read_batch(tmp_path, COLUMNS, workers=2, progress=True)
+    read.read_batch(tmp_path, COLUMNS, workers=2, progress="Đọc bảng tính")
     assert steps[0] == ("total", 7) and sum(steps[1:]) == 7
 
 

@@ -58,7 +58,7 @@ def case(tmp_path_factory):
     root = tmp_path_factory.mktemp("bao-cao")
     inp = build_input(root / "input")
     outcome = run.run(inp, root / "output", workers=1, quiet=True)
-    letters = read_batch(inp, catalog.load_columns(), workers=1, progress=False).letters
+    letters = read_batch(inp, catalog.load_columns(), workers=1).letters
     result, criteria = outcome.years[YEAR], outcome.criteria[YEAR]
     previous = pd.DataFrame(
         {

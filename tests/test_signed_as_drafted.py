@@ -73,7 +73,7 @@ def slips(tmp_path_factory):
     )
     outcome = run.run(root / "input", root / "output", workers=1, quiet=True, registered=listed)
     result, criteria = outcome.years[YEAR], outcome.criteria[YEAR]
-    letters = read_batch(root / "input", catalog.load_columns(), workers=1, progress=False).letters
+    letters = read_batch(root / "input", catalog.load_columns(), workers=1).letters
     report = write_report(root / "bao-cao.docx", YEAR, result, criteria, NINH_BINH, outcome.problems)
     sheets = write_sheets(root / "phieu.docx", YEAR, result, criteria, letters, NINH_BINH, outcome.problems)
     return {

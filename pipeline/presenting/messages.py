@@ -415,9 +415,8 @@ class Sayer(string.Formatter):
     def kinds(self, problems: pd.DataFrame) -> list[str]:
         """One line per kind of problem, for the terminal: "2 lỗi: Ô để trống", "1 cảnh báo: Cột không có …"."""
         counts = problems.groupby(["muc_do", "ma_loi"], sort=False).size()
-        return [
-            f"{n} {SEVERITY_WORDS[self.lang][severity]}: {self.head(code)}" for (severity, code), n in counts.items()
-        ]
+        word = SEVERITY_WORDS[self.lang]
+        return [f"{n} {word[severity, n == 1]}: {self.head(code)}" for (severity, code), n in counts.items()]
 
     def format_field(self, value: Any, format_spec: str) -> str:
         """The specs that say a key as a word of this language (`{other:label}`, `{listed:tier}` …)."""
@@ -449,7 +448,21 @@ class Sayer(string.Formatter):
         return FILE_KINDS[kind][self.lang]
 
 
-SEVERITY_WORDS = {"vi": {"loi": "lỗi", "canh_bao": "cảnh báo"}, "en": {"loi": "error", "canh_bao": "warning"}}
+# (severity, whether one) -> its word: "1 lỗi", "2 lỗi"; "1 error", "2 errors"
+SEVERITY_WORDS = {
+    "vi": {
+        ("loi", True): "lỗi",
+        ("loi", False): "lỗi",
+        ("canh_bao", True): "cảnh báo",
+        ("canh_bao", False): "cảnh báo",
+    },
+    "en": {
+        ("loi", True): "error",
+        ("loi", False): "errors",
+        ("canh_bao", True): "warning",
+        ("canh_bao", False): "warnings",
+    },
+}
 
 
 def sayer(lang: str, columns: Any, tiers: pd.DataFrame | None = None) -> Sayer:
@@ -470,3 +483,51 @@ def listed(problems: pd.DataFrame, say: Sayer) -> pd.DataFrame:
     words (`mo_ta`)."""
     rows = found.listed(problems)
     return rows.assign(mo_ta=say.describe(rows).astype("string"))
+
+
+# what the terminal says of a run (`cli.summary_lines`), and its progress lines
+TERMINAL: dict[str, dict[str, str]] = {
+    "vi": {
+        "year": "Năm {year}:",
+        "no_catalog": " chưa có bộ chỉ tiêu, các xã chưa được đánh giá",
+        "tier": "  {label}: {ratio} xã đạt{rest}",
+        "more": ", {n} xã {what}",
+        "khong_dat": "không đạt",
+        "khong_danh_gia_duoc": "chưa đánh giá được",
+        "problems": "Lỗi dữ liệu: {errors}, cảnh báo: {warnings}",
+        "see": " (xem loi-du-lieu.csv)",
+        "wrote": "đã ghi {path}",
+        "wrote_many": "đã ghi {n} tệp vào {folder}",
+        "note": "Lưu ý: {note}",
+        "nothing": "Không có hồ sơ xã nào để đánh giá trong {folder}.",
+        "no_input": "Không có thư mục đầu vào {folder}; hãy tạo thư mục và chép bảng tính vào.",
+        "undated": "{n} hồ sơ chưa ghi năm đánh giá, xem Lỗi dữ liệu và xa-chua-ro-nam.csv",
+        "reading": "Đọc bảng tính",
+        "checking": "Kiểm tra số liệu và đánh giá…",
+        "writing": "Ghi kết quả",
+        "old_department": "cơ quan ban hành trong {file} vẫn là Sở Thông tin và Truyền thông; từ năm {merged} Sở đã"
+        " hợp nhất vào Sở Khoa học và Công nghệ: hãy sửa co_quan_ban_hanh trước khi ký văn bản năm {year}",
+    },
+    "en": {
+        "year": "Year {year}:",
+        "no_catalog": " no criteria catalog yet, the communes are not assessed",
+        "tier": "  {label}: {ratio} communes met{rest}",
+        "more": ", {n} {what}",
+        "khong_dat": "not met",
+        "khong_danh_gia_duoc": "not assessable",
+        "problems": "Data errors: {errors}, warnings: {warnings}",
+        "see": " (see loi-du-lieu.csv)",
+        "wrote": "wrote {path}",
+        "wrote_many": "wrote {n} files into {folder}",
+        "note": "Note: {note}",
+        "nothing": "No commune workbook to assess in {folder}.",
+        "no_input": "No input folder {folder}; create it and copy the workbooks into it.",
+        "undated": "{n} workbooks give no assessment year, see Data problems and xa-chua-ro-nam.csv",
+        "reading": "Reading workbooks",
+        "checking": "Checking and assessing…",
+        "writing": "Writing results",
+        "old_department": "the issuing body in {file} is still the Department of Information and Communications;"
+        " since {merged} it is part of the Department of Science and Technology: correct co_quan_ban_hanh before"
+        " signing the documents of {year}",
+    },
+}

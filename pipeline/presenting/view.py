@@ -50,12 +50,12 @@ class Run:
     @property
     def note(self) -> str:
         """The line every summary of the run carries when some commune rows have no year."""
-        return undated_note(self.undated)
+        return undated_note(self.undated, self.lang)
 
 
-def undated_note(count: int) -> str:
+def undated_note(count: int, lang: str = "vi") -> str:
     """ "01 hồ sơ chưa ghi năm đánh giá, …", or "" when every commune row has its year."""
-    return f"{count:02d} hồ sơ chưa ghi năm đánh giá, xem Lỗi dữ liệu và xa-chua-ro-nam.csv" if count else ""
+    return messages.TERMINAL[lang]["undated"].format(n=f"{count:02d}") if count else ""
 
 
 PROVINCE_SIZE = 1000  # communes of a year above which the per-commune sheets and files are written only on request

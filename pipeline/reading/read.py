@@ -177,7 +177,7 @@ def read_batch(
     root: Path,
     columns: Columns,
     workers: int | None = None,
-    progress: bool = False,
+    progress: str | None = None,
     exclude=(),
     timeout: float = isolate.FILE_TIMEOUT,
 ) -> Batch:
@@ -185,14 +185,14 @@ def read_batch(
 
     `workers` defaults to one process per core; `workers=1` still reads in one
     worker process, never in this one. Results keep discovery order, so the
-    batch is the same however many workers read it. `progress` draws a bar on
-    a terminal; `timeout` is each file's time limit in seconds.
+    batch is the same however many workers read it. `progress`: the label of a
+    bar drawn on a terminal; `timeout` is each file's time limit in seconds.
     """
     from pipeline.progress import bar
 
     books, problems = discover(root, exclude)
     workers = workers or os.cpu_count() or 1
-    with bar(len(books), "Đọc bảng tính", quiet=not progress) as shown:
+    with bar(len(books), progress or "", quiet=progress is None) as shown:
         reads = read_paths(root, books, columns, workers, timeout, done=lambda: shown.update(1))
     return combine(reads, columns, problems)
 
