@@ -21,6 +21,7 @@ from pipeline.checking import identity, parse
 from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, describe, frame
 from pipeline.reading.read import META, Batch
 from pipeline.reading.safety import CellError, Formula
+from pipeline.roles import ROLES
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 
@@ -58,13 +59,16 @@ def validate(
         xa = _registered_tiers(xa, registered, tiers["label"], xa_hits)
     xa_hits += _period_tiers(xa, criteria)
     xa = _blank(xa, xa_hits)
-    real = xa["ma_xa"].notna()
-    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa.loc[real, "ma_xa"].unique())
+    real = xa[ROLES.code].notna()
+    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa.loc[real, ROLES.code].unique())
     xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
-    covered = np.logical_or.reduce([xa["nam"].between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
-    uncovered = xa[xa["nam"].notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
-    xa_hits.append(cell_hits(uncovered, "nam", "khong-co-bo-chi-tieu", "năm " + uncovered["nam"].astype("string")))
+    years = xa[ROLES.year]
+    covered = np.logical_or.reduce([years.between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
+    uncovered = xa[years.notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
+    xa_hits.append(
+        cell_hits(uncovered, ROLES.year, "khong-co-bo-chi-tieu", "năm " + uncovered[ROLES.year].astype("string"))
+    )
 
     xa = identity.identify(xa, real, province, xa_hits)
 
@@ -87,11 +91,11 @@ def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
     """Two spellings of one district ("huyện Hòa An", "Huyện Hoà an") are one district: every writer groups
     by the district's name, so each commune takes the one spelling (`one_spelling`), and a cell written
     otherwise gets a warning naming the spellings, so that two groups never share one district's file."""
-    chosen, ways = one_spelling(xa["huyen"])
-    differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
+    chosen, ways = one_spelling(xa[ROLES.area])
+    differs = xa[ROLES.area].ne(chosen).fillna(False).astype(bool)
     detail = "xếp vào “" + chosen[differs] + "”; các cách viết: " + ways[differs]
-    hits.append(cell_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", detail))
-    return xa.assign(huyen=chosen)
+    hits.append(cell_hits(xa[differs], ROLES.area, "huyen-nhieu-cach-viet", detail))
+    return xa.assign(**{ROLES.area: chosen})
 
 
 def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -110,27 +114,27 @@ def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series,
     """The list is the department's record: where it gives a commune's tier for a year, the commune is
     checked, assessed and counted at that tier, and a workbook cell that says otherwise (or nothing, or
     something unreadable) gets a warning naming both."""
-    tiers = listed.dropna(subset=["hang_dang_ky"]).set_index(["ma_xa", "nam"])["hang_dang_ky"]
-    keys = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
+    tiers = listed.dropna(subset=[ROLES.tier]).set_index([ROLES.code, ROLES.year])[ROLES.tier]
+    keys = pd.MultiIndex.from_frame(xa[[ROLES.code, ROLES.year]].astype(object))
     wanted = pd.Series(tiers.reindex(keys).to_numpy(), index=xa.index, dtype="string")
-    differs = wanted.notna() & wanted.ne(xa["hang_dang_ky"]).fillna(True)
+    differs = wanted.notna() & wanted.ne(xa[ROLES.tier]).fillna(True)
     labels = labels[~labels.index.duplicated()]
-    said = "hồ sơ ghi “" + xa.loc[differs, "hang_dang_ky"].map(labels) + "”"
+    said = "hồ sơ ghi “" + xa.loc[differs, ROLES.tier].map(labels) + "”"
     detail = said.fillna("hồ sơ để trống hoặc ghi sai") + ", danh sách ghi “" + wanted[differs].map(labels) + "”"
     # the list supersedes the cell: its error (blank, misspelt) becomes this warning
-    hits[:] = [h[~(h["cot"].eq("hang_dang_ky") & h["idx"].isin(xa.index[differs]))] for h in hits]
-    hits.append(cell_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
-    return xa.assign(hang_dang_ky=wanted.fillna(xa["hang_dang_ky"]))
+    hits[:] = [h[~(h["cot"].eq(ROLES.tier) & h["idx"].isin(xa.index[differs]))] for h in hits]
+    hits.append(cell_hits(xa[differs], ROLES.tier, "hang-khac-danh-sach", detail))
+    return xa.assign(**{ROLES.tier: wanted.fillna(xa[ROLES.tier])})
 
 
 def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFrame]:
     """A tier that exists, but not in the period of the commune's year (a 2024 commune registering a 2026 tier)."""
     hits = []
     for c in criteria:
-        inside = xa["nam"].between(*c.years).fillna(False).astype(bool) & xa["hang_dang_ky"].notna()
-        wrong = inside & ~xa["hang_dang_ky"].isin(c.tiers.index)
+        inside = xa[ROLES.year].between(*c.years).fillna(False).astype(bool) & xa[ROLES.tier].notna()
+        wrong = inside & ~xa[ROLES.tier].isin(c.tiers.index)
         detail = f"giai đoạn {c.period} chỉ có: " + ", ".join(c.tiers["label"])
-        hits.append(cell_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", detail))
+        hits.append(cell_hits(xa[wrong], ROLES.tier, "hang-khac-giai-doan", detail))
     return hits
 
 
@@ -195,13 +199,10 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
     return typed, hits
 
 
-NAMES = ("ten_xa", "huyen", "ten_thon")  # text columns that name a place: a number there is a slip
-
-
 def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> pd.DataFrame:
     """A whole number typed where a place's name belongs (12 as a district) is kept as its digits, with a
     warning naming the cell; other text columns (the commune's group: 1, 2 or 3) take numbers."""
-    named = where["cot"].isin(NAMES).to_numpy()
+    named = where["cot"].isin(ROLES.places).to_numpy()
     number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
     return where[number].assign(ma_loi="ten-la-so", chi_tiet=("đã ghi là “" + value[number] + "”").to_numpy())
 
@@ -264,7 +265,7 @@ def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, 
         if row["type"] == "tier":
             labels = ", ".join(tiers["label"].drop_duplicates())
             checks.append(pa.Check(lambda s: s.isin(tiers.index), name=f"sai-kieu|cần một trong: {labels}"))
-        if sheet == "Thon" and key == "ma_xa" and known is not None:
+        if sheet == "Thon" and key == ROLES.code and known is not None:
             checks.append(pa.Check(lambda s: s.isin(known), name="khong-co-xa|"))
         cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
     pairs = {
@@ -320,16 +321,16 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
         c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
         for c in criteria
     ]
-    keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {"ma_xa"}
+    keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {ROLES.code}
     blank = _blank_cells(raw, sorted(keys))
     for c, need in zip(criteria, needs, strict=True):
         # a commune whose year is unknown is checked against every period that has its tier; one whose tier is
         # unknown against the lowest tier, so that its empty cells are reported with its tier cell, in one round
         # (a cell only a higher tier needs may be left empty: it is not called missing)
-        in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
-        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
-        rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
-        for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
+        in_period = xa[ROLES.year].between(*c.years).fillna(True).astype(bool)
+        ranks = xa[ROLES.tier].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
+        rank = ranks if sheet == "Xa" else typed[ROLES.code].map(ranks.groupby(xa[ROLES.code]).max())
+        for key in need.index.intersection(typed.columns).drop(ROLES.code, errors="ignore"):
             needed = rank >= need[key]
             hits.append(cell_hits(files[blank[key] & needed], key, "thieu-gia-tri"))
             absent = files[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
@@ -366,14 +367,14 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
     hits, found = hits[keep].reset_index(drop=True), found[keep].reset_index(drop=True)
     if hits.empty:
         return frame([])
-    name = "ten_xa" if sheet == "Xa" else "ten_thon"
-    meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa", name]].reset_index(drop=True)
-    code = parse.parse_code(meta["ma_xa"])[0]
+    name = ROLES.name if sheet == "Xa" else ROLES.village
+    meta = raw.loc[hits["idx"], ["_tep", "_dong", ROLES.code, name]].reset_index(drop=True)
+    code = parse.parse_code(meta[ROLES.code])[0]
     if sheet == "Xa":
         communes, villages = parse.parse_text(meta[name])[0], pd.Series(pd.NA, index=meta.index, dtype="string")
     else:  # the commune's name, from any Xa row of the batch with the village's code
         names = pd.Series(
-            parse.parse_text(batch.xa["ten_xa"])[0].to_numpy(), index=parse.parse_code(batch.xa["ma_xa"])[0]
+            parse.parse_text(batch.xa[ROLES.name])[0].to_numpy(), index=parse.parse_code(batch.xa[ROLES.code])[0]
         )
         names = names[~names.index.duplicated() & names.index.notna()]
         communes, villages = code.map(names).astype("string"), parse.parse_text(meta[name])[0]
@@ -384,11 +385,11 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
             "o": cell_names(batch.letters, sheet, meta["_tep"], hits["cot"], meta["_dong"]),
             "cot": hits["cot"],
             "gia_tri": _shown(found),
-            "ma_xa": code,
+            ROLES.code: code,
             "ma_loi": hits["ma_loi"],
             "chi_tieu": hits["cot"].map(uses),
-            "ten_xa": communes,
-            "ten_thon": villages,
+            ROLES.name: communes,
+            ROLES.village: villages,
         }
     )
     label = hits["cot"].map(labels)
