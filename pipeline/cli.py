@@ -15,6 +15,7 @@ import click
 
 from pipeline import __version__, click_vi
 from pipeline.catalog import CatalogError
+from pipeline.roles import ROLES
 from pipeline.writing.files import OutputError
 
 click_vi.install()  # before the commands are declared: click looks some of its words up then
@@ -250,7 +251,7 @@ def summary_lines(outcome) -> list[str]:
         criteria = view.criteria
         lines.append(f"Năm {year}:" + ("" if criteria.period else " chưa có bộ chỉ tiêu, các xã chưa được đánh giá"))
         table = view.tiers
-        for label, row in zip(tier_label(table["hang_dang_ky"], criteria), table.itertuples(), strict=True):
+        for label, row in zip(tier_label(table[ROLES.tier], criteria), table.itertuples(), strict=True):
             pairs = ((row.khong_dat, "không đạt"), (row.khong_danh_gia_duoc, "chưa đánh giá được"))
             rest = "".join(f", {count(n)} xã {w}" for n, w in pairs if n)
             lines.append(f"  {label}: {row.ti_so} xã đạt{rest}")
