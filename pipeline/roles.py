@@ -12,9 +12,13 @@ against it, and that each role keeps the key of `ROLES` (the outputs are named b
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same folder in an
 # installed wheel), found through importlib.resources so that any install finds them. Named here rather than in
@@ -60,6 +64,11 @@ class Roles:
     def places(self) -> tuple[str, ...]:
         """The columns that name a place (commune, district, village): free text, where a number is a slip."""
         return (self.name, self.area, self.village)
+
+    def by_role(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` with its role columns named by their role, so that a row of `itertuples` reads `row.code`,
+        `row.name`, `row.tier` … (a named tuple's fields are attributes, which no `ROLES.code` can name)."""
+        return frame.rename(columns={key: role for role, key in asdict(self).items()})
 
 
 def roles_of(entries: list[dict]) -> Roles:

@@ -78,10 +78,15 @@ def district_order(communes: pd.DataFrame) -> pd.Series:
     return communes.groupby(ROLES.area)[ROLES.code].transform("min").fillna("~")
 
 
-def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
+def named_districts(communes: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The communes with their district's name, "(không có huyện)" where they have none, and its place in the
+    official order (`_d`): what the counts per district are grouped by."""
     areas = communes[ROLES.area].fillna(NO_DISTRICT[lang])
-    named = communes.assign(**{ROLES.area: areas}, _d=district_order(communes))
-    table = count_by(named, ["_d", ROLES.area, ROLES.tier])
+    return communes.assign(**{ROLES.area: areas}, _d=district_order(communes))
+
+
+def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
+    table = count_by(named_districts(communes, lang), ["_d", ROLES.area, ROLES.tier])
     order = table[ROLES.tier].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
     return table.assign(_o=order).sort_values(["_d", "_o"]).drop(columns=["_o", "_d"]).reset_index(drop=True)
 

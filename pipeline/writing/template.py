@@ -12,10 +12,9 @@ and carry the catalog's data validation. A third sheet, `Hướng dẫn`, docume
 every column and every indicator.
 
 Pre-filled copies (one per commune or per district) take the communes from a
-CSV or from the previous year's input. A commune's roles are found by column
-kind, in catalog order: its code is the `ma` column, its name the first required
-`text` column, its district the first optional `text` column, its tier the `tier`
-column; required `year` columns get the template's year.
+CSV or from the previous year's input. A commune's code, name, district and tier
+are the columns of those roles (`roles.ROLES`); the year column, where it must be
+given, gets the template's year.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ from pipeline.checking import parse, units
 from pipeline.checking.problems import ERROR
 from pipeline.reading import text_files
 from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
+from pipeline.roles import ROLES
 from pipeline.writing import style
 from pipeline.writing.files import replace_atomically
 
@@ -50,7 +50,7 @@ SHEET_TEXT = {
     "Xa": "Trang Xa — mỗi xã một dòng",
     "Thon": "Trang Thon — mỗi thôn một dòng, ghi mã xã của thôn",
 }
-ROLES = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
+USED_AS = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
 PREFILL_KINDS = {"Xa": ("ma", "text", "tier"), "Thon": ("ma", "text")}
 WIDTHS = {"ma": 9, "text": 24, "year": 10, "count": 12, "yesno": 11, "tier": 15}
 MAX_WIDTH = 30
@@ -98,40 +98,36 @@ def generate(
         return made
     if per not in PER:
         raise TemplateError(f"--per phải là một trong {', '.join(PER)}")
-    roles = _roles(columns)
     if province is not None:
-        xa, thon = _province(year, province, roles), pd.DataFrame(columns=list(columns.of("Thon").index))
+        xa, thon = _province(year, province), pd.DataFrame(columns=list(columns.of("Thon").index))
     else:
         xa, thon, notes = load_communes(communes, columns, periods)  # type: ignore[arg-type]
         made.notes += notes
         if xa.empty:
             raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
     folder = output_dir / f"mau-nhap-lieu-{year}"
-    group = roles["code"] if per == "commune" else roles["district"]
-    keyed = xa.assign(_group=xa[group].fillna("") if group else "")
-    groups = keyed.groupby("_group", sort=True)
-    labels = {value: _file_label(value, part, roles if per == "commune" else None) for value, part in groups}
+    group = ROLES.code if per == "commune" else ROLES.area
+    groups = xa.assign(_group=xa[group].fillna("")).groupby("_group", sort=True)
+    labels = {value: _file_label(value, part, per == "commune") for value, part in groups}
     names = parse.file_names(labels.values())
     for value, part in groups:
         path = folder / f"{names[labels[value]]}.xlsx"
-        villages = thon[thon[roles["thon_code"]].isin(part[roles["code"]])] if roles["thon_code"] else thon.iloc[:0]
+        villages = thon[thon[ROLES.code].isin(part[ROLES.code])]
         _write(path, spec, part.drop(columns="_group"), villages)
         made.written.append(path)
     return made
 
 
-def _file_label(value: str, part: pd.DataFrame, roles: dict | None) -> str:
+def _file_label(value: str, part: pd.DataFrame, per_commune: bool) -> str:
     """What a pre-filled copy's file is named after (`parse.file_names` makes it a file name): its commune's code
-    and name ("01234 Xã Một") given the `roles`, else its district, or "không có huyện"."""
-    if roles is None:
+    and name ("01234 Xã Một"), else its district, or "không có huyện"."""
+    if not per_commune:
         return value or "không có huyện"
-    if not roles["name"]:
-        return str(value)
-    name = part[roles["name"]].iloc[0]
+    name = part[ROLES.name].iloc[0]
     return f"{value} {name if isinstance(name, str) else 'không tên'}"
 
 
-def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.DataFrame:
+def _province(year: int, province: int) -> pd.DataFrame:
     """The communes of a province in the national list, code and name filled in (wards are not communes)."""
     if year < units.LIST_FROM:
         raise TemplateError(
@@ -141,8 +137,7 @@ def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.Data
     found = units.communes_of(province)
     if found.empty:
         raise TemplateError(f"Không có tỉnh mã {province} trong danh mục đơn vị hành chính ngày 01/7/2025 (34 tỉnh)")
-    found = found.rename(columns={"ma_xa": roles["code"], "ten_xa": roles["name"]})
-    return found.assign(**{roles["district"]: pd.NA}) if roles["district"] else found  # no districts since 2025
+    return found.assign(**{ROLES.area: pd.NA})  # no districts since 2025
 
 
 def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Criteria:
@@ -165,13 +160,12 @@ def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Crit
 
 
 def _check_year(year: int, columns: Columns) -> None:
-    years = columns.table[(columns.table["type"] == "year") & columns.table["required"]]
-    for _, row in years.iterrows():
-        if not int(row["min"]) <= year <= int(row["max"]):
-            raise TemplateError(
-                f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
-                "(danh mục cột columns.toml)"
-            )
+    row = columns.of("Xa").loc[ROLES.year]
+    if not int(row["min"]) <= year <= int(row["max"]):
+        raise TemplateError(
+            f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
+            "(danh mục cột columns.toml)"
+        )
 
 
 # -- what the catalogs say about each column ---------------------------------------------------
@@ -275,30 +269,10 @@ def _uses(criteria: Criteria) -> pd.DataFrame:
     rows = [
         {"key": ind.at[i, f], "id": i, "role": role, "rank": ind.at[i, "tier_rank"], "label": ind.at[i, "label"]}
         for i in ind.index
-        for f, role in ROLES.items()
+        for f, role in USED_AS.items()
         if isinstance(ind.at[i, f], str)
     ]
     return pd.DataFrame(rows, columns=["key", "id", "role", "rank", "label"])
-
-
-def _roles(columns: Columns) -> dict[str, str | None]:
-    """Which Xa/Thon columns hold a commune's code, name, district and tier (by kind, catalog order)."""
-    xa, thon = columns.of("Xa"), columns.of("Thon")
-
-    def first(table: pd.DataFrame, kind: str, required: bool | None = None) -> str | None:
-        pick = table[(table["type"] == kind) & (table["required"] == required if required is not None else True)]
-        return pick.index[0] if len(pick) else None
-
-    roles = {
-        "code": first(xa, "ma"),
-        "name": first(xa, "text", True),
-        "district": first(xa, "text", False),
-        "tier": first(xa, "tier"),
-        "thon_code": first(thon, "ma"),
-    }
-    if roles["code"] is None:
-        raise CatalogError("pipeline/schemas/columns.toml: trang Xa không có cột kiểu ma")
-    return roles
 
 
 # -- the commune list ----------------------------------------------------------------------------
@@ -323,15 +297,13 @@ def load_communes(
     tiers = pd.concat([c.tiers for c in periods])
     xa, notes_xa = _typed(raw_xa, xa_cat, tiers, "Xa")
     thon, notes_thon = _typed(raw_thon, thon_cat, tiers, "Thon")
-    roles = _roles(columns)
     if "_nam" in xa:  # several years of input: each commune as it was last declared
         xa = xa.sort_values("_nam", na_position="first", kind="stable").drop(columns="_nam")
-        xa = xa.drop_duplicates(roles["code"], keep="last")
-    twice = xa[roles["code"]].duplicated()
-    notes_xa += [f"mã xã {c} xuất hiện nhiều lần, chỉ dùng dòng đầu" for c in xa.loc[twice, roles["code"]].unique()]
+        xa = xa.drop_duplicates(ROLES.code, keep="last")
+    twice = xa[ROLES.code].duplicated()
+    notes_xa += [f"mã xã {c} xuất hiện nhiều lần, chỉ dùng dòng đầu" for c in xa.loc[twice, ROLES.code].unique()]
     xa = xa[~twice]
-    sort = [k for k in (roles["district"], roles["code"]) if k]
-    xa = xa.sort_values(sort, na_position="first", kind="stable").reset_index(drop=True)
+    xa = xa.sort_values([ROLES.area, ROLES.code], na_position="first", kind="stable").reset_index(drop=True)
     thon = thon.drop_duplicates().reset_index(drop=True)
     return xa, thon, notes + notes_xa + notes_thon
 
@@ -384,19 +356,15 @@ def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet:
         else:
             value, _ = parse.parse_text(col)
         out[key] = value.astype("string")
-    year = catalog.index[(catalog["type"] == "year") & catalog["required"]]
-    if len(year) and year[0] in raw:
-        out["_nam"] = parse.parse_count(raw[year[0]])[0]
-    codes = catalog.index[catalog["type"] == "ma"]
-    if len(codes):
-        code = out[codes[0]]
-        ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
-        notes += [
-            f"{_where(raw, i, sheet)}: mã xã “{'' if pd.isna(code[i]) else code[i]}” không hợp lệ, bỏ qua"
-            for i in raw.index[~ok]
-        ]
-        out = out[ok]
-    return out, notes
+    if catalog.at[ROLES.year, "required"] and ROLES.year in raw:  # the year the commune's row was declared for
+        out["_nam"] = parse.parse_count(raw[ROLES.year])[0]
+    code = out[ROLES.code]
+    ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
+    notes += [
+        f"{_where(raw, i, sheet)}: mã xã “{'' if pd.isna(code[i]) else code[i]}” không hợp lệ, bỏ qua"
+        for i in raw.index[~ok]
+    ]
+    return out[ok], notes
 
 
 def _where(raw: pd.DataFrame, i, sheet: str) -> str:
@@ -492,11 +460,8 @@ class Book:
         ws.set_row(HEADER_ROW, style.row_height(15 * lines + 6))
         if rows is not None:
             self._prefill(ws, catalog, rows)
-        leading = 0
-        for kind in catalog["type"]:
-            if kind not in ("ma", "text"):
-                break
-            leading += 1
+        whose = (ROLES.code, *ROLES.places)  # the leading columns that say whose row it is
+        leading = next((i for i, key in enumerate(catalog.index) if key not in whose), len(catalog))
         ws.freeze_panes(FIRST_ROW, leading)
         ws.autofilter(HEADER_ROW, 0, LAST_ROW, len(catalog) - 1)
         ws.protect(
@@ -523,11 +488,10 @@ class Book:
 
     def _prefill(self, ws, catalog: pd.DataFrame, rows: pd.DataFrame) -> None:
         spec = self.spec
-        years = catalog.index[(catalog["type"] == "year") & catalog["required"]]
         for r, (_, values) in enumerate(rows.reset_index(drop=True).iterrows(), start=FIRST_ROW):
             for col, (key, row) in enumerate(catalog.iterrows()):
                 fmt = self.input.get(row["type"], self.input["text"])
-                if key in years:
+                if key == ROLES.year and row["required"]:  # the template's year, where the sheet needs one
                     ws.write_number(r, col, spec.year, fmt)
                 elif key in values.index and not pd.isna(values[key]):
                     value = values[key]
