@@ -32,6 +32,7 @@ from typing import Any, NoReturn, TypeGuard
 import pandas as pd
 
 from pipeline.assessing.kinds import KINDS
+from pipeline.checking.column_types import TYPES
 from pipeline.checking.parse import fold
 from pipeline.reading import text_files
 from pipeline.roles import NEEDS, ROLES, SCHEMAS
@@ -44,8 +45,8 @@ CATALOG_NAMES = ("columns.toml", "criteria-*.toml", "tinh-*.toml")  # the files 
 STARTERS = SCHEMAS / "starters"
 SHEETS = ("Xa", "Thon")
 
-# Column types of columns.toml (what validate.py parses each into).
-COLUMN_TYPES = ("ma", "text", "year", "count", "yesno", "tier")
+# Column types of columns.toml (`column_types.TYPES`: how each is read, checked and offered in the template).
+COLUMN_TYPES = tuple(TYPES)
 
 
 # Keys that belong to some kind; a kind that does not use one of them rejects it
@@ -199,10 +200,10 @@ def _check_columns(path: Path, data: dict) -> None:
         seen[sheet, key] = n
         if "required" in entry and not isinstance(entry["required"], bool):
             fail(f"required = {_show(entry['required'])}: cần true hoặc false")
-        if kind == "year":
+        if TYPES[kind].bounded:
             for bound in ("min", "max"):
                 if not _is_int(entry.get(bound)):
-                    fail(f"kiểu year cần {bound} là một năm (số nguyên), ví dụ min = 2021, max = 2030")
+                    fail(f"kiểu {kind} cần {bound} là một năm (số nguyên), ví dụ min = 2021, max = 2030")
             if entry["min"] > entry["max"]:
                 fail(f"min = {entry['min']} lớn hơn max = {entry['max']}")
     _check_roles(path, entries)
@@ -449,7 +450,7 @@ def _check_complete(path: Path, data: dict, declared: list[dict]) -> None:
 def _check_tiers(path: Path, data: dict) -> dict[str, int]:
     entries = _entries(path, data, "tiers", "hạng")
     keys: dict[str, int] = {}
-    written: dict[str, int] = {}  # every way a tier may be written in a workbook (validate.tier_aliases), folded
+    written: dict[str, int] = {}  # every way a tier may be written in a workbook (column_types.tier_aliases), folded
     sheets: dict[tuple[str, str], int] = {}  # sheet names (Vietnamese, English workbooks): Excel ignores case
     for n, entry in enumerate(entries, 1):
         fail = _failer(path, _entry("hạng", entry.get("key"), "tiers", n))

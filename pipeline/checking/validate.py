@@ -18,12 +18,11 @@ import pandera.pandas as pa
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
+from pipeline.checking.column_types import TYPES, Reading
 from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, describe, frame
 from pipeline.reading.read import META, Batch
 from pipeline.reading.safety import CellError, Formula
 from pipeline.roles import ROLES
-
-DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 
 
 @dataclass
@@ -152,37 +151,21 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
     The columns of one type are parsed together, as one long column, so each
     parser runs once per type rather than once per column.
     """
-    aliases = tier_aliases(tiers)
-    parsers = {
-        "count": parse.parse_count,
-        "year": parse.parse_count,
-        "yesno": lambda s: parse.parse_yesno(s, columns.yes, columns.no),
-        "tier": lambda s: parse.parse_tier(s, aliases),
-        "ma": parse.parse_code,
-        "text": parse.parse_text,
-    }
-    expected = {
-        "count": "số nguyên không âm (ví dụ 1234 hoặc 1.234)",
-        "year": "năm (số nguyên)",
-        "yesno": "Có hoặc Không",
-        "tier": "một trong: " + ", ".join(tiers["label"].drop_duplicates()),
-        "ma": "mã gồm 5 chữ số",
-        "text": "chữ, không phải ngày tháng, số thập phân hay TRUE/FALSE",
-    }
+    reading = Reading(tiers, columns.yes, columns.no)
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
-        keys = list(keys)
+        keys, column_type = list(keys), TYPES[kind]
         flat = parse.stacked(raw[keys])
-        value, bad = parsers[kind](flat)
+        value, bad = column_type.parse(flat, reading)
         for j, key in enumerate(keys):
-            typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(DTYPES[kind])
+            typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(column_type.dtype)
         where = _cells(raw.index, keys)
         types = flat.map(type, na_action="ignore")
         formula, error = types.eq(Formula).to_numpy(), types.eq(CellError).to_numpy()
         hits.append(where[formula].assign(ma_loi="cong-thuc", chi_tiet=""))
         hits.append(where[error].assign(ma_loi="o-loi", chi_tiet=("ô lỗi " + flat[error].astype(str)).to_numpy()))
         wrong = bad.to_numpy(dtype=bool) & ~formula & ~error
-        detail = pd.Series(f"cần {expected.get(kind, '')}", index=flat.index[wrong])
+        detail = pd.Series(f"cần {column_type.expected(reading)}", index=flat.index[wrong])
         if kind == "count":  # a share typed where a count is asked: say so, in the column's unit
             units = np.repeat(catalog.loc[keys, "unit"].replace("", "lượng").to_numpy(), n)[wrong]
             share = _typed_share(flat[wrong])
@@ -236,38 +219,19 @@ def _cells(index: pd.Index, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"idx": np.tile(index.to_numpy(), len(keys)), "cot": np.repeat(keys, len(index))})
 
 
-def tier_aliases(tiers: pd.DataFrame) -> dict[str, str]:
-    """Every way a tier may be written, folded: key, label, "xã " + label, English label."""
-    out = {}
-    for key, row in tiers.iterrows():
-        for text in (key, row["label"], "xã " + row["label"], row.get("label_en", key)):
-            out[parse.fold(str(text))] = key
-    return out
-
-
 def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, known=None) -> pa.DataFrameSchema:
     """The pandera schema of one sheet, declared from the column catalog.
 
     Each check is named "code|what was expected", which `_schema_hits` splits
     into the problem code and the message detail.
     """
-    cols = {}
+    cols, reading = {}, Reading(tiers)
     for key, row in catalog.iterrows():
-        checks = []
-        if row["type"] == "year":
-            lo, hi = int(row["min"]), int(row["max"])
-            in_range = pa.Check(lambda s, lo=lo, hi=hi: s.between(lo, hi), name=f"ngoai-khoang|cần từ {lo} đến {hi}")
-            checks.append(in_range)
-        if row["type"] == "count":
-            checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|cần số không âm"))
-        if row["type"] == "ma":
-            checks.append(pa.Check(lambda s: s.str.fullmatch(r"\d{5}"), name="sai-kieu|cần mã gồm 5 chữ số"))
-        if row["type"] == "tier":
-            labels = ", ".join(tiers["label"].drop_duplicates())
-            checks.append(pa.Check(lambda s: s.isin(tiers.index), name=f"sai-kieu|cần một trong: {labels}"))
+        column_type = TYPES[row["type"]]
+        checks = [pa.Check(r.holds, name=f"{r.code}|{r.detail}") for r in column_type.rules(row, reading)]
         if sheet == "Thon" and key == ROLES.code and known is not None:
             checks.append(pa.Check(lambda s: s.isin(known), name="khong-co-xa|"))
-        cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
+        cols[key] = pa.Column(column_type.dtype, checks=checks, nullable=not row["required"])
     pairs = {
         (n, d)
         for c in criteria

@@ -1,8 +1,8 @@
 """The blank template communes fill in, built from the catalogs that validate it.
 
 Every column, label, bound, unit, help text and indicator comes from
-`pipeline/schemas/columns.toml` and `pipeline/schemas/criteria-*.toml`; this module only knows the
-*kinds* of column (ma, text, year, count, yesno, tier) and how to lay them out.
+`pipeline/schemas/columns.toml` and `pipeline/schemas/criteria-*.toml`; how each type of column
+(ma, text, year, count, yesno, tier) is offered comes from `column_types.TYPES`.
 
 Layout of the sheets `Xa` and `Thon`: a title in row 1, a note in row 2, the
 Vietnamese labels in row 3 (the only header row, so `read` picks it) with each
@@ -31,6 +31,7 @@ from pipeline import __version__
 from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.checking import parse, units
+from pipeline.checking.column_types import CODE_DIGITS, TYPES, Reading
 from pipeline.checking.problems import ERROR
 from pipeline.reading import text_files
 from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
@@ -42,7 +43,6 @@ TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
 FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
 LAST_ROW = MAX_ROWS  # validations and unlocked cells reach as far as `read` reads
 PRINTED_BLANK_ROWS = 20  # rows a printed blank form offers for handwriting
-CODE_DIGITS = 5  # a `ma` column holds exactly this many digits (as validate checks)
 INSTRUCTIONS = "Hướng dẫn"
 PER = ("commune", "district")
 
@@ -51,8 +51,6 @@ SHEET_TEXT = {
     "Thon": "Trang Thon — mỗi thôn một dòng, ghi mã xã của thôn",
 }
 USED_AS = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
-PREFILL_KINDS = {"Xa": ("ma", "text", "tier"), "Thon": ("ma", "text")}
-WIDTHS = {"ma": 9, "text": 24, "year": 10, "count": 12, "yesno": 11, "tier": 15}
 MAX_WIDTH = 30
 
 
@@ -179,30 +177,16 @@ class Spec:
         self.columns = columns
         self.criteria = criteria
         self.tiers = criteria.tiers
-        self.yes = columns.yes[0].capitalize() if columns.yes else "Có"
-        self.no = columns.no[0].capitalize() if columns.no else "Không"
+        self.reading = Reading(criteria.tiers, columns.yes, columns.no)
+        self.yes, self.no = self.reading.yes_word, self.reading.no_word
         self.uses = _uses(criteria)
-        for items in ([self.yes, self.no], self.tier_labels()):
+        for items in ([self.yes, self.no], self.reading.labels):
             if any("," in i for i in items) or len(",".join(items)) > 255:
                 raise CatalogError(f"Danh sách chọn {items} có dấu phẩy hoặc dài quá 255 ký tự; Excel không nhận")
 
-    def tier_labels(self) -> list[str]:
-        return list(self.tiers["label"])
-
     def kind_text(self, row: pd.Series) -> str:
         """How a column's values are typed, in Vietnamese."""
-        kind = row["type"]
-        if kind == "ma":
-            return f"Mã gồm {CODE_DIGITS} chữ số (ô kiểu văn bản, giữ số 0 ở đầu)"
-        if kind == "year":
-            return f"Năm: số nguyên từ {int(row['min'])} đến {int(row['max'])}"
-        if kind == "count":
-            return "Số nguyên ≥ 0 (không nhập tỷ lệ %)"
-        if kind == "yesno":
-            return f"{self.yes}/{self.no} (chọn trong danh sách); để trống = chưa có số liệu"
-        if kind == "tier":
-            return "Chọn một trong: " + ", ".join(self.tier_labels())
-        return "Chữ (văn bản)"
+        return TYPES[row["type"]].hint(row, self.reading)
 
     def meaning(self, key: str, row: pd.Series) -> str:
         """The catalog's help, or else the wording of the indicators the column feeds."""
@@ -230,7 +214,7 @@ class Spec:
 
     def validation(self, key: str, row: pd.Series) -> dict:
         """The xlsxwriter data validation of an input column, with Vietnamese messages."""
-        kind, label = row["type"], row["label"]
+        label = row["label"]
         message = [self.meaning(key, row), self.kind_text(row)]
         if row["unit"]:
             message.append(f"Đơn vị: {row['unit']}")
@@ -241,25 +225,11 @@ class Spec:
             "input_title": _clip(label, 32),
             "input_message": _clip("\n".join(dict.fromkeys(message)), 255),
         }
-        if kind == "ma":
-            out |= {"validate": "length", "criteria": "==", "value": CODE_DIGITS}
-            error = f"cần mã gồm đúng {CODE_DIGITS} chữ số, ví dụ 01234."
-        elif kind == "year":
-            lo, hi = int(row["min"]), int(row["max"])
-            out |= {"validate": "integer", "criteria": "between", "minimum": lo, "maximum": hi}
-            error = f"cần năm từ {lo} đến {hi}."
-        elif kind == "count":
-            out |= {"validate": "integer", "criteria": ">=", "value": 0}
-            error = "cần số nguyên không âm (0, 1, 2, …); không nhập tỷ lệ %."
-        elif kind == "yesno":
-            out |= {"validate": "list", "source": [self.yes, self.no]}
-            error = f"chọn {self.yes} hoặc {self.no} trong danh sách; để trống nếu chưa có số liệu."
-        elif kind == "tier":
-            out |= {"validate": "list", "source": self.tier_labels()}
-            error = "chọn một trong: " + ", ".join(self.tier_labels()) + "."
-        else:
+        entry = TYPES[row["type"]].entry(row, self.reading)
+        if entry is None:
             return out
-        out |= {"error_title": "Giá trị không hợp lệ", "error_message": _clip(f"{label}: {error}", 255)}
+        rule, error = entry
+        out |= rule | {"error_title": "Giá trị không hợp lệ", "error_message": _clip(f"{label}: {error}", 255)}
         return out
 
 
@@ -283,7 +253,7 @@ def load_communes(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Communes (and their villages) to pre-fill, typed; from a CSV or last year's workbooks.
 
-    Returns the Xa rows (the `PREFILL_KINDS` columns of the catalog, tiers as keys),
+    Returns the Xa rows (the columns of a type `prefilled`, tiers as keys),
     the Thon rows (only from workbooks) and notes about rows left out.
     """
     notes: list[str] = []
@@ -294,9 +264,9 @@ def load_communes(
         raw_xa, raw_thon = _from_csv(source, xa_cat), pd.DataFrame(columns=list(thon_cat.index), dtype=object)
     else:
         raise TemplateError(f"{source}: cần tệp CSV, bảng tính hoặc thư mục bảng tính của năm trước")
-    tiers = pd.concat([c.tiers for c in periods])
-    xa, notes_xa = _typed(raw_xa, xa_cat, tiers, "Xa")
-    thon, notes_thon = _typed(raw_thon, thon_cat, tiers, "Thon")
+    reading = Reading(pd.concat([c.tiers for c in periods]), columns.yes, columns.no)
+    xa, notes_xa = _typed(raw_xa, xa_cat, reading, "Xa")
+    thon, notes_thon = _typed(raw_thon, thon_cat, reading, "Thon")
     if "_nam" in xa:  # several years of input: each commune as it was last declared
         xa = xa.sort_values("_nam", na_position="first", kind="stable").drop(columns="_nam")
         xa = xa.drop_duplicates(ROLES.code, keep="last")
@@ -339,22 +309,15 @@ def _from_workbooks(source: Path, columns: Columns) -> tuple[pd.DataFrame, pd.Da
     return batch.xa, batch.thon, notes
 
 
-def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet: str):
+def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, reading: Reading, sheet: str):
     """Parse the pre-filled columns as validation does; drop rows without a valid code."""
-    from pipeline.checking.validate import tier_aliases  # the same spellings `assess` accepts
-
-    keys = [k for k in catalog.index if catalog.at[k, "type"] in PREFILL_KINDS[sheet]]
+    keys = [k for k in catalog.index if TYPES[catalog.at[k, "type"]].prefilled]
     out, notes = pd.DataFrame(index=raw.index), []
     for key in keys:
         col = raw[key] if key in raw else pd.Series(pd.NA, index=raw.index, dtype=object)
-        kind = catalog.at[key, "type"]
-        if kind == "ma":
-            value, _ = parse.parse_code(col)
-        elif kind == "tier":
-            value, bad = parse.parse_tier(col, tier_aliases(tiers))
+        value, bad = TYPES[catalog.at[key, "type"]].parse(col, reading)
+        if key == ROLES.tier:
             notes += [f"{_where(raw, i, sheet)}: hạng “{col[i]}” không rõ, để trống" for i in raw.index[bad]]
-        else:
-            value, _ = parse.parse_text(col)
         out[key] = value.astype("string")
     if catalog.at[ROLES.year, "required"] and ROLES.year in raw:  # the year the commune's row was declared for
         out["_nam"] = parse.parse_count(raw[ROLES.year])[0]
@@ -422,14 +385,7 @@ class Book:
         }
         self.grid = self.wb.add_format({"border": 1})  # the printed form's empty cells
         unlocked = base | {"locked": False}
-        self.input = {
-            "ma": self.wb.add_format(unlocked | {"num_format": "@"}),
-            "text": self.wb.add_format(unlocked),
-            "year": self.wb.add_format(unlocked | {"num_format": "0", "align": "center"}),
-            "count": self.wb.add_format(unlocked | {"num_format": "#,##0"}),
-            "yesno": self.wb.add_format(unlocked | {"align": "center"}),
-            "tier": self.wb.add_format(unlocked),
-        }
+        self.input = {name: self.wb.add_format(unlocked | t.cell_format) for name, t in TYPES.items()}
 
     def close(self):
         self.wb.close()
@@ -451,7 +407,7 @@ class Book:
         for col, (key, row) in enumerate(catalog.iterrows()):
             width = _width(row)
             lines = max(lines, len(textwrap.wrap(row["label"], max(width - 2, 4))))
-            ws.set_column(col, col, width, self.input.get(row["type"], self.input["text"]))
+            ws.set_column(col, col, width, self.input[row["type"]])
             head = self.f["required"] if row["required"] else self.f["head"]
             ws.write_string(HEADER_ROW, col, row["label"], head)
             comment = f"Mã cột: {key}\n{spec.meaning(key, row)}"
@@ -490,12 +446,12 @@ class Book:
         spec = self.spec
         for r, (_, values) in enumerate(rows.reset_index(drop=True).iterrows(), start=FIRST_ROW):
             for col, (key, row) in enumerate(catalog.iterrows()):
-                fmt = self.input.get(row["type"], self.input["text"])
+                fmt = self.input[row["type"]]
                 if key == ROLES.year and row["required"]:  # the template's year, where the sheet needs one
                     ws.write_number(r, col, spec.year, fmt)
                 elif key in values.index and not pd.isna(values[key]):
                     value = values[key]
-                    if row["type"] == "tier" and value in spec.tiers.index:
+                    if key == ROLES.tier and value in spec.tiers.index:
                         value = spec.tiers.at[value, "label"]
                     ws.write_string(r, col, str(value), fmt)
 
@@ -592,7 +548,7 @@ class Book:
 
 def _width(row: pd.Series) -> int:
     """Wide enough that the wrapped label stays within about four lines."""
-    base = WIDTHS.get(row["type"], WIDTHS["text"])
+    base = TYPES[row["type"]].width
     longest = max((len(w) for w in str(row["label"]).split()), default=0)
     return min(MAX_WIDTH, max(base, math.ceil(len(row["label"]) / 4) + 2, longest + 3))
 
