@@ -4,7 +4,7 @@ A column entry of columns.toml may carry a `role`: the code reads that column as
 the commune's code, name, district, year, tier, group or a village's name, and
 nothing else of the catalog by key. `ROLES` holds the key of each role, read once
 from the shipped columns.toml, and every module reads a core column through it:
-`frame[ROLES.code]`, never `frame["ma_xa"]`. `NEEDS` says on which sheets and with
+`frame[ROLES.code]`, never the key spelled out. `NEEDS` says on which sheets and with
 which type the code reads each role; `catalog` checks a department's columns.toml
 against it, and that each role keeps the key of `ROLES` (the outputs are named by it).
 """
@@ -71,8 +71,9 @@ class Roles:
         return frame.rename(columns={key: role for role, key in asdict(self).items()})
 
 
-def roles_of(entries: list[dict]) -> Roles:
-    """The roles declared by the [[columns]] entries of a column catalog: one key per role, whatever the sheet."""
+def _declared(entries: list[dict]) -> Roles:
+    """The roles declared by the [[columns]] of the shipped catalog: one key per role, whatever the sheet (a
+    department's catalog is checked against them by `catalog`, with messages for the person who wrote it)."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
         if "role" in entry:
@@ -83,4 +84,4 @@ def roles_of(entries: list[dict]) -> Roles:
     return Roles(**{role: k.pop() for role, k in keys.items()})
 
 
-ROLES = roles_of(tomllib.loads((SCHEMAS / "columns.toml").read_text(encoding="utf-8"))["columns"])
+ROLES = _declared(tomllib.loads((SCHEMAS / "columns.toml").read_text(encoding="utf-8"))["columns"])
