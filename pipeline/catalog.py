@@ -2,7 +2,8 @@
 
 Everything a department may change from one period to the next (columns,
 labels, indicators, thresholds, tiers) is read from catalog files; the code only
-knows the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`).
+knows the *kinds* of column and of indicator (`COLUMN_TYPES`, `kinds.KINDS`), and
+reads the few columns it needs by their role (`roles.ROLES`, declared in columns.toml).
 
 Two folders hold them: the department's own (`schemas/` of the working folder, or
 `--schemas DIR`), read first, and the defaults shipped in the package
@@ -25,42 +26,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn, TypeGuard
 
 import pandas as pd
 
 from pipeline.assessing.kinds import KINDS
+from pipeline.checking.column_types import TYPES
 from pipeline.checking.parse import fold
 from pipeline.reading import text_files
+from pipeline.roles import NEEDS, ROLES, SCHEMAS
 
-# The shipped catalogs: package data of `pipeline` (pipeline/schemas/ in the source tree, the same
-# folder in an installed wheel), found through importlib.resources so that any install finds them.
-SCHEMAS = Path(str(resources.files("pipeline") / "schemas"))
 # The department's own folder when no other is given: `schemas/` of the folder the tool is run from, if there is one
 # (never a folder found from the input: the catalogs are the department's, not the communes').
 DEPARTMENT = Path("schemas")
 CATALOG_NAMES = ("columns.toml", "criteria-*.toml", "tinh-*.toml")  # the files a run reads from either folder
 # Starter files of a period (`catalog new`): only what is verified of it, and no indicator.
 STARTERS = SCHEMAS / "starters"
-# The commune column a period's `[commune_groups]` name the values of (input-format.md: Nhóm xã, 1, 2 or 3).
-GROUP_COLUMN = "nhom_xa"
 SHEETS = ("Xa", "Thon")
 
-# Column types of columns.toml (what validate.py parses each into).
-COLUMN_TYPES = ("ma", "text", "year", "count", "yesno", "tier")
-
-# Columns the code itself reads by key, with their sheet and type: a column catalog must keep them.
-CORE_COLUMNS = {
-    ("Xa", "ma_xa"): "ma",
-    ("Xa", "ten_xa"): "text",
-    ("Xa", "huyen"): "text",
-    ("Xa", "nam"): "year",
-    ("Xa", "hang_dang_ky"): "tier",
-    ("Thon", "ma_xa"): "ma",
-    ("Thon", "ten_thon"): "text",
-}
+# Column types of columns.toml (`column_types.TYPES`: how each is read, checked and offered in the template).
+COLUMN_TYPES = tuple(TYPES)
 
 
 # Keys that belong to some kind; a kind that does not use one of them rejects it
@@ -214,21 +200,13 @@ def _check_columns(path: Path, data: dict) -> None:
         seen[sheet, key] = n
         if "required" in entry and not isinstance(entry["required"], bool):
             fail(f"required = {_show(entry['required'])}: cần true hoặc false")
-        if kind == "year":
+        if TYPES[kind].bounded:
             for bound in ("min", "max"):
                 if not _is_int(entry.get(bound)):
-                    fail(f"kiểu year cần {bound} là một năm (số nguyên), ví dụ min = 2021, max = 2030")
+                    fail(f"kiểu {kind} cần {bound} là một năm (số nguyên), ví dụ min = 2021, max = 2030")
             if entry["min"] > entry["max"]:
                 fail(f"min = {entry['min']} lớn hơn max = {entry['max']}")
-    for (sheet, key), kind in CORE_COLUMNS.items():
-        at = seen.get((sheet, key))
-        if at is None:
-            _failer(path, "[[columns]]")(f'thiếu cột key = "{key}" (trang {sheet}, kiểu {kind}); chương trình cần nó')
-        n = at
-        if entries[n - 1]["type"] != kind:
-            _failer(path, _entry("cột", key, "columns", n))(
-                f'type "{entries[n - 1]["type"]}": chương trình đọc cột này như kiểu {kind}; hãy để type = "{kind}"'
-            )
+    _check_roles(path, entries)
     values = data.get("values", {})
     fail = _failer(path, "[values]")
     if not isinstance(values, dict):
@@ -243,6 +221,41 @@ def _check_columns(path: Path, data: dict) -> None:
             if other is not None and other != side:
                 fail(f'"{word}" có ở cả yes và no (so sánh bỏ dấu, hoa thường); hãy bỏ ở một bên')
             spelled[fold(word)] = side
+
+
+def _check_roles(path: Path, entries: list[dict]) -> None:
+    """The columns the code reads by role (`roles.NEEDS`): each role once on each of its sheets, on the key of
+    `ROLES` (the code and the outputs are named by it) and with the type the code reads it as."""
+    at: dict[tuple[str, str], int] = {}  # (sheet, role) -> entry number
+    for n, entry in enumerate(entries, 1):
+        if "role" not in entry:
+            continue
+        role, sheet, key = entry["role"], entry["sheet"], entry["key"]
+        fail = _failer(path, _entry("cột", key, "columns", n))
+        if not _one_of(role, NEEDS):
+            fail(f"{_given('role', role)} không có; các vai trò hợp lệ: {', '.join(NEEDS)}")
+        need, wanted = NEEDS[role], getattr(ROLES, role)
+        if sheet not in need.sheets:
+            fail(f'role "{role}" ({need.words}) chỉ dùng ở trang {", ".join(need.sheets)}, không ở trang {sheet}')
+        if (sheet, role) in at:
+            fail(f'role "{role}" trùng với [[columns]] thứ {at[sheet, role]} trên trang {sheet}; mỗi vai trò một cột')
+        at[sheet, role] = n
+        if key != wanted:
+            fail(f'role "{role}": chương trình và các tệp kết quả đọc {need.words} ở key = "{wanted}"; hãy để key này')
+        if entry["type"] != need.type:
+            fail(f'type "{entry["type"]}": chương trình đọc cột này như kiểu {need.type}; hãy để type = "{need.type}"')
+    for role, need in NEEDS.items():
+        for sheet in (s for s in need.sheets if need.required and (s, role) not in at):
+            key = getattr(ROLES, role)
+            unmarked = next((n for n, e in enumerate(entries, 1) if (e["sheet"], e["key"]) == (sheet, key)), None)
+            if unmarked is not None:
+                _failer(path, _entry("cột", key, "columns", unmarked))(
+                    f'thiếu role = "{role}": chương trình đọc cột này làm {need.words}; hãy thêm dòng role = "{role}"'
+                )
+            _failer(path, "[[columns]]")(
+                f'thiếu cột role = "{role}" ({need.words}: key = "{key}", trang {sheet}, kiểu {need.type}); '
+                "chương trình cần nó"
+            )
 
 
 # ---- criteria-*.toml ---------------------------------------------------------------------------------------------
@@ -392,7 +405,7 @@ def _check_declared(path: Path, data: dict) -> list[dict]:
 
 
 def _check_groups(path: Path, data: dict) -> dict[str, str]:
-    """[commune_groups] (optional): each group of the commune column `GROUP_COLUMN` with its definition.
+    """[commune_groups] (optional): each group of the commune group column (`ROLES.group`) with its definition.
     Returns the groups by folded name: an indicator's thresholds by that column must name them (`_check_values`)."""
     groups = data.get("commune_groups", {})
     if not isinstance(groups, dict) or not all(isinstance(v, str) and v.strip() for v in groups.values()):
@@ -437,7 +450,7 @@ def _check_complete(path: Path, data: dict, declared: list[dict]) -> None:
 def _check_tiers(path: Path, data: dict) -> dict[str, int]:
     entries = _entries(path, data, "tiers", "hạng")
     keys: dict[str, int] = {}
-    written: dict[str, int] = {}  # every way a tier may be written in a workbook (validate.tier_aliases), folded
+    written: dict[str, int] = {}  # every way a tier may be written in a workbook (column_types.tier_aliases), folded
     sheets: dict[tuple[str, str], int] = {}  # sheet names (Vietnamese, English workbooks): Excel ignores case
     for n, entry in enumerate(entries, 1):
         fail = _failer(path, _entry("hạng", entry.get("key"), "tiers", n))
@@ -556,7 +569,7 @@ def _check_values(fail, entry: dict, kind: str, columns: Columns, groups: dict[s
             if fold(group) in given:
                 fail(f'thresholds: nhóm "{group}" trùng với "{given[fold(group)]}" (so sánh bỏ dấu, hoa thường)')
             given[fold(group)] = group
-        if groups and entry.get("threshold_by") == GROUP_COLUMN:
+        if groups and entry.get("threshold_by") == ROLES.group:
             _check_group_thresholds(fail, given, groups, "threshold" in entry)
     if "not_applicable_when_zero" in entry and not isinstance(entry["not_applicable_when_zero"], bool):
         fail(f"not_applicable_when_zero = {_show(entry['not_applicable_when_zero'])}: cần true hoặc false")
@@ -622,6 +635,7 @@ def load_catalogs(
     files = catalog_files(department, shipped)
     base_path = files.get("columns.toml", SCHEMAS / "columns.toml")
     base = _load_toml(base_path)
+    _check_columns(base_path, base)
     provinces = [(p, _load_toml(p)) for name, p in files.items() if fnmatch(name, "tinh-*.toml")]
     entries = list(base.get("columns", []))
     for path, data in provinces:

@@ -15,6 +15,7 @@ import click
 
 from pipeline import __version__, click_vi
 from pipeline.catalog import CatalogError
+from pipeline.roles import ROLES
 from pipeline.writing.files import OutputError
 
 click_vi.install()  # before the commands are declared: click looks some of its words up then
@@ -252,7 +253,7 @@ def summary_lines(outcome, lang: str = "vi") -> list[str]:
         criteria = view.criteria
         lines.append(say["year"].format(year=year) + ("" if criteria.period else say["no_catalog"]))
         table = view.tiers
-        for label, row in zip(tier_label(table["hang_dang_ky"], criteria, lang), table.itertuples(), strict=True):
+        for label, row in zip(tier_label(table[ROLES.tier], criteria, lang), table.itertuples(), strict=True):
             pairs = ((row.khong_dat, "khong_dat"), (row.khong_danh_gia_duoc, "khong_danh_gia_duoc"))
             rest = "".join(say["more"].format(n=count(n), what=say[w]) for n, w in pairs if n)
             lines.append(say["tier"].format(label=label, ratio=row.ti_so, rest=rest))

@@ -26,6 +26,7 @@ from pipeline.checking.problems import ERROR, frame
 from pipeline.checking.validate import Checked, validate
 from pipeline.presenting import last_year, messages, view
 from pipeline.reading.read import read_batch
+from pipeline.roles import ROLES
 from pipeline.writing import csv_out, files, outputs, parallel
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA_PROBLEMS = 0, 1, 3
@@ -203,9 +204,9 @@ def _previous(outcome: Outcome, output_dir: Path, year: int) -> last_year.LastYe
 def _assess_years(checked: Checked, periods: list[Criteria]) -> Outcome:
     """Assess each year with its period's catalog; a year no catalog covers is listed, not assessed."""
     outcome = Outcome()
-    for year, communes in checked.xa.groupby("nam", sort=True):
+    for year, communes in checked.xa.groupby(ROLES.year, sort=True):
         year = int(year)
-        villages = checked.thon[checked.thon["nam"] == year]
+        villages = checked.thon[checked.thon[ROLES.year] == year]
         criteria = next((c for c in periods if c.covers(year)), None)
         if criteria is None:
             criteria = _stand_in(year, periods)
@@ -213,7 +214,7 @@ def _assess_years(checked: Checked, periods: list[Criteria]) -> Outcome:
         else:
             outcome.years[year] = assess(communes, villages, criteria)
         outcome.criteria[year] = criteria
-    undated = checked.xa[checked.xa["nam"].isna()]
+    undated = checked.xa[checked.xa[ROLES.year].isna()]
     outcome.undated = _unassessed(undated, checked.thon.iloc[:0]).communes
     return outcome
 

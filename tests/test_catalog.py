@@ -512,12 +512,74 @@ def test_a_faulty_column_catalog_is_refused_naming_file_and_key(schemas, fault):
     assert where in message and what in message, message
 
 
-def test_the_column_catalog_keeps_the_columns_the_code_reads(schemas):
+ROLE_FAULTS = {  # (what is written in place of the shipped entry's lines, the message)
+    "no column of a role": (
+        ('key = "hang_dang_ky"\nsheet = "Xa"\nrole = "tier"', 'key = "hang"\nsheet = "Xa"'),
+        '[[columns]]: thiếu cột role = "tier" (hạng đăng ký: key = "hang_dang_ky", trang Xa, kiểu tier); '
+        "chương trình cần nó",
+    ),
+    "the column without its role": (
+        ('role = "tier"\n', ""),
+        'cột "hang_dang_ky" ([[columns]] thứ 5): thiếu role = "tier": chương trình đọc cột này làm hạng đăng ký; '
+        'hãy thêm dòng role = "tier"',
+    ),
+    "a role on another key": (
+        ('key = "hang_dang_ky"', 'key = "hang"'),
+        'cột "hang" ([[columns]] thứ 5): role "tier": chương trình và các tệp kết quả đọc hạng đăng ký '
+        'ở key = "hang_dang_ky"; hãy để key này',
+    ),
+    "a role of another type": (
+        (
+            'role = "tier"\nlabel = "Hạng đăng ký"\nlabel_en = "Registered tier"\ntype = "tier"',
+            'role = "tier"\nlabel = "Hạng đăng ký"\nlabel_en = "Registered tier"\ntype = "text"',
+        ),
+        'cột "hang_dang_ky" ([[columns]] thứ 5): type "text": chương trình đọc cột này như kiểu tier; '
+        'hãy để type = "tier"',
+    ),
+    "a role on the wrong sheet": (
+        ('key = "ten_thon"\nsheet = "Thon"\nrole = "village"', 'key = "ten_thon"\nsheet = "Thon"\nrole = "name"'),
+        'cột "ten_thon" ([[columns]] thứ 39): role "name" (tên xã) chỉ dùng ở trang Xa, không ở trang Thon',
+    ),
+    "a role twice": (
+        ('key = "huyen"\nsheet = "Xa"\nrole = "area"', 'key = "huyen"\nsheet = "Xa"\nrole = "name"'),
+        'cột "huyen" ([[columns]] thứ 3): role "name" trùng với [[columns]] thứ 2 trên trang Xa; mỗi vai trò một cột',
+    ),
+    "an unknown role": (
+        ('role = "area"', 'role = "district"'),
+        'cột "huyen" ([[columns]] thứ 3): role "district" không có; các vai trò hợp lệ: '
+        "code, name, area, year, tier, group, village",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(ROLE_FAULTS))
+def test_the_column_catalog_declares_the_roles_the_code_reads(schemas, fault):
+    (shipped, written), message = ROLE_FAULTS[fault]
     path = schemas / "columns.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('key = "hang_dang_ky"', 'key = "hang"'), encoding="utf-8")
-    with pytest.raises(CatalogError, match=r'columns.toml: \[\[columns\]\]: thiếu cột key = "hang_dang_ky"'):
+    assert text.count(shipped) == 1
+    path.write_text(text.replace(shipped, written), encoding="utf-8")
+    with pytest.raises(CatalogError) as caught:
         load_columns(path)
+    assert str(caught.value) == f"schemas/columns.toml: {message}"
+
+
+def test_the_group_role_may_be_left_out(schemas):
+    path = schemas / "columns.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('role = "group"\n', ""), encoding="utf-8")
+    assert "nhom_xa" in set(load_columns(path).table["key"])
+
+
+def test_a_run_checks_the_department_s_column_catalog(schemas):
+    path = schemas / "columns.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('role = "code"\n', "", 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match=r'^schemas/columns.toml: cột "ma_xa" \(\[\[columns\]\] thứ 1\): thiếu role'):
+        load_catalogs(schemas)
+
+
+def test_the_column_catalog_keeps_its_yes_and_no_apart(schemas):
+    path = schemas / "columns.toml"
+    text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('yes = ["có"', 'yes = ["không", "có"'), encoding="utf-8")
     with pytest.raises(CatalogError, match=r'columns.toml: \[values\]: "không" có ở cả yes và no'):
         load_columns(path)
@@ -633,7 +695,7 @@ def test_any_value_in_any_key_gives_a_catalog_error_or_loads(schemas, value):
             assert str(e).startswith(f"{CRITERIA}: ")
     columns = schemas / "columns.toml"
     shipped = columns.read_text(encoding="utf-8")
-    for key in ("key", "sheet", "type", "label", "required", "min"):
+    for key in ("key", "sheet", "type", "label", "required", "min", "role"):
         entry = {"key": "so_tram", "sheet": "Xa", "label": "Trạm", "label_en": "Stations", "type": "year", "min": 1}
         entry |= {"max": 2030, key: value}
         columns.write_text(

@@ -35,6 +35,7 @@ from pipeline.catalog import (
     new_catalog,
 )
 from pipeline.cli import main
+from pipeline.roles import ROLES
 from pipeline.writing.template import TemplateError, generate
 
 STARTER = "schemas/criteria-2026-2030.toml"
@@ -136,7 +137,7 @@ def test_the_starter_holds_what_is_verified_and_no_indicator(here):
     # the commented example writes thresholds by group on the commune-group column of the column catalog
     assert '# threshold_by = "nhom_xa"' in text
     assert "# thresholds = { 1 = ???, 2 = ???, 3 = ??? }" in text
-    group = load_columns().of("Xa").loc[catalog.GROUP_COLUMN]
+    group = load_columns().of("Xa").loc[ROLES.group]
     assert (group["label"], group["type"], group["required"]) == ("Nhóm xã", "text", False)
     assert catalog.starter_periods() == ["2026-2030"]
 

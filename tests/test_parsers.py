@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.catalog import criteria_files, load_columns
 from pipeline.checking import parse
+from pipeline.checking.column_types import TYPES, Reading
 from pipeline.reading import safety
 
 COLUMNS = load_columns()
@@ -201,6 +202,20 @@ def test_no_input_makes_a_parser_raise(kind, values):
     assert not (bad & empty).any()
     if kind in ("count", "yesno", "tier"):  # a value is read or reported, never silently lost
         assert (value.notna() | bad | empty).all()
+
+
+READING = Reading(TIERS, COLUMNS.yes, COLUMNS.no)
+READ = st.sampled_from([*TIERS["label"], *COLUMNS.yes, *COLUMNS.no, "01234", 2024, 1234.0, "Xã Một"])  # read, not NA
+
+
+@pytest.mark.parametrize("name", sorted(TYPES))
+@given(values=st.lists(ANYTHING | READ, max_size=12))
+def test_every_column_type_reads_any_cell_into_its_dtype(name, values):
+    """What validation does with each type of the registry: parse the cells, hold them in the type's dtype."""
+    raw = column(values)
+    value, bad = TYPES[name].parse(raw, READING)
+    typed = value.astype(TYPES[name].dtype)
+    assert typed.index.equals(raw.index) and not (bad & parse.is_empty(raw)).any()
 
 
 MARKERS = st.builds(safety.Formula, st.text()) | st.builds(safety.CellError, st.text())

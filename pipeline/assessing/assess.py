@@ -21,6 +21,7 @@ from pipeline.assessing.kinds import (
     village_condition_codes,
 )
 from pipeline.catalog import Criteria
+from pipeline.roles import ROLES
 
 
 @dataclass
@@ -62,7 +63,7 @@ def assess(xa: pd.DataFrame, thon: pd.DataFrame, criteria: Criteria) -> Assessme
 
 def _commune_key(rows: pd.DataFrame) -> pd.Series:
     """A commune of a year, as one value: villages join their commune on it."""
-    return rows["ma_xa"].astype("string") + "|" + rows["nam"].astype("string")
+    return rows[ROLES.code].astype("string") + "|" + rows[ROLES.year].astype("string")
 
 
 def _decide(xa: pd.DataFrame, codes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def _decide(xa: pd.DataFrame, codes: pd.DataFrame, criteria: Criteria) -> pd.Dat
     overall = pd.DataFrame({t: c.max(axis=1).clip(lower=MET) for t, c in per_tier.items()})
     met_tiers = overall.eq(MET)
     highest = met_tiers.iloc[:, ::-1].idxmax(axis=1).where(met_tiers.any(axis=1))
-    rows, own = np.arange(len(xa)), tiers.index.get_indexer(xa["hang_dang_ky"])
+    rows, own = np.arange(len(xa)), tiers.index.get_indexer(xa[ROLES.tier])
 
     registered = own >= 0  # a commune with no valid tier is listed, with no result at a tier
 
@@ -103,7 +104,7 @@ def _registered_results(
         order=long["chi_tieu"].map(pd.Series(range(len(ind)), index=ind.index)),
         ket_qua=long["code"].map(RESULTS),
     )
-    own_rank = xa["hang_dang_ky"].map(criteria.tiers["rank"])
+    own_rank = xa[ROLES.tier].map(criteria.tiers["rank"])
     long = long[long["tier_rank"].to_numpy() <= own_rank.to_numpy()[long["row"].to_numpy()]]
-    ident = xa[["nam", "ma_xa", "ten_xa", "huyen", "hang_dang_ky"]].rename(columns={"hang_dang_ky": "hang"})
-    return ident.join(long.set_index("row"), how="inner").sort_values(["ma_xa", "order"]).reset_index(drop=True)
+    ident = xa[[ROLES.year, ROLES.code, ROLES.name, ROLES.area, ROLES.tier]].rename(columns={ROLES.tier: "hang"})
+    return ident.join(long.set_index("row"), how="inner").sort_values([ROLES.code, "order"]).reset_index(drop=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.checking.parse import fold, fold_series
+from pipeline.roles import ROLES
 
 NOT_APPLICABLE, MET, NOT_ASSESSABLE, NOT_MET = 0, 1, 2, 3
 RESULTS = {NOT_APPLICABLE: "khong_ap_dung", MET: "dat", NOT_ASSESSABLE: "khong_danh_gia_duoc", NOT_MET: "khong_dat"}
@@ -131,7 +132,7 @@ def _all_villages(xa: pd.DataFrame, villages: Villages, row: pd.Series) -> pd.Da
 
 def _earlier_year(xa: pd.DataFrame, villages: Villages, row: pd.Series) -> pd.DataFrame:
     y = xa[row["column"]]
-    before = y < xa["nam"]
+    before = y < xa[ROLES.year]
     return pd.DataFrame(
         {"tu_so": y, "mau_so": pd.NA, "gia_tri": before.astype("Float64"), "nguong": pd.NA, "code": flag_codes(before)}
     )

@@ -13,6 +13,8 @@ import json
 
 import pandas as pd
 
+from pipeline.roles import ROLES
+
 ERROR = "loi"
 WARNING = "canh_bao"
 # code: severity. What each says is in `presenting/messages.py`, per language.
@@ -73,11 +75,11 @@ COLUMNS = [
     "gia_tri",
     "chi_tiet",
     "muc_do",
-    "ma_xa",
+    ROLES.code,
     "ma_loi",
     "chi_tieu",
-    "ten_xa",
-    "ten_thon",
+    ROLES.name,
+    ROLES.village,
 ]
 
 
@@ -127,7 +129,7 @@ def listed(problems: pd.DataFrame) -> pd.DataFrame:
     if not runs.any():
         return problems
     mine = problems[runs].assign(_chu=cell[0], _dong=cell[1].astype("float").astype("Int64"))
-    key = ["tep", "trang", "cot", "ma_loi", "ma_xa", "chi_tiet", "_chu"]
+    key = ["tep", "trang", "cot", "ma_loi", ROLES.code, "chi_tiet", "_chu"]
     mine = mine.sort_values([*key, "_dong"], kind="stable")
     step = mine.groupby(key, sort=False)["_dong"].diff().ne(1).fillna(True).astype(bool)  # a run starts
     mine = mine.assign(_run=step.cumsum())
@@ -138,8 +140,8 @@ def listed(problems: pd.DataFrame) -> pd.DataFrame:
     span = first["size"] > 1
     chu = mine.groupby("_run", sort=False)["_chu"].first()
     rows["o"] = rows["o"].where(~span, chu + first["first"].astype(str) + ":" + chu + first["last"].astype(str))
-    names = mine.groupby("_run", sort=False)["ten_thon"].agg(lambda s: s.iloc[0] + " … " + s.iloc[-1])
+    names = mine.groupby("_run", sort=False)[ROLES.village].agg(lambda s: s.iloc[0] + " … " + s.iloc[-1])
     counted = names + ", " + first["size"].astype(str) + " thôn"
-    rows["ten_thon"] = rows["ten_thon"].where(~span | rows["ten_thon"].eq(""), counted)
+    rows[ROLES.village] = rows[ROLES.village].where(~span | rows[ROLES.village].eq(""), counted)
     out = pd.concat([problems[~runs], rows.set_axis(first["at"].to_numpy())]).sort_index()
     return out.reset_index(drop=True)

@@ -23,8 +23,9 @@ from pipeline.checking.problems import detail, problem
 from pipeline.checking.validate import Checked, one_spelling, parse_sheet
 from pipeline.reading import text_files
 from pipeline.reading.read import META
+from pipeline.roles import ROLES
 
-KEYS = ["ma_xa", "ten_xa", "huyen", "hang_dang_ky", "nam"]
+KEYS = [ROLES.code, ROLES.name, ROLES.area, ROLES.tier, ROLES.year]
 MAX_BYTES = 20 * 2**20  # a province's list is a few hundred rows
 
 
@@ -42,7 +43,7 @@ def load(path: Path, columns: Columns, periods: list[Criteria]) -> pd.DataFrame:
     if at is None:
         raise RegistrationError(f"{path}: không thấy dòng tiêu đề (cần các cột {', '.join(KEYS)})")
     header = [names.get(fold(str(c))) for c in rows[at]]
-    missing = [k for k in ("ma_xa", "nam") if k not in header]
+    missing = [k for k in (ROLES.code, ROLES.year) if k not in header]
     if missing:
         raise RegistrationError(f"{path}: thiếu cột {', '.join(missing)}")
     # the row as Excel (or a text editor) numbers it: empty rows are left out, never renumbered
@@ -54,13 +55,16 @@ def load(path: Path, columns: Columns, periods: list[Criteria]) -> pd.DataFrame:
     raw[META] = [path.name, "", 0]
     raw["_dong"] = np.array(excel_rows, dtype=int)
     typed, _ = parse_sheet(raw, catalog, columns, pd.concat([c.tiers for c in periods]))
-    bad = typed[typed["ma_xa"].isna() | ~typed["ma_xa"].str.fullmatch(r"\d{5}").fillna(False) | typed["nam"].isna()]
+    code = typed[ROLES.code]
+    bad = typed[code.isna() | ~code.str.fullmatch(r"\d{5}").fillna(False) | typed[ROLES.year].isna()]
     if len(bad):
         lines = ", ".join(map(str, bad["_dong"].head(5)))
         raise RegistrationError(f"{path}: dòng {lines} thiếu hoặc sai mã xã (5 chữ số) hay năm; hãy sửa danh sách")
-    twice = typed[typed.duplicated(["ma_xa", "nam"], keep=False)]
+    twice = typed[typed.duplicated([ROLES.code, ROLES.year], keep=False)]
     if len(twice):
-        raise RegistrationError(f"{path}: mã xã {twice['ma_xa'].iat[0]} ghi hai lần cho năm {twice['nam'].iat[0]}")
+        raise RegistrationError(
+            f"{path}: mã xã {twice[ROLES.code].iat[0]} ghi hai lần cho năm {twice[ROLES.year].iat[0]}"
+        )
     return typed
 
 
@@ -70,35 +74,36 @@ def reconcile(checked: Checked, listed: pd.DataFrame) -> tuple[Checked, list[dic
     `_da_nhan` says whether a commune's workbook was received.
     """
     xa = checked.xa.assign(_da_nhan=True)
-    sent = xa[~is_stand_in(xa["ma_xa"]) & xa["nam"].notna()]
-    sent_keys = set(zip(sent["ma_xa"], sent["nam"], strict=True))
-    listed_keys = set(zip(listed["ma_xa"], listed["nam"], strict=True))
-    absent = listed[[k not in sent_keys for k in zip(listed["ma_xa"], listed["nam"], strict=True)]]
+    sent = xa[~is_stand_in(xa[ROLES.code]) & xa[ROLES.year].notna()]
+    sent_keys = set(zip(sent[ROLES.code], sent[ROLES.year], strict=True))
+    listed_keys = set(zip(listed[ROLES.code], listed[ROLES.year], strict=True))
+    absent = listed[[k not in sent_keys for k in zip(listed[ROLES.code], listed[ROLES.year], strict=True)]]
     problems = [
-        problem("chua-nop-ho-so", r["_tep"], _commune(r), o=f"A{r['_dong']}", ma_xa=r["ma_xa"])
+        problem("chua-nop-ho-so", r["_tep"], _commune(r), o=f"A{r['_dong']}", **{ROLES.code: r[ROLES.code]})
         for _, r in absent.iterrows()
     ]
-    years = set(listed["nam"])
-    unlisted = sent[[k not in listed_keys and k[1] in years for k in zip(sent["ma_xa"], sent["nam"], strict=True)]]
+    years = set(listed[ROLES.year])
+    pairs = zip(sent[ROLES.code], sent[ROLES.year], strict=True)
+    unlisted = sent[[k not in listed_keys and k[1] in years for k in pairs]]
     problems += [
         problem(
             "khong-co-trong-danh-sach",
             r["_tep"],
-            detail("year", year=r["nam"]),
+            detail("year", year=r[ROLES.year]),
             trang="Xa",
             o=f"dòng {r['_dong']}",
-            ma_xa=r["ma_xa"],
+            **{ROLES.code: r[ROLES.code]},
         )
         for _, r in unlisted.iterrows()
     ]
     missing = absent[KEYS].assign(_tep="", _dong=pd.NA, _chan=True, _thon_thieu=False, _da_nhan=False)
-    missing["huyen"] = _spelled_as_sent(missing["huyen"], xa["huyen"])
-    xa = pd.concat([xa, missing.astype({"nam": "Int64"})], ignore_index=True)
+    missing[ROLES.area] = _spelled_as_sent(missing[ROLES.area], xa[ROLES.area])
+    xa = pd.concat([xa, missing.astype({ROLES.year: "Int64"})], ignore_index=True)
     return Checked(xa, checked.thon, checked.problems), problems
 
 
 def _commune(row: pd.Series) -> str:
-    return detail("commune", name=row["ten_xa"] or row["ma_xa"])
+    return detail("commune", name=row[ROLES.name] or row[ROLES.code])
 
 
 def _spelled_as_sent(names: pd.Series, sent: pd.Series) -> pd.Series:

@@ -17,10 +17,11 @@ import unicodedata
 import pandas as pd
 
 from pipeline.checking.problems import details
+from pipeline.roles import ROLES
 
 LIST_FROM = 2025  # the first assessment year whose codes are those of the list of 1 July 2025
 COMMUNE = "xã"  # the unit type the new-rural sets apply to; wards (phường) and special zones (đặc khu) are not
-UNITS = ["ma_xa", "ten", "loai", "ma_tinh", "ten_tinh"]
+UNITS = [ROLES.code, "ten", "loai", "ma_tinh", "ten_tinh"]
 REORGANISED = (
     "từ ngày 01/7/2025 các đơn vị hành chính cấp xã đã được sắp xếp lại và mã xã theo danh mục mới"
     " (Quyết định 19/2025/QĐ-TTg), một mã có thể là xã khác năm trước, nên không đối chiếu kết quả hai năm theo mã xã"
@@ -41,14 +42,14 @@ def national_list() -> pd.DataFrame:
     rows = [
         (f"{w['code']:05d}", w["name"], w["division_type"], p["code"], p["name"]) for p in provinces for w in p["wards"]
     ]
-    return pd.DataFrame(rows, columns=UNITS).set_index("ma_xa")
+    return pd.DataFrame(rows, columns=UNITS).set_index(ROLES.code)
 
 
 def communes_of(province: int) -> pd.DataFrame:
     """The communes (xã only) of one province, in code order: ma_xa, ten_xa."""
     units = national_list()
     mine = units[(units["ma_tinh"] == province) & (units["loai"] == COMMUNE)].sort_index()
-    return pd.DataFrame({"ma_xa": mine.index, "ten_xa": mine["ten"].to_numpy()})
+    return pd.DataFrame({ROLES.code: mine.index, ROLES.name: mine["ten"].to_numpy()})
 
 
 def province_name(province: int) -> str | None:
@@ -75,13 +76,13 @@ def questions(xa: pd.DataFrame, province: int | None) -> list[tuple[pd.Index, st
     Another name than the list's: a warning naming both (the trap of a reused code). Another province
     than the department's (`province`, the settings' `ma_tinh`): a warning.
     """
-    shaped = xa["ma_xa"].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
-    dated = xa[xa["nam"].ge(LIST_FROM).fillna(False).astype(bool) & shaped]
+    shaped = xa[ROLES.code].str.fullmatch(r"\d{5}").fillna(False).astype(bool)
+    dated = xa[xa[ROLES.year].ge(LIST_FROM).fillna(False).astype(bool) & shaped]
     if dated.empty:
         return []
-    units = national_list().reindex(dated["ma_xa"]).set_axis(dated.index)
+    units = national_list().reindex(dated[ROLES.code]).set_axis(dated.index)
     listed = units["ten"].notna()
-    given = dated["ten_xa"].where(listed)
+    given = dated[ROLES.name].where(listed)
     ward = listed & units["loai"].ne(COMMUNE)
     renamed = ~ward & pd.Series(
         [isinstance(a, str) and not same_name(a, b) for a, b in zip(given, units["ten"], strict=True)],
@@ -89,17 +90,17 @@ def questions(xa: pd.DataFrame, province: int | None) -> list[tuple[pd.Index, st
     )
     elsewhere = listed & units["ma_tinh"].ne(province) if province is not None else listed & False
     return [
-        (dated.index[~listed], "ma_xa", "ma-khong-co-trong-danh-muc", pd.Series("", index=dated.index)),
-        (dated.index[ward], "ma_xa", "khong-phai-xa", details("name", dated.index[ward], name=units["ten"][ward])),
+        (dated.index[~listed], ROLES.code, "ma-khong-co-trong-danh-muc", pd.Series("", index=dated.index)),
+        (dated.index[ward], ROLES.code, "khong-phai-xa", details("name", dated.index[ward], name=units["ten"][ward])),
         (
             dated.index[renamed],
-            "ten_xa",
+            ROLES.name,
             "ten-khac-danh-muc",
-            details("code-is", dated.index[renamed], code=dated["ma_xa"][renamed], name=units["ten"][renamed]),
+            details("code-is", dated.index[renamed], code=dated[ROLES.code][renamed], name=units["ten"][renamed]),
         ),
         (
             dated.index[elsewhere],
-            "ma_xa",
+            ROLES.code,
             "xa-tinh-khac",
             details("in-province", dated.index[elsewhere], name=units["ten"], province=units["ten_tinh"]),
         ),

@@ -18,11 +18,11 @@ import pandera.pandas as pa
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
+from pipeline.checking.column_types import TYPES, Reading
 from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
 from pipeline.reading.read import META, Batch
 from pipeline.reading.safety import CellError, Formula
-
-DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
+from pipeline.roles import ROLES
 
 
 @dataclass
@@ -58,14 +58,15 @@ def validate(
         xa = _registered_tiers(xa, registered, tiers["label"], xa_hits)
     xa_hits += _period_tiers(xa, criteria)
     xa = _blank(xa, xa_hits)
-    real = xa["ma_xa"].notna()
-    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa.loc[real, "ma_xa"].unique())
+    real = xa[ROLES.code].notna()
+    thon, thon_hits = _check(batch.thon, "Thon", columns, criteria, tiers, known=xa.loc[real, ROLES.code].unique())
     xa_hits += _missing(batch.xa, xa, xa, criteria, "Xa")
     thon_hits += _missing(batch.thon, thon, xa, criteria, "Thon")
-    covered = np.logical_or.reduce([xa["nam"].between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
-    uncovered = xa[xa["nam"].notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
-    years = details("year", uncovered.index, year=uncovered["nam"])
-    xa_hits.append(cell_hits(uncovered, "nam", "khong-co-bo-chi-tieu", years))
+    years = xa[ROLES.year]
+    covered = np.logical_or.reduce([years.between(*c.years).fillna(False).to_numpy(dtype=bool) for c in criteria])
+    uncovered = xa[years.notna() & ~covered]  # listed in the results, assessed once a catalog covers the year
+    said = details("year", uncovered.index, year=uncovered[ROLES.year])
+    xa_hits.append(cell_hits(uncovered, ROLES.year, "khong-co-bo-chi-tieu", said))
 
     xa = identity.identify(xa, real, province, xa_hits)
 
@@ -88,11 +89,11 @@ def _one_spelling(xa: pd.DataFrame, hits: list) -> pd.DataFrame:
     """Two spellings of one district ("huyện Hòa An", "Huyện Hoà an") are one district: every writer groups
     by the district's name, so each commune takes the one spelling (`one_spelling`), and a cell written
     otherwise gets a warning naming the spellings, so that two groups never share one district's file."""
-    chosen, ways = one_spelling(xa["huyen"])
-    differs = xa["huyen"].ne(chosen).fillna(False).astype(bool)
+    chosen, ways = one_spelling(xa[ROLES.area])
+    differs = xa[ROLES.area].ne(chosen).fillna(False).astype(bool)
     said = details("spellings", xa.index[differs], chosen=chosen[differs], ways=ways[differs])
-    hits.append(cell_hits(xa[differs], "huyen", "huyen-nhieu-cach-viet", said))
-    return xa.assign(huyen=chosen)
+    hits.append(cell_hits(xa[differs], ROLES.area, "huyen-nhieu-cach-viet", said))
+    return xa.assign(**{ROLES.area: chosen})
 
 
 def one_spelling(names: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -112,30 +113,30 @@ def _registered_tiers(xa: pd.DataFrame, listed: pd.DataFrame, labels: pd.Series,
     """The list is the department's record: where it gives a commune's tier for a year, the commune is
     checked, assessed and counted at that tier, and a workbook cell that says otherwise (or nothing, or
     something unreadable) gets a warning naming both."""
-    tiers = listed.dropna(subset=["hang_dang_ky"]).set_index(["ma_xa", "nam"])["hang_dang_ky"]
-    keys = pd.MultiIndex.from_frame(xa[["ma_xa", "nam"]].astype(object))
+    tiers = listed.dropna(subset=[ROLES.tier]).set_index([ROLES.code, ROLES.year])[ROLES.tier]
+    keys = pd.MultiIndex.from_frame(xa[[ROLES.code, ROLES.year]].astype(object))
     wanted = pd.Series(tiers.reindex(keys).to_numpy(), index=xa.index, dtype="string")
-    differs = wanted.notna() & wanted.ne(xa["hang_dang_ky"]).fillna(True)
+    differs = wanted.notna() & wanted.ne(xa[ROLES.tier]).fillna(True)
     labels = labels[~labels.index.duplicated()]
-    said, listed_as = xa.loc[differs, "hang_dang_ky"], wanted[differs]
+    said, listed_as = xa.loc[differs, ROLES.tier], wanted[differs]
     known = said.isin(labels.index)
-    detail = details("tier-listed", said.index, said=said.astype(object), listed=listed_as).where(
+    chi_tiet = details("tier-listed", said.index, said=said.astype(object), listed=listed_as).where(
         known, details("tier-unlisted", said.index, listed=listed_as)
     )
     # the list supersedes the cell: its error (blank, misspelt) becomes this warning
-    hits[:] = [h[~(h["cot"].eq("hang_dang_ky") & h["idx"].isin(xa.index[differs]))] for h in hits]
-    hits.append(cell_hits(xa[differs], "hang_dang_ky", "hang-khac-danh-sach", detail))
-    return xa.assign(hang_dang_ky=wanted.fillna(xa["hang_dang_ky"]))
+    hits[:] = [h[~(h["cot"].eq(ROLES.tier) & h["idx"].isin(xa.index[differs]))] for h in hits]
+    hits.append(cell_hits(xa[differs], ROLES.tier, "hang-khac-danh-sach", chi_tiet))
+    return xa.assign(**{ROLES.tier: wanted.fillna(xa[ROLES.tier])})
 
 
 def _period_tiers(xa: pd.DataFrame, criteria: list[Criteria]) -> list[pd.DataFrame]:
     """A tier that exists, but not in the period of the commune's year (a 2024 commune registering a 2026 tier)."""
     hits = []
     for c in criteria:
-        inside = xa["nam"].between(*c.years).fillna(False).astype(bool) & xa["hang_dang_ky"].notna()
-        wrong = inside & ~xa["hang_dang_ky"].isin(c.tiers.index)
+        inside = xa[ROLES.year].between(*c.years).fillna(False).astype(bool) & xa[ROLES.tier].notna()
+        wrong = inside & ~xa[ROLES.tier].isin(c.tiers.index)
         only = detail("period-tiers", period=c.period, tiers=list(c.tiers.index))
-        hits.append(cell_hits(xa[wrong], "hang_dang_ky", "hang-khac-giai-doan", only))
+        hits.append(cell_hits(xa[wrong], ROLES.tier, "hang-khac-giai-doan", only))
     return hits
 
 
@@ -153,22 +154,14 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
     The columns of one type are parsed together, as one long column, so each
     parser runs once per type rather than once per column.
     """
-    aliases = tier_aliases(tiers)
-    parsers = {
-        "count": parse.parse_count,
-        "year": parse.parse_count,
-        "yesno": lambda s: parse.parse_yesno(s, columns.yes, columns.no),
-        "tier": lambda s: parse.parse_tier(s, aliases),
-        "ma": parse.parse_code,
-        "text": parse.parse_text,
-    }
+    reading = Reading(tiers, columns.yes, columns.no)
     typed, hits, n = raw[META].copy(), [], len(raw)
     for kind, keys in catalog.groupby("type", sort=False).groups.items():
-        keys = list(keys)
+        keys, column_type = list(keys), TYPES[kind]
         flat = parse.stacked(raw[keys])
-        value, bad = parsers[kind](flat)
+        value, bad = column_type.parse(flat, reading)
         for j, key in enumerate(keys):
-            typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(DTYPES[kind])
+            typed[key] = value.iloc[j * n : (j + 1) * n].set_axis(raw.index).astype(column_type.dtype)
         where = _cells(raw.index, keys)
         types = flat.map(type, na_action="ignore")
         formula, error = types.eq(Formula).to_numpy(), types.eq(CellError).to_numpy()
@@ -191,13 +184,10 @@ def parse_sheet(raw: pd.DataFrame, catalog: pd.DataFrame, columns: Columns, tier
     return typed, hits
 
 
-NAMES = ("ten_xa", "huyen", "ten_thon")  # text columns that name a place: a number there is a slip
-
-
 def _numbered_names(flat: pd.Series, value: pd.Series, where: pd.DataFrame) -> pd.DataFrame:
     """A whole number typed where a place's name belongs (12 as a district) is kept as its digits, with a
     warning naming the cell; other text columns (the commune's group: 1, 2 or 3) take numbers."""
-    named = where["cot"].isin(NAMES).to_numpy()
+    named = where["cot"].isin(ROLES.places).to_numpy()
     number = flat.map(type, na_action="ignore").isin([int, float]).to_numpy() & value.notna().to_numpy() & named
     typed = details("typed-as", flat.index[number], value=value[number])
     return where[number].assign(ma_loi="ten-la-so", chi_tiet=typed.to_numpy())
@@ -233,42 +223,19 @@ def _cells(index: pd.Index, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"idx": np.tile(index.to_numpy(), len(keys)), "cot": np.repeat(keys, len(index))})
 
 
-def tier_aliases(tiers: pd.DataFrame) -> dict[str, str]:
-    """Every way a tier may be written, folded: key, label, "xã " + label, English label."""
-    out = {}
-    for key, row in tiers.iterrows():
-        for text in (key, row["label"], "xã " + row["label"], row.get("label_en", key)):
-            out[parse.fold(str(text))] = key
-    return out
-
-
 def _schema(catalog: pd.DataFrame, criteria: list[Criteria], sheet: str, tiers, known=None) -> pa.DataFrameSchema:
     """The pandera schema of one sheet, declared from the column catalog.
 
     Each check is named "code|detail" (`problems.detail`), which `_schema_hits` splits into the problem code and
     its detail.
     """
-    cols = {}
+    cols, reading = {}, Reading(tiers)
     for key, row in catalog.iterrows():
-        checks = []
-        if row["type"] == "year":
-            lo, hi = int(row["min"]), int(row["max"])
-            in_range = pa.Check(
-                lambda s, lo=lo, hi=hi: s.between(lo, hi), name="ngoai-khoang|" + detail("between", low=lo, high=hi)
-            )
-            checks.append(in_range)
-        if row["type"] == "count":
-            checks.append(pa.Check(lambda s: s >= 0, name="ngoai-khoang|" + detail("non-negative")))
-        if row["type"] == "ma":
-            checks.append(
-                pa.Check(lambda s: s.str.fullmatch(r"\d{5}"), name="sai-kieu|" + detail("expected", type="ma"))
-            )
-        if row["type"] == "tier":
-            one_of = "sai-kieu|" + detail("expected", type="tier")
-            checks.append(pa.Check(lambda s: s.isin(tiers.index), name=one_of))
-        if sheet == "Thon" and key == "ma_xa" and known is not None:
+        column_type = TYPES[row["type"]]
+        checks = [pa.Check(r.holds, name=f"{r.code}|{r.detail}") for r in column_type.rules(row, reading)]
+        if sheet == "Thon" and key == ROLES.code and known is not None:
             checks.append(pa.Check(lambda s: s.isin(known), name="khong-co-xa|"))
-        cols[key] = pa.Column(DTYPES[row["type"]], checks=checks, nullable=not row["required"])
+        cols[key] = pa.Column(column_type.dtype, checks=checks, nullable=not row["required"])
     pairs = {
         (n, d)
         for c in criteria
@@ -324,16 +291,16 @@ def _missing(raw: pd.DataFrame, typed: pd.DataFrame, xa: pd.DataFrame, criteria:
         c.indicators[["tier_rank", "columns"]].explode("columns").groupby("columns")["tier_rank"].min()
         for c in criteria
     ]
-    keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {"ma_xa"}
+    keys = set().union(*(need.index for need in needs)).intersection(typed.columns) - {ROLES.code}
     blank = _blank_cells(raw, sorted(keys))
     for c, need in zip(criteria, needs, strict=True):
         # a commune whose year is unknown is checked against every period that has its tier; one whose tier is
         # unknown against the lowest tier, so that its empty cells are reported with its tier cell, in one round
         # (a cell only a higher tier needs may be left empty: it is not called missing)
-        in_period = xa["nam"].between(*c.years).fillna(True).astype(bool)
-        ranks = xa["hang_dang_ky"].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
-        rank = ranks if sheet == "Xa" else typed["ma_xa"].map(ranks.groupby(xa["ma_xa"]).max())
-        for key in need.index.intersection(typed.columns).drop("ma_xa", errors="ignore"):
+        in_period = xa[ROLES.year].between(*c.years).fillna(True).astype(bool)
+        ranks = xa[ROLES.tier].map(c.tiers["rank"]).fillna(c.tiers["rank"].min()).where(in_period)
+        rank = ranks if sheet == "Xa" else typed[ROLES.code].map(ranks.groupby(xa[ROLES.code]).max())
+        for key in need.index.intersection(typed.columns).drop(ROLES.code, errors="ignore"):
             needed = rank >= need[key]
             hits.append(cell_hits(files[blank[key] & needed], key, "thieu-gia-tri"))
             absent = files[raw[key].isna() & needed].drop_duplicates("_tep")  # one line per file
@@ -370,14 +337,14 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
     hits, found = hits[keep].reset_index(drop=True), found[keep].reset_index(drop=True)
     if hits.empty:
         return frame([])
-    name = "ten_xa" if sheet == "Xa" else "ten_thon"
-    meta = raw.loc[hits["idx"], ["_tep", "_dong", "ma_xa", name]].reset_index(drop=True)
-    code = parse.parse_code(meta["ma_xa"])[0]
+    name = ROLES.name if sheet == "Xa" else ROLES.village
+    meta = raw.loc[hits["idx"], ["_tep", "_dong", ROLES.code, name]].reset_index(drop=True)
+    code = parse.parse_code(meta[ROLES.code])[0]
     if sheet == "Xa":
         communes, villages = parse.parse_text(meta[name])[0], pd.Series(pd.NA, index=meta.index, dtype="string")
     else:  # the commune's name, from any Xa row of the batch with the village's code
         names = pd.Series(
-            parse.parse_text(batch.xa["ten_xa"])[0].to_numpy(), index=parse.parse_code(batch.xa["ma_xa"])[0]
+            parse.parse_text(batch.xa[ROLES.name])[0].to_numpy(), index=parse.parse_code(batch.xa[ROLES.code])[0]
         )
         names = names[~names.index.duplicated() & names.index.notna()]
         communes, villages = code.map(names).astype("string"), parse.parse_text(meta[name])[0]
@@ -388,11 +355,11 @@ def _locate(hits: pd.DataFrame, raw: pd.DataFrame, batch: Batch, uses: pd.Series
             "o": cell_names(batch.letters, sheet, meta["_tep"], hits["cot"], meta["_dong"]),
             "cot": hits["cot"],
             "gia_tri": _shown(found),
-            "ma_xa": code,
+            ROLES.code: code,
             "ma_loi": hits["ma_loi"],
             "chi_tieu": hits["cot"].map(uses),
-            "ten_xa": communes,
-            "ten_thon": villages,
+            ROLES.name: communes,
+            ROLES.village: villages,
         }
     )
     return frame(out.assign(muc_do=hits["ma_loi"].map(SEVERITY), chi_tiet=hits["chi_tiet"].fillna("")))

@@ -7,6 +7,7 @@ it in sentences, the per-commune sheets say why each undecided indicator is unde
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from pipeline.presenting.papers import (
 )
 from pipeline.presenting.summary import percent
 from pipeline.presenting.words import count
+from pipeline.roles import ROLES
 
 NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent nothing
 
@@ -32,6 +34,7 @@ _MANY = 5  # more undecided indicators than this, with no problem to name, are n
 _SAID = 8  # sentences on one commune's data at most; the rest are counted, pointing to its sheet
 _NAMED = 10  # villages named in one sentence at most
 _EXPECTED = ("sai-kieu", "ngoai-khoang", "vuot-mau-so")  # problems whose detail says what the cell should hold
+_COMMUNE = attrgetter(ROLES.code, ROLES.year)  # a row's commune of a year (rows of `itertuples`)
 
 
 # ---- what each commune lacks ---------------------------------------------------------------------------------------
@@ -91,14 +94,14 @@ def findings(
     rows = results[results["ket_qua"].isin([NOT_MET, UNDECIDED])]
     by_commune: dict[tuple, list] = {}
     for r in rows.itertuples(index=False):  # plain tuples: thousands of communes, no frame per commune
-        by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
+        by_commune.setdefault(_COMMUNE(r), []).append(r)
     blamer = _Blame(problems)
     said = _Said(say.to("vi"))
     out = {}
-    used = ["ma_xa", "nam", "ket_qua", "hang_dang_ky", "tep_xa", "dong_xa"]  # only these: see `_tier_table`
+    used = [ROLES.code, ROLES.year, "ket_qua", ROLES.tier, "tep_xa", "dong_xa"]  # only these: see `_tier_table`
     for row in communes[used].itertuples():
         out[row.Index] = found = Finding()
-        tier_known = row.hang_dang_ky in criteria.tiers.index
+        tier_known = getattr(row, ROLES.tier) in criteria.tiers.index
         if row.ket_qua == MET and tier_known:
             continue
         blame = blamer.of(row)
@@ -106,7 +109,7 @@ def findings(
             found.short, found.long = ["Chưa nộp hồ sơ"], ["Chưa nộp hồ sơ; đề nghị xã gửi hồ sơ."]
             found.cause, found.sent = "chưa nộp hồ sơ", False
             continue
-        mine = by_commune.get((row.ma_xa, row.nam), [])
+        mine = by_commune.get(_COMMUNE(row), [])
         for r in (r for r in mine if r.ket_qua == NOT_MET):
             text = f"{r.chi_tieu} – {label_of(ind, r.chi_tieu)}: {_shortfall(ind, r)}"
             found.short.append(text)
@@ -150,14 +153,14 @@ class _Blame:
 
     def __init__(self, problems: pd.DataFrame) -> None:
         p = problems.reset_index(drop=True)
-        for column in ("tep", "trang", "o", "cot", "ma_xa", "ma_loi", "chi_tieu", "muc_do", "chi_tiet", "gia_tri"):
+        for column in ("tep", "trang", "o", "cot", ROLES.code, "ma_loi", "chi_tieu", "muc_do", "chi_tiet", "gia_tri"):
             p[column] = p[column].astype("string").fillna("") if column in p else ""
-        p["ten_thon"] = p["ten_thon"].astype("string").fillna("") if "ten_thon" in p else ""
+        p[ROLES.village] = p[ROLES.village].astype("string").fillna("") if ROLES.village in p else ""
         self.p = p
         line = p["o"].str.extract(r"(\d+)$")[0].fillna("")
         xa = p["trang"].eq("Xa")
         self.on_row = p[xa].groupby([p["tep"][xa], line[xa]]).groups
-        self.by_code = p[p["ma_xa"].ne("")].groupby("ma_xa").groups
+        self.by_code = p[p[ROLES.code].ne("")].groupby(ROLES.code).groups
         wide = p["ma_loi"].isin(_FILE_WIDE)
         self.wide = p[wide].groupby("tep").groups
         self.records = p.to_dict("records")
@@ -168,7 +171,7 @@ class _Blame:
         tep = row.tep_xa if isinstance(row.tep_xa, str) else None
         line = whole(row.dong_xa).replace(".", "")
         found = set(self.on_row.get((tep, line), ())) | set(self.wide.get(tep, ())) if tep else set()
-        code = str(row.ma_xa)
+        code = str(getattr(row, ROLES.code))
         if not code.startswith(UNKNOWN_CODE):  # its own Xa row is matched by file and row: a file may hold two years
             found |= {i for i in self.by_code.get(code, ()) if not (p[i]["trang"] == "Xa" and p[i]["tep"] == tep)}
         mine, seen = [], set()
@@ -206,7 +209,7 @@ class _Said:
                 continue  # a warning explains nothing of a commune whose every indicator is decided
             for i in blocked:
                 why.setdefault(i, []).append(what)
-            if not blocked and not key and not any(p["ten_thon"] for p in group):
+            if not blocked and not key and not any(p[ROLES.village] for p in group):
                 what = f"hồ sơ: {what}"
             sentences.append(
                 f"Chưa đánh giá được {_indicators(blocked, ind)}: {what}." if blocked else f"{_capital(what)}."
@@ -216,7 +219,7 @@ class _Said:
     def what(self, code: str, sheet: str, key: str, detail: str, group: list[dict]) -> str:
         """What is missing or wrong, in words: "chưa có số liệu dân số trong độ tuổi lao động"."""
         label = _lower(self.labels.get((sheet, key), "")) if key else ""
-        where = _villages([p["ten_thon"] for p in group if p["ten_thon"]]) if sheet == "Thon" else ""
+        where = _villages([p[ROLES.village] for p in group if p[ROLES.village]]) if sheet == "Thon" else ""
         typed = {p["gia_tri"] for p in group}
         value = f"“{typed.pop()}”" if len(typed) == 1 and "" not in typed else ""
         text = _lower(self.say.head(code))
@@ -274,7 +277,7 @@ def _shortfall(ind: dict[str, Meta], r) -> str:
     if kind.shown == "flag":
         return "Không"
     if kind.shown == "year":
-        return f"năm {int(r.tu_so)}, cần trước năm {r.nam}" if pd.notna(r.tu_so) else "chưa ghi năm"
+        return f"năm {int(r.tu_so)}, cần trước năm {getattr(r, ROLES.year)}" if pd.notna(r.tu_so) else "chưa ghi năm"
     need = threshold_shown(ind, r)
     have = f"{whole(r.tu_so)} thôn" if pd.notna(r.tu_so) else "không có thôn"
     return f"{have} (cần {need})" if need else have
@@ -293,7 +296,7 @@ def threshold_shown(ind: dict[str, Meta], r) -> str:
     if kind.shown == "flag":
         return "Có"
     if kind.shown == "year":
-        return f"trước {r.nam}"
+        return f"trước {getattr(r, ROLES.year)}"
     t = r.nguong if pd.notna(r.nguong) else meta.threshold
     if t is None or pd.isna(t):
         return ""

@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.checking.parse import FORMULA_START, parse_code
 from pipeline.checking.problems import detail, problem
 from pipeline.reading import text_files
+from pipeline.roles import ROLES
 
 # ---- last year -------------------------------------------------------------------------------------------------
 
@@ -29,8 +30,8 @@ class LastYear:
     problems: tuple[dict, ...] = ()
 
 
-NEEDED = ("ma_xa", "hang_cao_nhat_dat")  # what the comparison reads of last year's rows (`summary.lost_since`)
-NUMBERS = ("nam", "so_chi_tieu_dat", "so_chi_tieu")  # whole numbers Excel may save back as 2024.0
+NEEDED = (ROLES.code, "hang_cao_nhat_dat")  # what the comparison reads of last year's rows (`summary.lost_since`)
+NUMBERS = (ROLES.year, "so_chi_tieu_dat", "so_chi_tieu")  # whole numbers Excel may save back as 2024.0
 _WHOLE = re.compile(r"^(\d+)\.0+$")  # 2024.0, as a whole number saved by Excel
 
 
@@ -66,9 +67,9 @@ def previous_results(output_dir: Path, year: int) -> LastYear:
         values = frame[column]
         quoted = values.str.startswith("'") & values.str[1:2].isin(starts)
         frame[column] = values.where(~quoted, values.str[1:])
-    for column in (c for c in ("ma_xa", *NUMBERS) if c in frame):
+    for column in (c for c in (ROLES.code, *NUMBERS) if c in frame):
         frame[column] = frame[column].str.replace(_WHOLE, r"\1", regex=True)
-    frame["ma_xa"] = parse_code(frame["ma_xa"])[0]
+    frame[ROLES.code] = parse_code(frame[ROLES.code])[0]
     return LastYear(frame.replace("", pd.NA))
 
 

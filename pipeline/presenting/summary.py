@@ -8,6 +8,7 @@ from pipeline.assessing.kinds import KINDS
 from pipeline.catalog import Criteria
 from pipeline.checking.identity import is_stand_in
 from pipeline.presenting.words import INTRO, MORE_NAMED, NO_DISTRICT, NO_TIER_LABEL, NO_TIER_SENTENCE, count
+from pipeline.roles import ROLES
 
 OUTCOMES = ["dat", "khong_dat", "khong_danh_gia_duoc"]
 NO_TIER = ""  # the tier key counted for communes whose registered tier is missing or invalid
@@ -28,7 +29,7 @@ def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     Every commune counts: one with no valid tier is counted under `NO_TIER`;
     `da_nhan` counts those whose workbook was received (all, without a registration list).
     """
-    communes = communes.assign(hang_dang_ky=communes["hang_dang_ky"].fillna(NO_TIER))
+    communes = communes.assign(**{ROLES.tier: communes[ROLES.tier].fillna(NO_TIER)})
     table = pd.crosstab([communes[k] for k in keys], communes["ket_qua"]).reindex(columns=OUTCOMES, fill_value=0)
     table.insert(0, "dang_ky", table.sum(axis=1))
     received = communes["_da_nhan"] if "_da_nhan" in communes else pd.Series(True, index=communes.index)
@@ -38,8 +39,8 @@ def count_by(communes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def per_tier(communes: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
-    table = count_by(communes, ["hang_dang_ky"])
-    order = table["hang_dang_ky"].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
+    table = count_by(communes, [ROLES.tier])
+    order = table[ROLES.tier].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
     return table.assign(_o=order).sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
@@ -56,25 +57,37 @@ def lost_since(communes: pd.DataFrame, previous: pd.DataFrame, criteria: Criteri
     many communes have results in both years. Rows keep this year's columns; `hang_cao_nhat_dat_truoc` is
     last year's highest tier. The programme asks communes to maintain the criteria they met."""
     rank = criteria.tiers["rank"]
-    before = previous[~is_stand_in(previous["ma_xa"])].assign(ma_xa=previous["ma_xa"].astype("string"))
+    before = _coded(previous)
     before = before[before["hang_cao_nhat_dat"].isin(rank.index)]
-    now = communes[~is_stand_in(communes["ma_xa"])]
-    now = now.assign(row_label=now.index, ma_xa=now["ma_xa"].astype("string"))
-    both = before[["ma_xa", "hang_cao_nhat_dat"]].merge(now, on="ma_xa", suffixes=("_truoc", ""))
+    now = _coded(communes)
+    now = now.assign(row_label=now.index)
+    both = before[[ROLES.code, "hang_cao_nhat_dat"]].merge(now, on=ROLES.code, suffixes=("_truoc", ""))
     lost = both[both["hang_cao_nhat_dat"].map(rank).fillna(-1) < both["hang_cao_nhat_dat_truoc"].map(rank)]
     return lost.reset_index(drop=True), len(both)
+
+
+def _coded(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a code (no stand-in), the code as text: last year's rows and this year's are matched on it."""
+    rows = rows[~is_stand_in(rows[ROLES.code])]
+    return rows.assign(**{ROLES.code: rows[ROLES.code].astype("string")})
 
 
 def district_order(communes: pd.DataFrame) -> pd.Series:
     """Per commune, its district's place in the official order: the smallest commune code of the district
     (codes follow the administrative order). Communes with no district come last."""
-    return communes.groupby("huyen")["ma_xa"].transform("min").fillna("~")
+    return communes.groupby(ROLES.area)[ROLES.code].transform("min").fillna("~")
+
+
+def named_districts(communes: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The communes with their district's name, "(không có huyện)" where they have none, and its place in the
+    official order (`_d`): what the counts per district are grouped by."""
+    areas = communes[ROLES.area].fillna(NO_DISTRICT[lang])
+    return communes.assign(**{ROLES.area: areas}, _d=district_order(communes))
 
 
 def per_district(communes: pd.DataFrame, criteria: Criteria, lang: str = "vi") -> pd.DataFrame:
-    named = communes.assign(huyen=communes["huyen"].fillna(NO_DISTRICT[lang]), _d=district_order(communes))
-    table = count_by(named, ["_d", "huyen", "hang_dang_ky"])
-    order = table["hang_dang_ky"].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
+    table = count_by(named_districts(communes, lang), ["_d", ROLES.area, ROLES.tier])
+    order = table[ROLES.tier].map(criteria.tiers["rank"]).fillna(len(criteria.tiers))
     return table.assign(_o=order).sort_values(["_d", "_o"]).drop(columns=["_o", "_d"]).reset_index(drop=True)
 
 
@@ -102,11 +115,11 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     label = "label" if lang == "vi" else "label_en"
     sentences = []
     for _, row in per_tier(communes, criteria).iterrows():
-        if row["hang_dang_ky"] not in criteria.tiers.index:
+        if row[ROLES.tier] not in criteria.tiers.index:
             sentences.append(NO_TIER_SENTENCE[lang].format(n=count(row["dang_ky"], lang)))
             continue
-        tier = criteria.tiers.loc[row["hang_dang_ky"]]
-        mine = communes[communes["hang_dang_ky"] == row["hang_dang_ky"]]
+        tier = criteria.tiers.loc[row[ROLES.tier]]
+        mine = communes[communes[ROLES.tier] == row[ROLES.tier]]
         if lang == "vi":
             all_met = " đều" if row["dat"] == row["dang_ky"] else ""
             rest = [
@@ -147,16 +160,16 @@ def _named_failures(communes, results, criteria, outcome, label, lang) -> list[s
     """ "xã A (8.2.a – wording, 75,3%)" for each commune with the given outcome."""
     if communes.empty:
         return []
-    rows = results[results["ma_xa"].isin(communes["ma_xa"]) & results["ket_qua"].eq(outcome)]
+    rows = results[results[ROLES.code].isin(communes[ROLES.code]) & results["ket_qua"].eq(outcome)]
     ind = criteria.indicators
     # a share is shown when it is what fell short: 8.3 failing on its radio-station flag keeps its 100 % unsaid
     share = rows["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].shown).eq("pct")
     shown = rows["gia_tri"].where(share & (rows["gia_tri"] < rows["nguong"]).fillna(True))
     pct = shown.map(lambda v: "" if pd.isna(v) else f", {percent(v, lang)}")
     parts = rows["chi_tieu"] + " – " + rows["chi_tieu"].map(ind[label]) + pct
-    per_commune = parts.groupby(rows["ma_xa"], sort=False).agg("; ".join)
-    names = communes.set_index("ma_xa")["ten_xa"].map(lambda n: commune_name(n, lang))
-    return [f"{names[code]} ({per_commune.get(code, '')})" for code in communes["ma_xa"]]
+    per_commune = parts.groupby(rows[ROLES.code], sort=False).agg("; ".join)
+    names = communes.set_index(ROLES.code)[ROLES.name].map(lambda n: commune_name(n, lang))
+    return [f"{names[code]} ({per_commune.get(code, '')})" for code in communes[ROLES.code]]
 
 
 def shortfalls(results: pd.DataFrame, lang: str = "vi") -> pd.Series:
@@ -165,7 +178,7 @@ def shortfalls(results: pd.DataFrame, lang: str = "vi") -> pd.Series:
     texts = []
     for outcome, head in zip(("khong_dat", "khong_danh_gia_duoc"), heads, strict=True):
         rows = results[results["ket_qua"] == outcome]
-        texts.append(head + ": " + rows.groupby("ma_xa", sort=False)["chi_tieu"].agg(", ".join) + ".")
+        texts.append(head + ": " + rows.groupby(ROLES.code, sort=False)["chi_tieu"].agg(", ".join) + ".")
     both = pd.concat(texts, axis=1)
     if both.empty:
         return pd.Series(dtype="string")

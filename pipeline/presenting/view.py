@@ -21,6 +21,8 @@ from pipeline.checking import units
 from pipeline.presenting import messages, summary
 from pipeline.presenting.findings import Finding, findings
 from pipeline.presenting.last_year import LastYear
+from pipeline.presenting.words import DISTRICTS, PROVINCES
+from pipeline.roles import ROLES
 from pipeline.settings import Settings
 
 
@@ -73,8 +75,8 @@ class YearView:
     communes: pd.DataFrame = field(default_factory=pd.DataFrame)  # areas, then communes, in the order of their codes
     tiers: pd.DataFrame = field(default_factory=pd.DataFrame)  # per tier: registered, met, not met, undecided, "15/15"
     findings: dict[Any, Finding] = field(default_factory=dict)  # per commune (row label): what it lacks
-    area: str = "huyen"  # how the papers group the communes: by district, or by province (`words.AREAS`)
-    presented: Assessment | None = None  # the result as the papers group it: `huyen` holds the area
+    area: str = DISTRICTS  # how the papers group the communes: by district, or by province (`words.AREAS`)
+    presented: Assessment | None = None  # the result as the papers group it: `ROLES.area` holds the area
 
     def __post_init__(self) -> None:
         self.presented = self.presented or self.result
@@ -82,7 +84,7 @@ class YearView:
     @property
     def districts(self) -> bool:
         """Whether the year's communes have districts at all (none since the reform of 1 July 2025)."""
-        return bool(self.communes["huyen"].notna().any())
+        return bool(self.communes[ROLES.area].notna().any())
 
     @property
     def sheets(self) -> bool:
@@ -121,15 +123,15 @@ def _areas(year: int, result: Assessment) -> tuple[str, Assessment]:
     1 July 2025) by province when they come from several, the province read from each code in the national
     list; else not at all. The CSVs keep the district column as it was sent."""
     communes = result.communes
-    if year < units.LIST_FROM or communes["huyen"].notna().any():
-        return "huyen", result
-    provinces = units.province_of(communes["ma_xa"])
+    if year < units.LIST_FROM or communes[ROLES.area].notna().any():
+        return DISTRICTS, result
+    provinces = units.province_of(communes[ROLES.code])
     if provinces.dropna().nunique() < 2:
-        return "huyen", result
-    area = {code: name for code, name in zip(communes["ma_xa"], provinces, strict=True)}
-    return "tinh", Assessment(
-        communes.assign(huyen=provinces),
-        result.results.assign(huyen=result.results["ma_xa"].map(area).astype("string")),
+        return DISTRICTS, result
+    area = {code: name for code, name in zip(communes[ROLES.code], provinces, strict=True)}
+    return PROVINCES, Assessment(
+        communes.assign(**{ROLES.area: provinces}),
+        result.results.assign(**{ROLES.area: result.results[ROLES.code].map(area).astype("string")}),
         result.villages,
     )
 
@@ -138,5 +140,5 @@ def ordered(communes: pd.DataFrame) -> pd.DataFrame:
     """Areas, and communes within them, in the order of their codes (a stand-in for a row with no valid code
     sorts after the codes of its area). Row labels are kept (the findings are keyed by them); `tep_xa`,
     `dong_xa` name the file and row, since itertuples cannot name a field that starts with "_"."""
-    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", "ma_xa"], kind="stable")
+    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", ROLES.code], kind="stable")
     return ordered.drop(columns="_d").assign(tep_xa=ordered.get("_tep"), dong_xa=ordered.get("_dong"))

@@ -190,19 +190,21 @@ TEXT: dict[str, dict[str, Any]] = {
 }
 NO_DISTRICT = {"vi": "(không có huyện)", "en": "(no district)"}
 
-# The words of an area when the communes are grouped by province (no districts since 1 July 2025, a batch of
-# several provinces): the area's folder, and what the district's words become (`words_for`).
+# How the papers group the communes, which is also the folder of the area workbooks (`output/<year>/huyen/`):
+# by district, or by province (no districts since 1 July 2025, a batch of several provinces).
+DISTRICTS, PROVINCES = "huyen", "tinh"
+# The words of an area when the communes are grouped by province: what the district's words become (`words_for`).
 AREAS: dict[str, dict[str, dict[str, str]]] = {
-    "huyen": {"vi": {}, "en": {}},
-    "tinh": {
+    DISTRICTS: {"vi": {}, "en": {}},
+    PROVINCES: {
         "vi": {"district": "Tỉnh", "by_district": "Theo tỉnh", "chart": "Kết quả theo tỉnh"},
         "en": {"district": "Province", "by_district": "By province", "chart": "Results by province"},
     },
 }
 
 
-def words_for(lang: str, area: str = "huyen") -> dict:
-    """The workbooks' words in `lang`, for communes grouped by district (`huyen`) or by province (`tinh`)."""
+def words_for(lang: str, area: str = DISTRICTS) -> dict:
+    """The workbooks' words in `lang`, for communes grouped by district (`DISTRICTS`) or by province."""
     return TEXT[lang] | AREAS[area][lang]
 
 

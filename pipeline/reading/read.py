@@ -30,6 +30,7 @@ from pipeline.catalog import SHEETS, Columns
 from pipeline.checking.parse import fold, is_blank
 from pipeline.checking.problems import ERROR, detail, problem
 from pipeline.reading import isolate, safety
+from pipeline.roles import ROLES
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -482,9 +483,9 @@ def _data_rows(
         return seen[cell] if cell in seen else _learn(cell, names, seen)
 
     # A header row has names in most of the header's columns: a row is looked at whole only when one of a few
-    # probe columns holds a name. The probes avoid free-text columns (every village name would be folded).
+    # probe columns holds a name. The probes avoid the place names (every village name would be folded).
     def probes_of(layout: dict[str, int]) -> list[int]:
-        return [pos for key, pos in layout.items() if not key.startswith(("ten_", "huyen"))][:3] or [0]
+        return [pos for key, pos in layout.items() if key not in ROLES.places][:3] or [0]
 
     probes = probes_of(position)
     keep: list[int] = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.presenting.view import YearView
+from pipeline.roles import ROLES
 from pipeline.writing import csv_out, report, sheets, workbook
 
 
@@ -40,5 +41,5 @@ OUTPUTS: list[Output] = [
     Output(csv_out.write_results),
     Output(csv_out.write_communes),
     Output(csv_out.write_year_problems),
-    Output(workbook.write_year, steps=lambda view: 1 + int(view.communes["huyen"].nunique())),
+    Output(workbook.write_year, steps=lambda view: 1 + int(view.communes[ROLES.area].nunique())),
 ]

@@ -49,7 +49,8 @@ from pipeline.presenting.papers import (
     sector_indicators,
 )
 from pipeline.presenting.view import ordered
-from pipeline.presenting.words import count, long_date, words_for
+from pipeline.presenting.words import DISTRICTS, count, long_date, words_for
+from pipeline.roles import ROLES
 from pipeline.settings import PLACEHOLDER, Settings
 from pipeline.writing.docx_xml import (
     HEAD_SHADE,
@@ -91,7 +92,7 @@ def write_report(
     unread: str = "",
     found: dict | None = None,
     counts: pd.DataFrame | None = None,
-    area: str = "huyen",
+    area: str = DISTRICTS,
 ) -> Path:
     """Write the appraisal report of one year's `result` (an `Assessment`) to `path`.
 
@@ -104,11 +105,11 @@ def write_report(
     `unread`: why last year's results could not be compared (`LastYear.unread`): the
     year-over-year section then says that the comparison could not be made; `found`: what each
     commune lacks (`findings`), and `counts` the counts per tier (`summary.per_tier`), when the caller
-    has them already (the year's view); `area`: the communes' `huyen` holds their district, or with "tinh" their
-    province (`words.AREAS`).
+    has them already (the year's view); `area`: the communes' area column (`ROLES.area`) holds their district, or
+    with `words.PROVINCES` their province (`words.AREAS`).
     """
     settings = settings or Settings()
-    problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
+    problems = problems if problems is not None else pd.DataFrame(columns=["tep", "trang", "o", ROLES.code, "ma_loi"])
     communes = ordered(result.communes)
     found = found or findings(
         communes, result.results, criteria, problems, sayer("vi", columns or load_columns(), criteria.tiers)
@@ -145,13 +146,13 @@ class _Draft:
         self.body: list[str] = []  # the blocks, written into the document at the end (`save`)
         self.terms = Terms(criteria)
         self.sector = sector_indicators(criteria, short=True)  # "các chỉ tiêu ngành TT&TT"
-        self.tiers = [t for t in criteria.tiers.index if (communes["hang_dang_ky"] == t).any()]
+        self.tiers = [t for t in criteria.tiers.index if (communes[ROLES.tier] == t).any()]
         self.labels = criteria.tiers["label"]
         self.subject = _subject(self.tiers, self.labels, year, sector_indicators(criteria), settings.ten_tinh)
         self.undecided = Counter(found[i].cause for i in communes.index[communes["ket_qua"] == UNDECIDED])
         self.undated = undated
         self.numerals = iter(("I", "II", "III", "IV"))
-        self.area = "huyen"  # or "tinh": what the communes' `huyen` holds
+        self.area = DISTRICTS  # or PROVINCES: what the communes' area column (`ROLES.area`) holds
 
     @property
     def is_draft(self) -> bool:
@@ -188,15 +189,13 @@ class _Draft:
             draft = _draft_line(self.undecided, len(communes), self.undated)
             para(self.body, draft, indent=True, italic=True, after=3)
         groups = [(t, f"Xã đăng ký đạt chuẩn {labels[t]}") for t in tiers]
-        if (~communes["hang_dang_ky"].isin(self.criteria.tiers.index)).any():
+        if (~communes[ROLES.tier].isin(self.criteria.tiers.index)).any():
             groups.append((None, "Hồ sơ chưa ghi đúng hạng đăng ký"))
         # the area's column ("Huyện", "Tỉnh"), where the communes have areas
-        area = words_for("vi", self.area)["district"] if communes["huyen"].map(plain).ne("").any() else ""
-        tally = {row.hang_dang_ky: row for row in counts.itertuples()}
+        area = words_for("vi", self.area)["district"] if communes[ROLES.area].map(plain).ne("").any() else ""
+        tally = {row.tier: row for row in ROLES.by_role(counts).itertuples()}
         for n, (tier, title) in enumerate(groups, 1):
-            mine = (
-                communes[communes["hang_dang_ky"] == tier] if tier else communes[~communes["hang_dang_ky"].isin(tiers)]
-            )
+            mine = communes[communes[ROLES.tier] == tier] if tier else communes[~communes[ROLES.tier].isin(tiers)]
             title = self.terms(f"{n}. {title} ({count(len(mine))} xã)")
             para(self.body, title, bold=True, indent=True, before=6, after=3, keep=True)
             _tier_table(self.body, mine, tally[tier or summary.NO_TIER], self.found, self.terms, area)
@@ -232,7 +231,7 @@ def province_phrase(name: str) -> str:
 
 def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
     per = [f"{count((communes['hang_dang_ky'] == t).sum())} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
-    unknown = int((~communes["hang_dang_ky"].isin(tiers)).sum())
+    unknown = int((~communes[ROLES.tier].isin(tiers)).sum())
     if unknown:
         per.append(f"{count(unknown)} hồ sơ chưa ghi đúng hạng đăng ký")
     total = f"Năm {year}, tổng số {count(len(communes))} xã được thẩm định {indicators} trong Bộ tiêu chí NTM"
@@ -243,8 +242,8 @@ def _count_lines(table: pd.DataFrame, labels: pd.Series) -> list[str]:
     """ "- NTM nâng cao: 14/15 xã đạt, 01 xã chưa đánh giá được." for each tier of the counts (`summary.per_tier`,
     the view's); every commune counts, one with no valid tier on a line of its own."""
     lines = []
-    for row in table.itertuples():
-        head = f"Xã đăng ký đạt chuẩn {labels[row.hang_dang_ky]}" if row.hang_dang_ky in labels.index else ""
+    for row in ROLES.by_role(table).itertuples():
+        head = f"Xã đăng ký đạt chuẩn {labels[row.tier]}" if row.tier in labels.index else ""
         lines.append(f"- {head or 'Hồ sơ chưa ghi đúng hạng đăng ký'}: {_counts(row)}.")
     return lines
 
@@ -282,10 +281,10 @@ def _tier_table(body: list[str], mine: pd.DataFrame, tally, found: dict, terms: 
     head = ("STT", "Tên xã", *((area,) if area else ()), "Kết quả", "Chỉ tiêu chưa đạt, chưa đánh giá được")
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
     # only the columns used: pandas hands out text cells one at a time, slow over all the communes' columns
-    for n, row in enumerate(mine[["ten_xa", "huyen", "ket_qua"]].itertuples(), 1):
+    for n, row in enumerate(ROLES.by_role(mine[[ROLES.name, ROLES.area, "ket_qua"]]).itertuples(), 1):
         lines = [terms(line) for line in found[row.Index].short]
-        where = (plain(row.huyen),) if area else ()
-        values: tuple[str | list, ...] = (f"{n}", formal_name(row.ten_xa), *where, WORDS.get(row.ket_qua, ""), lines)
+        where = (plain(row.area),) if area else ()
+        values: tuple[str | list, ...] = (f"{n}", formal_name(row.name), *where, WORDS.get(row.ket_qua, ""), lines)
         rows.append(Row([Cell(v, align="center" if i == 0 else None) for i, v in enumerate(values)]))
     rows.append(Row([Cell(f"Cộng: {count(len(mine))} xã; {_counts(tally)}.", bold=True, span=len(widths))]))
     grid(body, widths, rows, size=TABLE)
@@ -310,7 +309,7 @@ def _year_over_year(
         f"Có {count(len(lost))} xã đã đạt chuẩn năm {year - 1} nhưng năm {year} không còn đạt chuẩn ở hạng đó; "
         "Chương trình yêu cầu các xã đã đạt chuẩn duy trì, nâng cao chất lượng các tiêu chí đã đạt:"
     ]
-    for row in lost.itertuples(index=False):
+    for row in ROLES.by_role(lost).itertuples(index=False):
         now_text = (
             f"năm {year} đạt chuẩn {labels[row.hang_cao_nhat_dat]}"
             if row.hang_cao_nhat_dat in labels.index
@@ -319,7 +318,7 @@ def _year_over_year(
         shortfalls = found[row.row_label].short
         why = f" ({'; '.join(shortfalls)})" if shortfalls and len(shortfalls) <= 3 else ""
         lines.append(
-            f"- {commune_with_area(row.ten_xa, row.huyen)}: năm {year - 1} đạt chuẩn "
+            f"- {commune_with_area(row.name, row.area)}: năm {year - 1} đạt chuẩn "
             f"{labels[row.hang_cao_nhat_dat_truoc]}, {now_text}{why}."
         )
     return lines
@@ -346,10 +345,9 @@ def _recommendations(
             0,
         )
     ]
-    for row in lacking[["ten_xa", "huyen", "hang_dang_ky"]].itertuples():  # only these: see `_tier_table`
-        tier = row.hang_dang_ky
-        registered = f", đăng ký đạt chuẩn {labels[tier]}" if tier in labels.index else ""
-        out.append((f"- {commune_with_area(row.ten_xa, row.huyen)}{registered}:", 1))
+    for row in ROLES.by_role(lacking[[ROLES.name, ROLES.area, ROLES.tier]]).itertuples():  # only these: `_tier_table`
+        registered = f", đăng ký đạt chuẩn {labels[row.tier]}" if row.tier in labels.index else ""
+        out.append((f"- {commune_with_area(row.name, row.area)}{registered}:", 1))
         out += [(f"+ {line}", 2) for line in found[row.Index].long]
     out.append(
         (
@@ -418,7 +416,7 @@ def _appendix(
     number = f"{settings.so or DOTS}/{settings.ky_hieu or DOTS}"
     para(body, f"(Kèm theo Báo cáo số {number} {when})", italic=True, align="center", after=6)
     labels = criteria.tiers["label"]
-    registered = communes["hang_dang_ky"].value_counts()
+    registered = communes[ROLES.tier].value_counts()
     met = results[results["ket_qua"] == MET].groupby(["hang", "chi_tieu"]).size()
     indicators = criteria.indicators_of(max(tiers, key=lambda t: criteria.tiers.at[t, "rank"]))
     share = min(30, 75 / len(tiers))  # mm per tier, out of 165

@@ -7,6 +7,7 @@ line and the signatures; every page names its commune.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ from pipeline.presenting.papers import (
 )
 from pipeline.presenting.summary import percent
 from pipeline.presenting.view import YearView, ordered
-from pipeline.presenting.words import citation, words_for
+from pipeline.presenting.words import DISTRICTS, citation, words_for
+from pipeline.roles import ROLES
 from pipeline.settings import Settings
 from pipeline.writing.docx_xml import (
     HEAD_SHADE,
@@ -76,7 +78,7 @@ def write_sheets(
     problems: pd.DataFrame | None = None,
     columns: Columns | None = None,
     found: dict[Any, Finding] | None = None,
-    area: str = "huyen",
+    area: str = DISTRICTS,
 ) -> Path:
     """Write one sheet per commune (phiếu thẩm định) to `path`; each commune starts on a new page.
 
@@ -105,7 +107,7 @@ def write_commune_files(
     problems=None,
     columns=None,
     found=None,
-    area: str = "huyen",
+    area: str = DISTRICTS,
 ) -> list[Path]:
     """One file per commune, its sheet, to send back to it: `<folder>/<ma_xa>-<name>.docx` (a name made safe
     and unique by `parse.file_names`; a commune with no valid code is named after its file's row)."""
@@ -114,7 +116,7 @@ def write_commune_files(
 
 def _file_each(sheets: Sheets, folder: Path) -> list[Path]:
     rows = list(sheets.communes())
-    labels = [f"{shown_code(row.ma_xa) or 'khong-ma'} {plain(row.ten_xa) or row.tep_xa}" for _, row in rows]
+    labels = [f"{shown_code(row.code) or 'khong-ma'} {plain(row.name) or row.tep_xa}" for _, row in rows]
     names = file_names(labels)
     written = []
     for (label, row), name in zip(rows, labels, strict=True):
@@ -129,10 +131,10 @@ class Sheets:
     commune, the cells they came from, what each commune lacks, the legal bases of each tier."""
 
     def __init__(self, year, result, criteria: Criteria, letters, settings, problems, columns, found, area) -> None:
-        self.year, self.criteria, self.area = year, criteria, area  # area: what the communes' `huyen` holds
+        self.year, self.criteria, self.area = year, criteria, area  # area: what the communes' `ROLES.area` holds
         self.settings = settings or Settings()
         if problems is None:
-            problems = pd.DataFrame(columns=["tep", "trang", "o", "ma_xa", "ma_loi"])
+            problems = pd.DataFrame(columns=["tep", "trang", "o", ROLES.code, "ma_loi"])
         self.rows = ordered(result.communes)
         self.meta = indicator_meta(criteria.indicators)
         self.found = found or findings(
@@ -142,12 +144,13 @@ class Sheets:
         columns_ = (letters[k].tolist() for k in ("tep", "trang", "cot", "chu"))  # lists: iterating a frame is slow
         self.letter = {(t, s, c): ch for t, s, c, ch in zip(*columns_, strict=True)}
         self.by_commune: dict[tuple, list] = {}
+        commune = attrgetter(ROLES.code, ROLES.year)
         for r in result.results.itertuples(index=False):  # plain tuples: no frame per commune
-            self.by_commune.setdefault((r.ma_xa, r.nam), []).append(r)
+            self.by_commune.setdefault(commune(r), []).append(r)
         self.homes: dict[tuple, dict[str, list[int]]] = {}
         villages = result.villages
         for (code, nam, tep), lines in (
-            villages.groupby(["ma_xa", "nam", "_tep"], sort=False)["_dong"] if len(villages) else ()
+            villages.groupby([ROLES.code, ROLES.year, "_tep"], sort=False)["_dong"] if len(villages) else ()
         ):
             self.homes.setdefault((code, nam), {})[tep] = sorted(int(x) for x in lines)
         self.labels = criteria.tiers["label"].to_dict()
@@ -155,8 +158,8 @@ class Sheets:
         self.place = place_date(self.settings, year)
 
     def communes(self):
-        """(row label, row) of each commune, in the view's order."""
-        return zip(self.rows.index, self.rows.itertuples(index=False), strict=True)
+        """(row label, row) of each commune, in the view's order; the row names its roles (`row.code` …)."""
+        return zip(self.rows.index, ROLES.by_role(self.rows).itertuples(index=False), strict=True)
 
     def page(self, label, row, new_page: bool) -> list[str]:
         """One commune's sheet, as the document's blocks; `new_page`: it starts on a page of its own."""
@@ -164,17 +167,17 @@ class Sheets:
         settings, year = self.settings, self.year
         para(page, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, align="left", page_break=new_page)
         para(page, f"PHIẾU THẨM ĐỊNH {sector_indicators(self.criteria).upper()}", bold=True, align="center", before=4)
-        tier = self.labels.get(row.hang_dang_ky, "")
+        tier = self.labels.get(row.tier, "")
         para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
         _identity(page, row, year, tier, words_for("vi", self.area)["district"])
-        key = (row.ma_xa, row.nam)
+        key = (row.code, row.year)
         mine = self.by_commune.get(key, [])
         _indicator_table(page, row, mine, self.meta, self.letter, self.homes.get(key, {}), self.found[label])
-        if row.hang_dang_ky not in self.bases:
-            self.bases[row.hang_dang_ky] = []
-            bases = (*self.criteria.bases_of([row.hang_dang_ky]), *settings.can_cu)
-            _bases_note(self.bases[row.hang_dang_ky], bases)
-        page += self.bases[row.hang_dang_ky]
+        if row.tier not in self.bases:
+            self.bases[row.tier] = []
+            bases = (*self.criteria.bases_of([row.tier]), *settings.can_cu)
+            _bases_note(self.bases[row.tier], bases)
+        page += self.bases[row.tier]
         _remarks(page, row, self.place)
         return page
 
@@ -184,10 +187,10 @@ def _identity(page: list[str], row, year: int, tier: str, area: str) -> None:
     counted = ""
     if pd.notna(row.so_chi_tieu) and pd.notna(row.so_chi_tieu_dat):
         counted = f" ({int(row.so_chi_tieu_dat)}/{int(row.so_chi_tieu)} chỉ tiêu đạt)"
-    district = plain(row.huyen)
+    district = plain(row.area)
     pairs = (
-        ("Mã xã:", shown_code(row.ma_xa), "Năm đánh giá:", str(year)),
-        ("Tên xã:", plain(row.ten_xa), "Hạng đăng ký:", tier or "(chưa ghi đúng)"),
+        ("Mã xã:", shown_code(row.code), "Năm đánh giá:", str(year)),
+        ("Tên xã:", plain(row.name), "Hạng đăng ký:", tier or "(chưa ghi đúng)"),
         (f"{area}:" if district else "", district, "Kết quả chung:", WORDS.get(row.ket_qua, "") + counted),
     )
     rows = [Row([Cell(v, bold=i % 2 == 0) for i, v in enumerate(values)]) for values in pairs]
@@ -204,8 +207,8 @@ def _indicator_table(
     source = row.tep_xa if isinstance(row.tep_xa, str) and row.tep_xa else "(không có tệp)"
     if isinstance(row.tep_xa, str) and pd.notna(row.dong_xa):
         source += f", trang Xa, dòng {int(row.dong_xa)}"
-    code = shown_code(row.ma_xa) or "(trống)"
-    title = f"{formal_name(row.ten_xa)} – mã {code} – năm {row.nam} – tệp số liệu: {source}"
+    code = shown_code(row.code) or "(trống)"
+    title = f"{formal_name(row.name)} – mã {code} – năm {row.year} – tệp số liệu: {source}"
     rows = [
         Row([Cell(title, bold=True, span=len(SHEET_WIDTHS))], header=True),
         Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in SHEET_COLUMNS], header=True),
@@ -255,8 +258,8 @@ def _remarks(page: list[str], row, place: str) -> None:
     the signatures: kept together, and with the table's last rows (a page of signatures alone names no one)."""
     width = sum(SHEET_WIDTHS)
     gap(page, 6, keep=True)
-    code = shown_code(row.ma_xa)
-    whose = formal_name(row.ten_xa) + (f", mã {code}" if code else "")
+    code = shown_code(row.code)
+    whose = formal_name(row.name) + (f", mã {code}" if code else "")
     rows = [Row([Cell(f"Ý kiến của cán bộ thẩm định về hồ sơ {whose}:", bold=True)])]
     rows += [Row([Cell("")], height=7) for _ in range(RULED)]
     grid(page, (width,), rows, size=11, borders="ruled", keep=True, keep_last=1)

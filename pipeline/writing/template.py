@@ -1,8 +1,8 @@
 """The blank template communes fill in, built from the catalogs that validate it.
 
 Every column, label, bound, unit, help text and indicator comes from
-`pipeline/schemas/columns.toml` and `pipeline/schemas/criteria-*.toml`; this module only knows the
-*kinds* of column (ma, text, year, count, yesno, tier) and how to lay them out.
+`pipeline/schemas/columns.toml` and `pipeline/schemas/criteria-*.toml`; how each type of column
+(ma, text, year, count, yesno, tier) is offered comes from `column_types.TYPES`.
 
 Layout of the sheets `Xa` and `Thon`: a title in row 1, a note in row 2, the
 Vietnamese labels in row 3 (the only header row, so `read` picks it) with each
@@ -12,10 +12,9 @@ and carry the catalog's data validation. A third sheet, `Hướng dẫn`, docume
 every column and every indicator.
 
 Pre-filled copies (one per commune or per district) take the communes from a
-CSV or from the previous year's input. A commune's roles are found by column
-kind, in catalog order: its code is the `ma` column, its name the first required
-`text` column, its district the first optional `text` column, its tier the `tier`
-column; required `year` columns get the template's year.
+CSV or from the previous year's input. A commune's code, name, district and tier
+are the columns of those roles (`roles.ROLES`); the year column, where it must be
+given, gets the template's year.
 """
 
 from __future__ import annotations
@@ -32,10 +31,12 @@ from pipeline import __version__
 from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.checking import parse, units
+from pipeline.checking.column_types import CODE_DIGITS, TYPES, Reading
 from pipeline.checking.problems import ERROR, frame
 from pipeline.presenting.messages import sayer
 from pipeline.reading import text_files
 from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
+from pipeline.roles import ROLES
 from pipeline.writing import style
 from pipeline.writing.files import replace_atomically
 
@@ -43,7 +44,6 @@ TITLE_ROW, NOTE_ROW, HEADER_ROW = 0, 1, 2  # 0-based; labels on Excel row 3
 FIRST_ROW = HEADER_ROW + 1  # first input row (Excel row 4)
 LAST_ROW = MAX_ROWS  # validations and unlocked cells reach as far as `read` reads
 PRINTED_BLANK_ROWS = 20  # rows a printed blank form offers for handwriting
-CODE_DIGITS = 5  # a `ma` column holds exactly this many digits (as validate checks)
 INSTRUCTIONS = "Hướng dẫn"
 PER = ("commune", "district")
 
@@ -51,9 +51,7 @@ SHEET_TEXT = {
     "Xa": "Trang Xa — mỗi xã một dòng",
     "Thon": "Trang Thon — mỗi thôn một dòng, ghi mã xã của thôn",
 }
-ROLES = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
-PREFILL_KINDS = {"Xa": ("ma", "text", "tier"), "Thon": ("ma", "text")}
-WIDTHS = {"ma": 9, "text": 24, "year": 10, "count": 12, "yesno": 11, "tier": 15}
+USED_AS = {"column": "", "numerator": "tử số", "denominator": "mẫu số", "requires": "điều kiện"}
 MAX_WIDTH = 30
 
 
@@ -99,40 +97,36 @@ def generate(
         return made
     if per not in PER:
         raise TemplateError(f"--per phải là một trong {', '.join(PER)}")
-    roles = _roles(columns)
     if province is not None:
-        xa, thon = _province(year, province, roles), pd.DataFrame(columns=list(columns.of("Thon").index))
+        xa, thon = _province(year, province), pd.DataFrame(columns=list(columns.of("Thon").index))
     else:
         xa, thon, notes = load_communes(communes, columns, periods)  # type: ignore[arg-type]
         made.notes += notes
         if xa.empty:
             raise TemplateError("\n".join([f"Không có xã nào đọc được từ {communes}", *notes]))
     folder = output_dir / f"mau-nhap-lieu-{year}"
-    group = roles["code"] if per == "commune" else roles["district"]
-    keyed = xa.assign(_group=xa[group].fillna("") if group else "")
-    groups = keyed.groupby("_group", sort=True)
-    labels = {value: _file_label(value, part, roles if per == "commune" else None) for value, part in groups}
+    group = ROLES.code if per == "commune" else ROLES.area
+    groups = xa.assign(_group=xa[group].fillna("")).groupby("_group", sort=True)
+    labels = {value: _file_label(value, part, per == "commune") for value, part in groups}
     names = parse.file_names(labels.values())
     for value, part in groups:
         path = folder / f"{names[labels[value]]}.xlsx"
-        villages = thon[thon[roles["thon_code"]].isin(part[roles["code"]])] if roles["thon_code"] else thon.iloc[:0]
+        villages = thon[thon[ROLES.code].isin(part[ROLES.code])]
         _write(path, spec, part.drop(columns="_group"), villages)
         made.written.append(path)
     return made
 
 
-def _file_label(value: str, part: pd.DataFrame, roles: dict | None) -> str:
+def _file_label(value: str, part: pd.DataFrame, per_commune: bool) -> str:
     """What a pre-filled copy's file is named after (`parse.file_names` makes it a file name): its commune's code
-    and name ("01234 Xã Một") given the `roles`, else its district, or "không có huyện"."""
-    if roles is None:
+    and name ("01234 Xã Một"), else its district, or "không có huyện"."""
+    if not per_commune:
         return value or "không có huyện"
-    if not roles["name"]:
-        return str(value)
-    name = part[roles["name"]].iloc[0]
+    name = part[ROLES.name].iloc[0]
     return f"{value} {name if isinstance(name, str) else 'không tên'}"
 
 
-def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.DataFrame:
+def _province(year: int, province: int) -> pd.DataFrame:
     """The communes of a province in the national list, code and name filled in (wards are not communes)."""
     if year < units.LIST_FROM:
         raise TemplateError(
@@ -142,8 +136,7 @@ def _province(year: int, province: int, roles: dict[str, str | None]) -> pd.Data
     found = units.communes_of(province)
     if found.empty:
         raise TemplateError(f"Không có tỉnh mã {province} trong danh mục đơn vị hành chính ngày 01/7/2025 (34 tỉnh)")
-    found = found.rename(columns={"ma_xa": roles["code"], "ten_xa": roles["name"]})
-    return found.assign(**{roles["district"]: pd.NA}) if roles["district"] else found  # no districts since 2025
+    return found.assign(**{ROLES.area: pd.NA})  # no districts since 2025
 
 
 def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Criteria:
@@ -166,13 +159,12 @@ def _criteria(year: int, periods: list[Criteria], unfinished: list[str]) -> Crit
 
 
 def _check_year(year: int, columns: Columns) -> None:
-    years = columns.table[(columns.table["type"] == "year") & columns.table["required"]]
-    for _, row in years.iterrows():
-        if not int(row["min"]) <= year <= int(row["max"]):
-            raise TemplateError(
-                f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
-                "(danh mục cột columns.toml)"
-            )
+    row = columns.of("Xa").loc[ROLES.year]
+    if not int(row["min"]) <= year <= int(row["max"]):
+        raise TemplateError(
+            f"Năm {year} ngoài khoảng {int(row['min'])}–{int(row['max'])} của cột “{row['label']}” "
+            "(danh mục cột columns.toml)"
+        )
 
 
 # -- what the catalogs say about each column ---------------------------------------------------
@@ -186,30 +178,16 @@ class Spec:
         self.columns = columns
         self.criteria = criteria
         self.tiers = criteria.tiers
-        self.yes = columns.yes[0].capitalize() if columns.yes else "Có"
-        self.no = columns.no[0].capitalize() if columns.no else "Không"
+        self.reading = Reading(criteria.tiers, columns.yes, columns.no)
+        self.yes, self.no = self.reading.yes_word, self.reading.no_word
         self.uses = _uses(criteria)
-        for items in ([self.yes, self.no], self.tier_labels()):
+        for items in ([self.yes, self.no], self.reading.labels):
             if any("," in i for i in items) or len(",".join(items)) > 255:
                 raise CatalogError(f"Danh sách chọn {items} có dấu phẩy hoặc dài quá 255 ký tự; Excel không nhận")
 
-    def tier_labels(self) -> list[str]:
-        return list(self.tiers["label"])
-
     def kind_text(self, row: pd.Series) -> str:
         """How a column's values are typed, in Vietnamese."""
-        kind = row["type"]
-        if kind == "ma":
-            return f"Mã gồm {CODE_DIGITS} chữ số (ô kiểu văn bản, giữ số 0 ở đầu)"
-        if kind == "year":
-            return f"Năm: số nguyên từ {int(row['min'])} đến {int(row['max'])}"
-        if kind == "count":
-            return "Số nguyên ≥ 0 (không nhập tỷ lệ %)"
-        if kind == "yesno":
-            return f"{self.yes}/{self.no} (chọn trong danh sách); để trống = chưa có số liệu"
-        if kind == "tier":
-            return "Chọn một trong: " + ", ".join(self.tier_labels())
-        return "Chữ (văn bản)"
+        return TYPES[row["type"]].hint(row, self.reading)
 
     def meaning(self, key: str, row: pd.Series) -> str:
         """The catalog's help, or else the wording of the indicators the column feeds."""
@@ -237,7 +215,7 @@ class Spec:
 
     def validation(self, key: str, row: pd.Series) -> dict:
         """The xlsxwriter data validation of an input column, with Vietnamese messages."""
-        kind, label = row["type"], row["label"]
+        label = row["label"]
         message = [self.meaning(key, row), self.kind_text(row)]
         if row["unit"]:
             message.append(f"Đơn vị: {row['unit']}")
@@ -248,25 +226,11 @@ class Spec:
             "input_title": _clip(label, 32),
             "input_message": _clip("\n".join(dict.fromkeys(message)), 255),
         }
-        if kind == "ma":
-            out |= {"validate": "length", "criteria": "==", "value": CODE_DIGITS}
-            error = f"cần mã gồm đúng {CODE_DIGITS} chữ số, ví dụ 01234."
-        elif kind == "year":
-            lo, hi = int(row["min"]), int(row["max"])
-            out |= {"validate": "integer", "criteria": "between", "minimum": lo, "maximum": hi}
-            error = f"cần năm từ {lo} đến {hi}."
-        elif kind == "count":
-            out |= {"validate": "integer", "criteria": ">=", "value": 0}
-            error = "cần số nguyên không âm (0, 1, 2, …); không nhập tỷ lệ %."
-        elif kind == "yesno":
-            out |= {"validate": "list", "source": [self.yes, self.no]}
-            error = f"chọn {self.yes} hoặc {self.no} trong danh sách; để trống nếu chưa có số liệu."
-        elif kind == "tier":
-            out |= {"validate": "list", "source": self.tier_labels()}
-            error = "chọn một trong: " + ", ".join(self.tier_labels()) + "."
-        else:
+        entry = TYPES[row["type"]].entry(row, self.reading)
+        if entry is None:
             return out
-        out |= {"error_title": "Giá trị không hợp lệ", "error_message": _clip(f"{label}: {error}", 255)}
+        rule, error = entry
+        out |= rule | {"error_title": "Giá trị không hợp lệ", "error_message": _clip(f"{label}: {error}", 255)}
         return out
 
 
@@ -276,30 +240,10 @@ def _uses(criteria: Criteria) -> pd.DataFrame:
     rows = [
         {"key": ind.at[i, f], "id": i, "role": role, "rank": ind.at[i, "tier_rank"], "label": ind.at[i, "label"]}
         for i in ind.index
-        for f, role in ROLES.items()
+        for f, role in USED_AS.items()
         if isinstance(ind.at[i, f], str)
     ]
     return pd.DataFrame(rows, columns=["key", "id", "role", "rank", "label"])
-
-
-def _roles(columns: Columns) -> dict[str, str | None]:
-    """Which Xa/Thon columns hold a commune's code, name, district and tier (by kind, catalog order)."""
-    xa, thon = columns.of("Xa"), columns.of("Thon")
-
-    def first(table: pd.DataFrame, kind: str, required: bool | None = None) -> str | None:
-        pick = table[(table["type"] == kind) & (table["required"] == required if required is not None else True)]
-        return pick.index[0] if len(pick) else None
-
-    roles = {
-        "code": first(xa, "ma"),
-        "name": first(xa, "text", True),
-        "district": first(xa, "text", False),
-        "tier": first(xa, "tier"),
-        "thon_code": first(thon, "ma"),
-    }
-    if roles["code"] is None:
-        raise CatalogError("pipeline/schemas/columns.toml: trang Xa không có cột kiểu ma")
-    return roles
 
 
 # -- the commune list ----------------------------------------------------------------------------
@@ -310,7 +254,7 @@ def load_communes(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Communes (and their villages) to pre-fill, typed; from a CSV or last year's workbooks.
 
-    Returns the Xa rows (the `PREFILL_KINDS` columns of the catalog, tiers as keys),
+    Returns the Xa rows (the columns of a type `prefilled`, tiers as keys),
     the Thon rows (only from workbooks) and notes about rows left out.
     """
     notes: list[str] = []
@@ -321,18 +265,16 @@ def load_communes(
         raw_xa, raw_thon = _from_csv(source, xa_cat), pd.DataFrame(columns=list(thon_cat.index), dtype=object)
     else:
         raise TemplateError(f"{source}: cần tệp CSV, bảng tính hoặc thư mục bảng tính của năm trước")
-    tiers = pd.concat([c.tiers for c in periods])
-    xa, notes_xa = _typed(raw_xa, xa_cat, tiers, "Xa")
-    thon, notes_thon = _typed(raw_thon, thon_cat, tiers, "Thon")
-    roles = _roles(columns)
+    reading = Reading(pd.concat([c.tiers for c in periods]), columns.yes, columns.no)
+    xa, notes_xa = _typed(raw_xa, xa_cat, reading, "Xa")
+    thon, notes_thon = _typed(raw_thon, thon_cat, reading, "Thon")
     if "_nam" in xa:  # several years of input: each commune as it was last declared
         xa = xa.sort_values("_nam", na_position="first", kind="stable").drop(columns="_nam")
-        xa = xa.drop_duplicates(roles["code"], keep="last")
-    twice = xa[roles["code"]].duplicated()
-    notes_xa += [f"mã xã {c} xuất hiện nhiều lần, chỉ dùng dòng đầu" for c in xa.loc[twice, roles["code"]].unique()]
+        xa = xa.drop_duplicates(ROLES.code, keep="last")
+    twice = xa[ROLES.code].duplicated()
+    notes_xa += [f"mã xã {c} xuất hiện nhiều lần, chỉ dùng dòng đầu" for c in xa.loc[twice, ROLES.code].unique()]
     xa = xa[~twice]
-    sort = [k for k in (roles["district"], roles["code"]) if k]
-    xa = xa.sort_values(sort, na_position="first", kind="stable").reset_index(drop=True)
+    xa = xa.sort_values([ROLES.area, ROLES.code], na_position="first", kind="stable").reset_index(drop=True)
     thon = thon.drop_duplicates().reset_index(drop=True)
     return xa, thon, notes + notes_xa + notes_thon
 
@@ -369,36 +311,25 @@ def _from_workbooks(source: Path, columns: Columns) -> tuple[pd.DataFrame, pd.Da
     return batch.xa, batch.thon, notes
 
 
-def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, tiers: pd.DataFrame, sheet: str):
+def _typed(raw: pd.DataFrame, catalog: pd.DataFrame, reading: Reading, sheet: str):
     """Parse the pre-filled columns as validation does; drop rows without a valid code."""
-    from pipeline.checking.validate import tier_aliases  # the same spellings `assess` accepts
-
-    keys = [k for k in catalog.index if catalog.at[k, "type"] in PREFILL_KINDS[sheet]]
+    keys = [k for k in catalog.index if TYPES[catalog.at[k, "type"]].prefilled]
     out, notes = pd.DataFrame(index=raw.index), []
     for key in keys:
         col = raw[key] if key in raw else pd.Series(pd.NA, index=raw.index, dtype=object)
-        kind = catalog.at[key, "type"]
-        if kind == "ma":
-            value, _ = parse.parse_code(col)
-        elif kind == "tier":
-            value, bad = parse.parse_tier(col, tier_aliases(tiers))
+        value, bad = TYPES[catalog.at[key, "type"]].parse(col, reading)
+        if key == ROLES.tier:
             notes += [f"{_where(raw, i, sheet)}: hạng “{col[i]}” không rõ, để trống" for i in raw.index[bad]]
-        else:
-            value, _ = parse.parse_text(col)
         out[key] = value.astype("string")
-    year = catalog.index[(catalog["type"] == "year") & catalog["required"]]
-    if len(year) and year[0] in raw:
-        out["_nam"] = parse.parse_count(raw[year[0]])[0]
-    codes = catalog.index[catalog["type"] == "ma"]
-    if len(codes):
-        code = out[codes[0]]
-        ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
-        notes += [
-            f"{_where(raw, i, sheet)}: mã xã “{'' if pd.isna(code[i]) else code[i]}” không hợp lệ, bỏ qua"
-            for i in raw.index[~ok]
-        ]
-        out = out[ok]
-    return out, notes
+    if catalog.at[ROLES.year, "required"] and ROLES.year in raw:  # the year the commune's row was declared for
+        out["_nam"] = parse.parse_count(raw[ROLES.year])[0]
+    code = out[ROLES.code]
+    ok = code.str.fullmatch(rf"\d{{{CODE_DIGITS}}}").fillna(False).astype(bool)
+    notes += [
+        f"{_where(raw, i, sheet)}: mã xã “{'' if pd.isna(code[i]) else code[i]}” không hợp lệ, bỏ qua"
+        for i in raw.index[~ok]
+    ]
+    return out[ok], notes
 
 
 def _where(raw: pd.DataFrame, i, sheet: str) -> str:
@@ -456,14 +387,7 @@ class Book:
         }
         self.grid = self.wb.add_format({"border": 1})  # the printed form's empty cells
         unlocked = base | {"locked": False}
-        self.input = {
-            "ma": self.wb.add_format(unlocked | {"num_format": "@"}),
-            "text": self.wb.add_format(unlocked),
-            "year": self.wb.add_format(unlocked | {"num_format": "0", "align": "center"}),
-            "count": self.wb.add_format(unlocked | {"num_format": "#,##0"}),
-            "yesno": self.wb.add_format(unlocked | {"align": "center"}),
-            "tier": self.wb.add_format(unlocked),
-        }
+        self.input = {name: self.wb.add_format(unlocked | t.cell_format) for name, t in TYPES.items()}
 
     def close(self):
         self.wb.close()
@@ -485,7 +409,7 @@ class Book:
         for col, (key, row) in enumerate(catalog.iterrows()):
             width = _width(row)
             lines = max(lines, len(textwrap.wrap(row["label"], max(width - 2, 4))))
-            ws.set_column(col, col, width, self.input.get(row["type"], self.input["text"]))
+            ws.set_column(col, col, width, self.input[row["type"]])
             head = self.f["required"] if row["required"] else self.f["head"]
             ws.write_string(HEADER_ROW, col, row["label"], head)
             comment = f"Mã cột: {key}\n{spec.meaning(key, row)}"
@@ -494,11 +418,8 @@ class Book:
         ws.set_row(HEADER_ROW, style.row_height(15 * lines + 6))
         if rows is not None:
             self._prefill(ws, catalog, rows)
-        leading = 0
-        for kind in catalog["type"]:
-            if kind not in ("ma", "text"):
-                break
-            leading += 1
+        whose = (ROLES.code, *ROLES.places)  # the leading columns that say whose row it is
+        leading = next((i for i, key in enumerate(catalog.index) if key not in whose), len(catalog))
         ws.freeze_panes(FIRST_ROW, leading)
         ws.autofilter(HEADER_ROW, 0, LAST_ROW, len(catalog) - 1)
         ws.protect(
@@ -525,15 +446,14 @@ class Book:
 
     def _prefill(self, ws, catalog: pd.DataFrame, rows: pd.DataFrame) -> None:
         spec = self.spec
-        years = catalog.index[(catalog["type"] == "year") & catalog["required"]]
         for r, (_, values) in enumerate(rows.reset_index(drop=True).iterrows(), start=FIRST_ROW):
             for col, (key, row) in enumerate(catalog.iterrows()):
-                fmt = self.input.get(row["type"], self.input["text"])
-                if key in years:
+                fmt = self.input[row["type"]]
+                if key == ROLES.year and row["required"]:  # the template's year, where the sheet needs one
                     ws.write_number(r, col, spec.year, fmt)
                 elif key in values.index and not pd.isna(values[key]):
                     value = values[key]
-                    if row["type"] == "tier" and value in spec.tiers.index:
+                    if key == ROLES.tier and value in spec.tiers.index:
                         value = spec.tiers.at[value, "label"]
                     ws.write_string(r, col, str(value), fmt)
 
@@ -630,7 +550,7 @@ class Book:
 
 def _width(row: pd.Series) -> int:
     """Wide enough that the wrapped label stays within about four lines."""
-    base = WIDTHS.get(row["type"], WIDTHS["text"])
+    base = TYPES[row["type"]].width
     longest = max((len(w) for w in str(row["label"]).split()), default=0)
     return min(MAX_WIDTH, max(base, math.ceil(len(row["label"]) / 4) + 2, longest + 3))
 

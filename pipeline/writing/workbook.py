@@ -29,7 +29,8 @@ from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.checking.identity import shown_code
 from pipeline.checking.parse import file_names, stacked
 from pipeline.presenting import summary
-from pipeline.presenting.words import abbreviations, citation, count, date, indicators_of, words_for
+from pipeline.presenting.words import DISTRICTS, abbreviations, citation, count, date, indicators_of, words_for
+from pipeline.roles import ROLES
 from pipeline.writing import parallel, style
 from pipeline.writing.files import replace_atomically
 
@@ -49,11 +50,11 @@ def write(
     note: str = "",
     previous: pd.DataFrame | None = None,
     done: Callable[[], object] = lambda: None,
-    area: str = "huyen",
+    area: str = DISTRICTS,
     counts: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """The summary workbook and one workbook per district (per province with `area="tinh"`: the communes'
-    `huyen` then holds their province); `done()` as each is written (in any thread).
+    """The summary workbook and one workbook per district (per province with `area=words.PROVINCES`: the
+    communes' area column then holds their province); `done()` as each is written (in any thread).
 
     The tier and village tables are laid out once for the whole batch and cut
     by district in one pass. Given a `pool` of processes, the district
@@ -87,7 +88,7 @@ class _Shared:
     now: dt.datetime
     labels: dict[str, str]
     previous: pd.DataFrame | None = None  # last year's communes, for the overview's year-over-year table
-    area: str = "huyen"  # communes grouped by district, or by province (`words.AREAS`)
+    area: str = DISTRICTS  # communes grouped by district, or by province (`words.AREAS`)
     counts: pd.DataFrame | None = None  # the counts per tier of the year's view, for the overview
 
 
@@ -119,10 +120,10 @@ def _districts(communes, tiers, villages, problems, folder: Path, shared: _Share
     tier_parts = {t: dict(tuple(table.laid.groupby("_huyen", sort=False))) for t, table in tiers.items()}
     village_parts = dict(tuple(villages.laid.groupby("_huyen", sort=False)))
     empty = {t: table.laid.iloc[:0] for t, table in tiers.items()}
-    placed = communes.dropna(subset=["huyen"])  # no file for "no district"
+    placed = communes.dropna(subset=[ROLES.area])  # no file for "no district"
     problem_parts = _problems_by_district(problems, placed)
     out = []
-    names = placed["huyen"].drop_duplicates().sort_values()
+    names = placed[ROLES.area].drop_duplicates().sort_values()
     for name, stem in file_names(names).items():
         out.append(
             _District(
@@ -142,12 +143,13 @@ def _problems_by_district(problems: pd.DataFrame, communes: pd.DataFrame) -> dic
     from that name no commune of the batch (a file-wide problem, a village of an unknown commune). A file may
     hold several districts' communes: a commune's problem goes only to its own district."""
     at = pd.Series(np.arange(len(problems)), index=problems.index)
-    own = problems["ma_xa"].isin(communes["ma_xa"]).to_numpy(dtype=bool)
-    by_code = pd.DataFrame({"at": at[own], "ma_xa": problems["ma_xa"][own]}).merge(communes[["ma_xa", "huyen"]])
-    files = communes[["_tep", "huyen"]].drop_duplicates()
+    own = problems[ROLES.code].isin(communes[ROLES.code]).to_numpy(dtype=bool)
+    coded = pd.DataFrame({"at": at[own], ROLES.code: problems[ROLES.code][own]})
+    by_code = coded.merge(communes[[ROLES.code, ROLES.area]])
+    files = communes[["_tep", ROLES.area]].drop_duplicates()
     by_file = pd.DataFrame({"at": at[~own], "_tep": problems["tep"][~own]}).merge(files)
-    pairs = pd.concat([by_code[["at", "huyen"]], by_file[["at", "huyen"]]])
-    return {name: problems.iloc[np.sort(rows.to_numpy())] for name, rows in pairs.groupby("huyen")["at"]}
+    pairs = pd.concat([by_code[["at", ROLES.area]], by_file[["at", ROLES.area]]])
+    return {name: problems.iloc[np.sort(rows.to_numpy())] for name, rows in pairs.groupby(ROLES.area)["at"]}
 
 
 def _write_district(d: _District) -> Path:
@@ -169,18 +171,18 @@ class TierTable:
     laid: pd.DataFrame  # one row per commune or district heading (`_heading`), `_huyen`, `_stt`
 
     @classmethod
-    def of(cls, communes, results, criteria: Criteria, tier: str, lang: str, area: str = "huyen") -> TierTable:
+    def of(cls, communes, results, criteria: Criteria, tier: str, lang: str, area: str = DISTRICTS) -> TierTable:
         t, label = words_for(lang, area), "label" if lang == "vi" else "label_en"
         indicators = criteria.indicators_of(tier)
-        mine = communes[communes["hang_dang_ky"] == tier]
-        results = results[results["ma_xa"].isin(mine["ma_xa"])]
+        mine = communes[communes[ROLES.tier] == tier]
+        results = results[results[ROLES.code].isin(mine[ROLES.code])]
         parts = ["gia_tri", "tu_so", "ket_qua"]
-        wide = results.pivot(index="ma_xa", columns="chi_tieu", values=parts)
-        table = mine.set_index("ma_xa", drop=False)
+        wide = results.pivot(index=ROLES.code, columns="chi_tieu", values=parts)
+        table = mine.set_index(ROLES.code, drop=False)
         wide = wide.reindex(index=table.index, columns=pd.MultiIndex.from_product([parts, indicators.index]))
         shown = {
-            "ma_xa": _display(shown_code(table["ma_xa"]), "text", t),
-            "ten_xa": _display(table["ten_xa"], "text", t),
+            ROLES.code: _display(shown_code(table[ROLES.code]), "text", t),
+            ROLES.name: _display(table[ROLES.name], "text", t),
             "ket_qua": _display(table["ket_qua"], "result", t),
             "so_dat": _display(
                 table["so_chi_tieu_dat"].astype("string") + "/" + table["so_chi_tieu"].astype("string"), "text", t
@@ -198,14 +200,14 @@ class TierTable:
         shown["hang_cao"] = _display(table["hang_cao_nhat_dat"].map(criteria.tiers[label]), "text", t)
         shown["thieu"] = _display(summary.shortfalls(results, lang).reindex(table.index), "wrap", t)
         display = pd.DataFrame(shown, index=table.index, dtype=object)
-        display["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
-        laid = _grouped(display, headings=communes["huyen"].notna().any())
+        display["_huyen"] = table[ROLES.area].fillna(summary.NO_DISTRICT[lang]).to_numpy()
+        laid = _grouped(display, headings=communes[ROLES.area].notna().any())
         return cls(indicators.to_dict("index"), laid)
 
     def heights(self, tail: list[float] | None = None) -> np.ndarray:
         """Each row's height for its wrapped cells: the commune's name, its overall result, and the highest
         tier met and the shortfalls where they are printed, `tail` characters wide (a band without them: None)."""
-        columns = [(self.laid["ten_xa"], FIXED[2][2]), (self.laid["ket_qua"], FIXED[3][2])]
+        columns = [(self.laid[ROLES.name], FIXED[2][2]), (self.laid["ket_qua"], FIXED[3][2])]
         if tail:
             columns += [(self.laid[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
         return style.row_heights(columns)
@@ -221,8 +223,8 @@ class TierTable:
 # falls short. On A4 landscape at full size (10 pt) the identifying columns leave room for nine indicators.
 FIXED = [
     ("_stt", "no", 3.5, "center"),
-    ("ma_xa", "code", 6, "center"),
-    ("ten_xa", "commune", 13, "wrap"),
+    (ROLES.code, "code", 6, "center"),
+    (ROLES.name, "commune", 13, "wrap"),
     ("ket_qua", "overall", 10, "wrap_center"),
     ("so_dat", "met_count", 5.5, "center"),
 ]
@@ -240,13 +242,13 @@ PROBLEM_COLUMNS = [  # key, heading, format, width: A4 landscape at full size
     ("tep", "file", "wrap", 8),
     ("trang", "sheet", "center", 6),
     ("o", "cell", "center", 5),
-    ("ten_xa", "commune_name", "wrap", 14),
-    ("ten_thon", "village_name", "wrap", 8),
+    (ROLES.name, "commune_name", "wrap", 14),
+    (ROLES.village, "village_name", "wrap", 8),
     ("cot", "column", "wrap", 20),
     ("gia_tri", "found", "wrap", 8),
     ("mo_ta", "description", "wrap", 35),
     ("muc_do", "severity", "wrap_center", 7),
-    ("ma_xa", "code", "center", 6),
+    (ROLES.code, "code", "center", 6),
     ("chi_tieu", "affects", "wrap", 8),
     ("ma_loi", "problem_code", "wrap", 10),
 ]
@@ -363,28 +365,29 @@ class VillageTable:
 
     @classmethod
     def of(
-        cls, villages, communes, criteria: Criteria, columns: Columns, lang: str, area: str = "huyen"
+        cls, villages, communes, criteria: Criteria, columns: Columns, lang: str, area: str = DISTRICTS
     ) -> VillageTable:
         t = words_for(lang, area)
         labels = columns.of("Thon")["label" if lang == "vi" else "label_en"]
-        ident = communes.set_index("ma_xa")
+        ident = communes.set_index(ROLES.code)
+        code = villages[ROLES.code]
+        order = pd.Series(summary.district_order(communes).to_numpy(), index=communes[ROLES.code])
         table = villages.assign(
-            huyen=villages["ma_xa"].map(ident["huyen"]),
-            ten_xa=villages["ma_xa"].map(ident["ten_xa"]),
-            _rank=villages["ma_xa"].map(ident["hang_dang_ky"].map(criteria.tiers["rank"])),
-            _d=villages["ma_xa"].map(pd.Series(summary.district_order(communes).to_numpy(), index=communes["ma_xa"])),
-        ).sort_values(["_d", "ma_xa"], kind="stable")  # villages in the order the commune gave them
+            **{ROLES.area: code.map(ident[ROLES.area]), ROLES.name: code.map(ident[ROLES.name])},
+            _rank=code.map(ident[ROLES.tier].map(criteria.tiers["rank"])),
+            _d=code.map(order),
+        ).sort_values(["_d", ROLES.code], kind="stable")  # villages in the order the commune gave them
         conditions = criteria.indicators[criteria.indicators["kind"] == "village_condition"]
         flags = [
             c
             for c in villages.columns
-            if not c.startswith("_") and c not in ("ma_xa", "ten_thon", "nam", "thon_thong_minh")
+            if not c.startswith("_") and c not in (ROLES.code, ROLES.village, ROLES.year, "thon_thong_minh")
         ]
         cols = [
-            ("huyen", t["district"], "text"),
-            ("ma_xa", t["code"], "center"),
-            ("ten_xa", t["commune"], "text"),
-            ("ten_thon", t["village"], "text"),
+            (ROLES.area, t["district"], "text"),
+            (ROLES.code, t["code"], "center"),
+            (ROLES.name, t["commune"], "text"),
+            (ROLES.village, t["village"], "text"),
         ]
         cols += [(c, labels.get(c, c), "flag" if villages[c].dtype == "boolean" else "int") for c in flags]
         cols += [(f"_{k}", f"{k}", "result") for k in conditions.index]
@@ -393,7 +396,7 @@ class VillageTable:
             table[f"_{key}"] = table[f"_{key}"].where(table["_rank"] >= conditions.at[key, "tier_rank"])
         table["thon_thong_minh"] = table["thon_thong_minh"].where(table["_rank"] >= conditions["tier_rank"].min())
         laid = pd.DataFrame({i: _display(table[key], fmt, t) for i, (key, _, fmt) in enumerate(cols)}, dtype=object)
-        laid["_huyen"] = table["huyen"].fillna(summary.NO_DISTRICT[lang]).to_numpy()
+        laid["_huyen"] = table[ROLES.area].fillna(summary.NO_DISTRICT[lang]).to_numpy()
         return cls([h for _, h, _ in cols], [f for _, _, f in cols], laid)
 
 
@@ -417,7 +420,7 @@ def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndar
 class Book:
     """An xlsxwriter workbook with this project's formats and page set-up."""
 
-    def __init__(self, path: Path, lang: str, now: dt.datetime, small: bool = False, area: str = "huyen"):
+    def __init__(self, path: Path, lang: str, now: dt.datetime, small: bool = False, area: str = DISTRICTS):
         """`small`: a district's share, assembled in memory; otherwise each sheet's XML is assembled in a
         temporary file beside the workbook (the summary took 50 MB less at 3,000 communes, but a dozen
         temporary files cost a small workbook about a tenth of its time)."""
@@ -517,15 +520,15 @@ class Book:
     def _overview_counts(self, pages, sections, communes, criteria: Criteria, counts) -> None:
         """The counts per tier, then per district with its chart (no district table without districts)."""
         t = self.t
-        tiers = counts.assign(hang_dang_ky=summary.tier_label(counts["hang_dang_ky"], criteria, self.lang))
-        tiers = summary.with_total(tiers, "hang_dang_ky", t["total"])
+        tiers = counts.assign(**{ROLES.tier: summary.tier_label(counts[ROLES.tier], criteria, self.lang)})
+        tiers = summary.with_total(tiers, ROLES.tier, t["total"])
         title = f"{next(sections)}. {t['by_tier']}"
-        self._overview_table(pages, title, tiers, ["hang_dang_ky", *_COUNTS], ["tier", *_COUNT_HEADS])
-        if communes["huyen"].notna().any():
+        self._overview_table(pages, title, tiers, [ROLES.tier, *_COUNTS], ["tier", *_COUNT_HEADS])
+        if communes[ROLES.area].notna().any():
             districts = summary.per_district(communes, criteria, self.lang)
-            districts["hang_dang_ky"] = summary.tier_label(districts["hang_dang_ky"], criteria, self.lang)
-            districts = summary.with_total(districts, "huyen", t["total"]).fillna({"hang_dang_ky": ""})
-            keys, heads = ["huyen", "hang_dang_ky", *_COUNTS], ["district", "tier", *_COUNT_HEADS]
+            districts[ROLES.tier] = summary.tier_label(districts[ROLES.tier], criteria, self.lang)
+            districts = summary.with_total(districts, ROLES.area, t["total"]).fillna({ROLES.tier: ""})
+            keys, heads = [ROLES.area, ROLES.tier, *_COUNTS], ["district", "tier", *_COUNT_HEADS]
             self._overview_table(pages, f"{next(sections)}. {t['by_district']}", districts, keys, heads)
             self._chart(pages, communes)
 
@@ -559,9 +562,9 @@ class Book:
         lost = lost.assign(
             truoc=summary.tier_label(lost["hang_cao_nhat_dat_truoc"], criteria, self.lang),
             nay=lost["ket_qua"].map({k: t[k] for k in summary.OUTCOMES}),
-            ma_xa=shown_code(lost["ma_xa"]),
+            **{ROLES.code: shown_code(lost[ROLES.code])},
         )
-        keys = ["ten_xa", "huyen", "ma_xa", "truoc", "nay"]
+        keys = [ROLES.name, ROLES.area, ROLES.code, "truoc", "nay"]
         heads = ["commune", "district", "code", "met_last_year", "result_now"]
         self._overview_table(pages, title, lost, keys, heads, dict.fromkeys(keys, "wrap"))
 
@@ -973,9 +976,7 @@ class Book:
         Its figures are on a hidden sheet that `close` writes: not in the open, and Excel plots the data of
         a hidden sheet (it would leave out hidden rows and columns).
         """
-        no_district = summary.NO_DISTRICT[self.lang]
-        named = communes.assign(huyen=communes["huyen"].fillna(no_district), _d=summary.district_order(communes))
-        data = summary.count_by(named, ["_d", "huyen"])
+        data = summary.count_by(summary.named_districts(communes, self.lang), ["_d", ROLES.area])
         self._chart_data = data
         name = _sheet_name(self.t["chart"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
@@ -1009,7 +1010,7 @@ class Book:
         ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]))
         ws.hide()
         ws.write_row(0, 0, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
-        ws.write_column(1, 0, data["huyen"].tolist(), self.f["text"])
+        ws.write_column(1, 0, data[ROLES.area].tolist(), self.f["text"])
         for i, outcome in enumerate(summary.OUTCOMES, start=1):
             ws.write_column(1, i, data[outcome].tolist(), self.f["int"])
         ws.set_column(0, 0, 30)
@@ -1078,7 +1079,7 @@ def _grouped(display: pd.DataFrame, headings: bool = True) -> pd.DataFrame:
 
 def _ordered(communes: pd.DataFrame) -> pd.DataFrame:
     """Districts, and communes within them, in the order of their codes."""
-    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", "ma_xa"], kind="stable")
+    ordered = communes.assign(_d=summary.district_order(communes)).sort_values(["_d", ROLES.code], kind="stable")
     return ordered.drop(columns="_d").reset_index(drop=True)
 
 
