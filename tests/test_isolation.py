@@ -25,7 +25,7 @@ from test_bad_inputs import FIXTURES, both_sheets, crafted_ods, damaged_deflate,
 
 from pipeline import progress
 from pipeline.catalog import load_columns
-from pipeline.reading import isolate, read
+from pipeline.reading import containers, hidden_cells, isolate, read, xml_scan
 
 COLUMNS = load_columns()
 
@@ -286,7 +286,7 @@ def test_the_scans_are_linear_on_adversarial_xml(name):
     xml = b"<worksheet><sheetData>" + ADVERSARIAL[name] + b"</sheetData></worksheet>"
     started = time.monotonic()
     read.safety._xlsx_extent(xml, "Xa")
-    read.safety._xlsx_marks(xml)
+    hidden_cells.xlsx_marks(xml)
     read.safety._inspect_ods(xml)
     assert time.monotonic() - started < 5
 
@@ -311,18 +311,18 @@ def test_the_extent_is_refused_exactly_when_the_farthest_cells_make_too_big_a_gr
     for column, row, dollar, quote, space in cells:
         xml += f"<c r{space}={space}{quote}{dollar}{column}{dollar}{row}{space}{quote}><v>1</v></c>".encode()
     rows = max(row for _, row, *_ in cells)
-    columns = max(read.safety._column_number(column.encode()) for column, *_ in cells)
+    columns = max(xml_scan.column_number(column.encode()) for column, *_ in cells)
     refused = read.safety._xlsx_extent(xml + b"</sheetData></worksheet>", "Xa")
     assert bool(refused) == (rows * columns > read.safety.MAX_CELLS)
 
 
 def test_the_extent_shortcut_holds_for_the_bound():
     """Without three letters or five digits no address passes ZZ9999: that grid must stay under the bound."""
-    assert read.safety._column_number(b"ZZ") * 9_999 <= read.safety.MAX_CELLS
+    assert xml_scan.column_number(b"ZZ") * 9_999 <= read.safety.MAX_CELLS
 
 
 def test_what_the_scan_marks_in_an_xlsx_sheet():
-    formula, error = read.safety.Formula, read.safety.CellError
+    formula, error = hidden_cells.Formula, hidden_cells.CellError
     xml = (
         b'<c r="A1" t="str"><f>IF(B1="","",B1)</f><v></v></c>'  # empty text result: an empty cell
         b'<c r="A2"><f>1+1</f><v>2</v></c>'  # cached value
@@ -332,7 +332,7 @@ def test_what_the_scan_marks_in_an_xlsx_sheet():
         b'<x:c r="A6" t="e"><x:v>#N/A</x:v></x:c>'  # a namespace prefix
         b'<c r="A7" t="s"><v>3</v></c>'
     )
-    marks = read.safety._xlsx_marks(xml)
+    marks = hidden_cells.xlsx_marks(xml)
     assert [(r, c, type(m), str(m)) for r, c, _, _, m in marks] == [
         (2, 0, formula, "=4000+4500"),
         (3, 0, formula, "=(công thức chép từ ô khác)"),
@@ -467,7 +467,7 @@ def test_members_are_read_as_zipfile_reads_them(tmp_path):
     for data in (path.read_bytes(), damaged(path.read_bytes(), "deflated.xml"), hong):
         z = zipfile.ZipFile(io.BytesIO(data))
         for info in z.infolist():
-            ours = outcome(read.safety._member, z, data, info)
+            ours = outcome(containers.member, z, data, info)
             assert ours == outcome(z.read, info), info.filename
 
 

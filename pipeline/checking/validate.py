@@ -19,8 +19,8 @@ import pandera.pandas as pa
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
 from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, describe, frame
+from pipeline.reading.hidden_cells import CellError, Formula
 from pipeline.reading.read import META, Batch
-from pipeline.reading.safety import CellError, Formula
 
 DTYPES = {"ma": "string", "text": "string", "tier": "string", "year": "Int64", "count": "Int64", "yesno": "boolean"}
 

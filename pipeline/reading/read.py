@@ -29,7 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from pipeline.catalog import SHEETS, Columns
 from pipeline.checking.parse import fold, is_blank
 from pipeline.checking.problems import ERROR, USE_TEMPLATE, problem
-from pipeline.reading import isolate, safety
+from pipeline.reading import file_kind, hidden_cells, isolate, safety
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 
@@ -310,7 +310,7 @@ def _read_here(columns: Columns, path: str, tep: str, suffix: str) -> FileRead:
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - calamine raises many kinds; each is the file's fault
-        out.problems.append(problem("khong-doc-duoc", tep, safety.why_unreadable(data, suffix) or _reason(e)))
+        out.problems.append(problem("khong-doc-duoc", tep, file_kind.why_unreadable(data, suffix) or _reason(e)))
         return out
     refused = {p.get("trang") for p in out.problems if p["ma_loi"] == "qua-lon"}
     if not sheets:  # nothing in this file can be assessed: one line says so
@@ -336,8 +336,8 @@ def _sheet_rows(book: CalamineWorkbook, look: safety.Inspection, out: FileRead) 
     rows is not read at all (`qua-lon` naming the sheet), never cut in part.
 
     What calamine reads as an empty cell but is not is put back in its cell: a
-    formula stored without its value as a `safety.Formula`, an error value
-    (#DIV/0!, #N/A, …) as a `safety.CellError`, so that both are reported.
+    formula stored without its value as a `hidden_cells.Formula`, an error value
+    (#DIV/0!, #N/A, …) as a `hidden_cells.CellError`, so that both are reported.
     """
     chosen: dict[str, str] = {}
     for name in book.sheet_names:
@@ -371,7 +371,7 @@ def _wanted(name: str) -> bool:
     return fold(name) in _SHEET_OF
 
 
-def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
+def _put_back(rows: list[list], marks: list[hidden_cells.Mark]) -> None:
     """Write the markers into the grid: within its columns, and on rows below it up to MAX_ROWS + 1."""
     if not marks:
         return
@@ -390,7 +390,7 @@ def _put_back(rows: list[list], marks: list[safety.Mark]) -> None:
 def _reason(e: Exception) -> str:
     """Why the parser refused a workbook, in the officer's words (the parser's own are English and technical)."""
     if "password" in str(e).lower() or type(e).__name__ == "PasswordError":
-        return safety.LOCKED
+        return file_kind.LOCKED
     return "tệp bị hỏng hoặc không phải bảng tính; hãy mở tệp bằng Excel, lưu lại rồi gửi, hoặc đề nghị xã gửi lại"
 
 
