@@ -8,6 +8,7 @@ abort, and `discover` with the folder oddities an input folder may hold.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
@@ -182,6 +183,27 @@ def test_the_progress_bar_advances_once_per_file(tmp_path, monkeypatch):
     monkeypatch.setattr(progress, "bar", Bar)
     read.read_batch(tmp_path, COLUMNS, workers=2, progress=True)
     assert steps[0] == ("total", 7) and sum(steps[1:]) == 7
+
+
+def test_the_collector_is_paused_while_the_files_come_in_and_given_back(tmp_path, monkeypatch):
+    good(tmp_path / "xa.xlsx", "00001")
+    during = []
+    combine = read.combine
+    monkeypatch.setattr(read, "combine", lambda *a: during.append(gc.isenabled()) or combine(*a))
+    assert gc.isenabled()
+    read.read_batch(tmp_path, COLUMNS, workers=1)
+    assert during == [False] and gc.isenabled()
+    monkeypatch.setattr(read, "combine", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        read.read_batch(tmp_path, COLUMNS, workers=1)
+    assert gc.isenabled()  # after an error too
+    gc.disable()
+    try:
+        monkeypatch.setattr(read, "combine", combine)
+        read.read_batch(tmp_path, COLUMNS, workers=1)
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
 
 
 def test_read_file_parses_in_a_worker_too(tmp_path):

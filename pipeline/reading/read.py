@@ -14,7 +14,9 @@ one problem row for that file, and every other file is still read.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import io
 import os
@@ -192,9 +194,29 @@ def read_batch(
 
     books, problems = discover(root, exclude)
     workers = workers or os.cpu_count() or 1
-    with bar(len(books), "Đọc bảng tính", quiet=not progress) as shown:
-        reads = read_paths(root, books, columns, workers, timeout, done=lambda: shown.update(1))
-    return combine(reads, columns, problems)
+    with _collector_paused():
+        with bar(len(books), "Đọc bảng tính", quiet=not progress) as shown:
+            reads = read_paths(root, books, columns, workers, timeout, done=lambda: shown.update(1))
+        return combine(reads, columns, problems)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No garbage collection while the files' cells come in and are put together.
+
+    The cells arrive as hundreds of thousands of small lists, none in a reference
+    cycle, and every collection the allocations trigger walks all of them and all
+    the run holds: at 2,621 files about 0.16 s of this process's time (0.13 s of it
+    while `combine` builds the frames, alone on the run's critical path). What is
+    freed is freed by its reference count meanwhile; the collector resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_file(root: Path, path: Path, columns: Columns, timeout: float = isolate.FILE_TIMEOUT) -> FileRead:
