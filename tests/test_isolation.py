@@ -55,6 +55,17 @@ def misbehave(shared, value):
     return value
 
 
+def meet(folder, i):
+    """Task 0 waits (up to 10 s) for another task to have run: only a second worker can run it meanwhile."""
+    if i == 0:
+        deadline = time.monotonic() + 10
+        while not (Path(folder) / "met").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return (Path(folder) / "met").exists()
+    (Path(folder) / "met").touch()
+    return True
+
+
 def rlimit_as(shared, value):
     import resource
 
@@ -70,6 +81,11 @@ def test_results_keep_task_order_and_run_in_child_processes_even_with_one_worker
         assert [r[:2] for r in results] == [("chung", i) for i in range(20)]
         assert os.getpid() not in {r[2] for r in results}
         assert len({r[2] for r in results}) <= workers  # long-lived workers, not one process per file
+
+
+def test_every_worker_starts_at_once_not_after_the_first_file(tmp_path):
+    """The first worker takes the first two files: a second one starts before either is done, and reads the third."""
+    assert isolate.run(meet, str(tmp_path), [(i,) for i in range(3)], workers=2) == [True, True, True]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
