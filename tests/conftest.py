@@ -100,6 +100,11 @@ def said(problems, lang: str = "vi") -> list[str]:
     return sayer(lang, columns, pd.concat([c.tiers for c in periods])).describe(frame(problems)).tolist()
 
 
+def in_words(chi_tiet: str, lang: str = "vi") -> str:
+    """A problem's detail (`problems.detail`) as the problem lists say it."""
+    return sayer(lang, load_columns()).detail(chi_tiet)
+
+
 def write_workbook(path: Path, xa: list[dict], thon: list[dict] | None = None, title_rows: int = 2) -> Path:
     """A workbook as a commune sends it: title rows, then a header of column keys, then rows."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The command line explains itself: every command has help with an example; `make` lists the targets."""
 
+import gc
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
+import pipeline
 from pipeline import __version__
 from pipeline.cli import main
 
@@ -168,6 +170,16 @@ def test_an_error_of_the_run_is_told_in_vietnamese_with_exit_status_1(tmp_path):
     assert (
         said.output == f"Lỗi: Không có thư mục đầu vào {tmp_path / 'ho-so'}; hãy tạo thư mục và chép bảng tính vào.\n"
     )
+
+
+def test_the_run_is_imported_without_collections_and_the_collector_given_back(tmp_path, monkeypatch):
+    """The run's imports are made with the collector paused, and what they made is frozen (start-up time)."""
+    monkeypatch.delitem(sys.modules, "pipeline.run")  # imported afresh, as a command imports it
+    monkeypatch.delattr(pipeline, "run")
+    seen = []
+    monkeypatch.setattr(gc, "freeze", lambda: seen.append(("freeze", gc.isenabled(), "pipeline.run" in sys.modules)))
+    CliRunner().invoke(main, ["assess", "--input", str(tmp_path / "ho-so")])
+    assert seen == [("freeze", False, True)] and gc.isenabled()
 
 
 def test_a_run_stopped_with_ctrl_c_says_so_in_vietnamese(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ abort, and `discover` with the folder oddities an input folder may hold.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import signal
@@ -17,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import passing_commune, passing_village, said, write_workbook
+from conftest import in_words, passing_commune, passing_village, said, write_workbook
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
@@ -25,7 +26,7 @@ from test_bad_inputs import FIXTURES, both_sheets, crafted_ods, damaged_deflate,
 
 from pipeline import progress
 from pipeline.catalog import load_columns
-from pipeline.reading import isolate, read
+from pipeline.reading import containers, hidden_cells, isolate, read, xml_scan
 
 COLUMNS = load_columns()
 
@@ -54,6 +55,17 @@ def misbehave(shared, value):
     return value
 
 
+def meet(folder, i):
+    """Task 0 waits (up to 10 s) for another task to have run: only a second worker can run it meanwhile."""
+    if i == 0:
+        deadline = time.monotonic() + 10
+        while not (Path(folder) / "met").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return (Path(folder) / "met").exists()
+    (Path(folder) / "met").touch()
+    return True
+
+
 def rlimit_as(shared, value):
     import resource
 
@@ -69,6 +81,11 @@ def test_results_keep_task_order_and_run_in_child_processes_even_with_one_worker
         assert [r[:2] for r in results] == [("chung", i) for i in range(20)]
         assert os.getpid() not in {r[2] for r in results}
         assert len({r[2] for r in results}) <= workers  # long-lived workers, not one process per file
+
+
+def test_every_worker_starts_at_once_not_after_the_first_file(tmp_path):
+    """The first worker takes the first two files: a second one starts before either is done, and reads the third."""
+    assert isolate.run(meet, str(tmp_path), [(i,) for i in range(3)], workers=2) == [True, True, True]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
@@ -184,6 +201,27 @@ def test_the_progress_bar_advances_once_per_file(tmp_path, monkeypatch):
     assert steps[0] == ("total", 7) and sum(steps[1:]) == 7
 
 
+def test_the_collector_is_paused_while_the_files_come_in_and_given_back(tmp_path, monkeypatch):
+    good(tmp_path / "xa.xlsx", "00001")
+    during = []
+    combine = read.combine
+    monkeypatch.setattr(read, "combine", lambda *a: during.append(gc.isenabled()) or combine(*a))
+    assert gc.isenabled()
+    read.read_batch(tmp_path, COLUMNS, workers=1)
+    assert during == [False] and gc.isenabled()
+    monkeypatch.setattr(read, "combine", lambda *a: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        read.read_batch(tmp_path, COLUMNS, workers=1)
+    assert gc.isenabled()  # after an error too
+    gc.disable()
+    try:
+        monkeypatch.setattr(read, "combine", combine)
+        read.read_batch(tmp_path, COLUMNS, workers=1)
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
+
+
 def test_read_file_parses_in_a_worker_too(tmp_path):
     crafted_ods(tmp_path / "bom.ods")
     got = read.read_file(tmp_path, tmp_path / "bom.ods", COLUMNS)
@@ -287,7 +325,7 @@ def test_the_scans_are_linear_on_adversarial_xml(name):
     xml = b"<worksheet><sheetData>" + ADVERSARIAL[name] + b"</sheetData></worksheet>"
     started = time.monotonic()
     read.safety._xlsx_extent(xml, "Xa")
-    read.safety._xlsx_marks(xml)
+    hidden_cells.xlsx_marks(xml)
     read.safety._inspect_ods(xml)
     assert time.monotonic() - started < 5
 
@@ -312,18 +350,18 @@ def test_the_extent_is_refused_exactly_when_the_farthest_cells_make_too_big_a_gr
     for column, row, dollar, quote, space in cells:
         xml += f"<c r{space}={space}{quote}{dollar}{column}{dollar}{row}{space}{quote}><v>1</v></c>".encode()
     rows = max(row for _, row, *_ in cells)
-    columns = max(read.safety._column_number(column.encode()) for column, *_ in cells)
+    columns = max(xml_scan.column_number(column.encode()) for column, *_ in cells)
     refused = read.safety._xlsx_extent(xml + b"</sheetData></worksheet>", "Xa")
     assert bool(refused) == (rows * columns > read.safety.MAX_CELLS)
 
 
 def test_the_extent_shortcut_holds_for_the_bound():
     """Without three letters or five digits no address passes ZZ9999: that grid must stay under the bound."""
-    assert read.safety._column_number(b"ZZ") * 9_999 <= read.safety.MAX_CELLS
+    assert xml_scan.column_number(b"ZZ") * 9_999 <= read.safety.MAX_CELLS
 
 
 def test_what_the_scan_marks_in_an_xlsx_sheet():
-    formula, error = read.safety.Formula, read.safety.CellError
+    formula, error = hidden_cells.Formula, hidden_cells.CellError
     xml = (
         b'<c r="A1" t="str"><f>IF(B1="","",B1)</f><v></v></c>'  # empty text result: an empty cell
         b'<c r="A2"><f>1+1</f><v>2</v></c>'  # cached value
@@ -333,7 +371,7 @@ def test_what_the_scan_marks_in_an_xlsx_sheet():
         b'<x:c r="A6" t="e"><x:v>#N/A</x:v></x:c>'  # a namespace prefix
         b'<c r="A7" t="s"><v>3</v></c>'
     )
-    marks = read.safety._xlsx_marks(xml)
+    marks = hidden_cells.xlsx_marks(xml)
     assert [(r, c, type(m), str(m)) for r, c, _, _, m in marks] == [
         (2, 0, formula, "=4000+4500"),
         (3, 0, formula, "=(công thức chép từ ô khác)"),
@@ -399,7 +437,7 @@ def test_a_doctype_is_refused_in_every_part_the_parser_parses(tmp_path, kind):
         path.write_bytes(data)
         rezip(path, lambda member, xml, name=name: with_doctype(xml) if member == name else xml)
         look = read.safety.inspect(path.read_bytes(), ".xlsx", read._wanted)
-        assert look.unsafe.startswith("tệp chứa khai báo DOCTYPE"), name
+        assert in_words(look.unsafe).startswith("tệp chứa khai báo DOCTYPE"), name
 
 
 def test_parts_and_sheets_the_parser_never_opens_are_not_inflated(tmp_path):
@@ -439,7 +477,7 @@ def test_a_sheet_the_parser_reads_is_checked_however_its_part_is_named(tmp_path,
     plain = CalamineWorkbook.from_filelike(io.BytesIO(variant("xa.xlsx", far=False)))
     assert plain.get_sheet_by_name("Xa").to_python()[3][0] == "00001"  # the parser reads the sheet there
     look = read.safety.inspect(variant("o-xa.xlsx", far=True), ".xlsx", read._wanted)
-    assert look.sheet == "Xa" and "dòng 1048576, cột 16384" in look.unsafe
+    assert look.sheet == "Xa" and "dòng 1048576, cột 16384" in in_words(look.unsafe)
 
 
 def test_cells_are_marked_from_the_part_the_parser_reads(tmp_path):
@@ -468,7 +506,7 @@ def test_members_are_read_as_zipfile_reads_them(tmp_path):
     for data in (path.read_bytes(), damaged(path.read_bytes(), "deflated.xml"), hong):
         z = zipfile.ZipFile(io.BytesIO(data))
         for info in z.infolist():
-            ours = outcome(read.safety._member, z, data, info)
+            ours = outcome(containers.member, z, data, info)
             assert ours == outcome(z.read, info), info.filename
 
 

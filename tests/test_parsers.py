@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pipeline.catalog import criteria_files, load_columns
 from pipeline.checking import parse
 from pipeline.checking.column_types import TYPES, Reading
-from pipeline.reading import safety
+from pipeline.reading.hidden_cells import CellError, Formula
 
 COLUMNS = load_columns()
 TIERS = pd.concat([c.tiers for c in criteria_files()])
@@ -136,7 +136,7 @@ def test_yes_no_as_boolean_or_number_cells(raw, answer):
 
 def test_yes_no_read_once_per_value_keeps_booleans_numbers_and_markers_apart():
     """True, 1 and 1.0 hash alike and read alike; a marker whose text is a spelling is still no answer."""
-    raw = column([True, 1, 1.0, False, 0, 0.0, "Có", safety.CellError("Có"), safety.Formula("Không"), "Không"])
+    raw = column([True, 1, 1.0, False, 0, 0.0, "Có", CellError("Có"), Formula("Không"), "Không"])
     value, bad = parse.parse_yesno(raw, COLUMNS.yes, COLUMNS.no)
     assert value.tolist() == [True, True, True, False, False, False, True, pd.NA, pd.NA, False]
     assert bad.tolist() == [False] * 7 + [True, True, False]
@@ -218,7 +218,7 @@ def test_every_column_type_reads_any_cell_into_its_dtype(name, values):
     assert typed.index.equals(raw.index) and not (bad & parse.is_empty(raw)).any()
 
 
-MARKERS = st.builds(safety.Formula, st.text()) | st.builds(safety.CellError, st.text())
+MARKERS = st.builds(Formula, st.text()) | st.builds(CellError, st.text())
 
 
 @given(values=st.lists(ANYTHING | MARKERS))

@@ -155,7 +155,7 @@ def strings(raw: pd.Series) -> pd.Series:
 
 
 def texts(raw: pd.Series) -> pd.Series:
-    """The cells that hold text (a marker such as `safety.Formula` is not text), as they are; NaN elsewhere.
+    """The cells that hold text (a marker such as `hidden_cells.Formula` is not text), as they are; NaN elsewhere.
     What `per_unique` takes: a string column would first check every cell again."""
     return raw.where(raw.map(type, na_action="ignore").eq(str))
 
@@ -221,7 +221,7 @@ def parse_yesno(raw: pd.Series, yes: tuple[str, ...], no: tuple[str, ...]) -> tu
     Decided once per distinct cell value (`per_unique`), which puts True, 1
     and 1.0 together: all three read as yes, as False, 0 and 0.0 read as no.
     Only plain text, booleans and numbers are looked at: a marker such as
-    `safety.CellError` is text that equals its words and is never an answer.
+    `hidden_cells.CellError` is text that equals its words and is never an answer.
     """
     spelled = {fold(v): True for v in yes} | {fold(v): False for v in no}
     numbers = {1: True, 0: False}

@@ -20,8 +20,8 @@ from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
 from pipeline.checking.column_types import TYPES, Reading
 from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
+from pipeline.reading.hidden_cells import CellError, Formula
 from pipeline.reading.read import META, Batch
-from pipeline.reading.safety import CellError, Formula
 from pipeline.roles import ROLES
 
 

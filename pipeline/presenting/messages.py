@@ -222,7 +222,10 @@ _RESAVE = {
 DETAILS: dict[str, dict[str, str]] = {
     "said": {"vi": "{text}", "en": "{text}"},  # words that are data: an OS's reason, a header as typed
     "not-a-file": {"vi": "không phải tệp thông thường", "en": "not a regular file"},
-    "file-size": {"vi": "tệp {size} MiB, tối đa {most} MiB", "en": "the file is {size} MiB, at most {most} MiB"},
+    "file-size": {
+        "vi": "tệp {size:.0f} MiB, tối đa {most} MiB",
+        "en": "the file is {size:.0f} MiB, at most {most} MiB",
+    },
     "timeout": {"vi": "quá {seconds} giây", "en": "over {seconds} seconds"},
     "read-error": {"vi": "lỗi khi đọc ({text})", "en": "error while reading ({text})"},
     "memory": {"vi": "vượt {gib} GiB bộ nhớ", "en": "over {gib} GiB of memory"},
@@ -240,20 +243,20 @@ DETAILS: dict[str, dict[str, str]] = {
         "en": "the sheet has {rows:,} rows, at most {most:,}; the sheet is not read",
     },
     "unzipped-size": {
-        "vi": "nội dung giải nén khai báo {size} MiB",
-        "en": "the unzipped content declares {size} MiB",
+        "vi": "nội dung giải nén khai báo {size:.0f} MiB",
+        "en": "the unzipped content declares {size:.0f} MiB",
     },
     "doctype": {
         "vi": "tệp chứa khai báo DOCTYPE/ENTITY, không phải bảng tính thông thường",
         "en": "the file holds a DOCTYPE/ENTITY declaration, unlike any ordinary workbook",
     },
     "far-cells": {
-        "vi": "trang {name} có ô ở dòng {rows}, cột {cols}: vượt {most} ô",
-        "en": "sheet {name} has cells down to row {rows}, column {cols}: over {most} cells",
+        "vi": "trang {name} có ô ở dòng {rows}, cột {cols}: vượt {most:,} ô",
+        "en": "sheet {name} has cells down to row {rows}, column {cols}: over {most:,} cells",
     },
     "many-cells": {
-        "vi": "trang tính khai báo hơn {most} ô có giá trị",
-        "en": "the sheet declares more than {most} cells with values",
+        "vi": "trang tính khai báo hơn {most:,} ô có giá trị",
+        "en": "the sheet declares more than {most:,} cells with values",
     },
     "broken-zip": {"vi": "tệp nén bị hỏng ({text})", "en": "the zip is damaged ({text})"},
     "renamed": {

@@ -92,9 +92,10 @@ def run(
     try:
         while pending or any(w.queue for w in pool):
             pool = [w for w in pool if w.alive]
-            while pending and len(pool) < max(1, workers) and all(w.queue for w in pool):
-                pool.append(_Worker(context, work, shared, memory))
             _feed(pool, pending, tasks, results, timeout, done)
+            while pending and len(pool) < max(1, workers):  # every worker has all it takes: another one starts
+                pool.append(_Worker(context, work, shared, memory))
+                _feed(pool, pending, tasks, results, timeout, done)
             busy = [w for w in pool if w.queue]
             if not busy:
                 continue
