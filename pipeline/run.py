@@ -99,9 +99,8 @@ def run(
     with files.OutputFolder(output_dir) as out, contextlib.ExitStack() as later:
         clock = time.perf_counter()
         say = messages.TERMINAL[lang]
-        batch = read_batch(
-            input_dir, columns, workers, progress=None if quiet else say["reading"], exclude=(output_dir,)
-        )
+        shown = None if quiet else say["reading"]
+        batch = read_batch(input_dir, columns, workers, progress=shown, exclude=(output_dir,))
         timings = {"read": time.perf_counter() - clock}
         progress.say(say["checking"], len(batch.sources), quiet)
         # made now: at national scale the workers' server imports the writers while this process checks the files
@@ -111,9 +110,7 @@ def run(
         read_problems, read_sources, letters = batch.problems, batch.sources, batch.letters
         del batch
         timings["validate"] = time.perf_counter() - clock - sum(timings.values())
-        unlisted: list[dict] = []
-        if listed is not None:
-            checked, unlisted = registration.reconcile(checked, listed)
+        checked, unlisted = registration.reconcile(checked, listed) if listed is not None else (checked, [])
         outcome = _assess_years(checked, periods)
         outcome.say = messages.sayer(lang, columns, pd.concat([c.tiers for c in periods]))
         outcome.notes = notes + signing.notes(outcome.years, lang)
