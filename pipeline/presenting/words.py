@@ -1,8 +1,8 @@
 """Every word a person reads in the workbooks and the overview, in one place per language.
 
 `TEXT[lang]` holds the labels, titles and result words of the workbooks; the
-other constants are the overview's sentences. Problem messages live with their
-codes in `problems.py`. Register: the words of an appraisal report
+other constants are the overview's sentences. Problem messages and the terminal's
+lines are in `messages.py`. Register: the words of an appraisal report
 ("thẩm định", "hạng đăng ký", "chưa đánh giá được"), abbreviations spelled
 out once in `ABBREVIATIONS`. One term for one thing: a tier is a "hạng" everywhere
 (the column catalog's "Hạng đăng ký"), as in the template, the sheets and the report.
