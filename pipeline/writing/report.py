@@ -420,7 +420,7 @@ def _appendix(
     met = results[results["ket_qua"] == MET].groupby(["hang", "chi_tieu"]).size()
     indicators = criteria.indicators_of(max(tiers, key=lambda t: criteria.tiers.at[t, "rank"]))
     share = min(30, 75 / len(tiers))  # mm per tier, out of 165
-    widths = (15, 150 - share * len(tiers), *(share,) * len(tiers))
+    widths = (19, 146 - share * len(tiers), *(share,) * len(tiers))  # "KM.1.a" on one line
     head = ["Mã", "Chỉ tiêu", *(f"{labels[t]} ({count(registered[t])} xã)" for t in tiers)]
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
     for key, label in indicators["label"].items():
