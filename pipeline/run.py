@@ -22,9 +22,9 @@ from pipeline.assessing.assess import Assessment, assess
 from pipeline.assessing.kinds import NOT_ASSESSABLE, RESULTS
 from pipeline.catalog import Criteria
 from pipeline.checking import registration, units
-from pipeline.checking.problems import ERROR, frame
 from pipeline.checking.validate import Checked, validate
 from pipeline.presenting import last_year, messages, view
+from pipeline.problems import ERROR, frame
 from pipeline.reading.read import read_batch
 from pipeline.roles import ROLES
 from pipeline.writing import csv_out, files, outputs, parallel
@@ -113,7 +113,7 @@ def run(
         checked, unlisted = registration.reconcile(checked, listed) if listed is not None else (checked, [])
         outcome = _assess_years(checked, periods)
         outcome.say = messages.sayer(lang, columns, pd.concat([c.tiers for c in periods]))
-        outcome.notes = notes + signing.notes(outcome.years, lang)
+        outcome.notes = notes + messages.settings_notes(signing, outcome.years, lang)
         outcome.timings = timings | {"assess": time.perf_counter() - clock - sum(timings.values())}
         lasts = {year: _previous(outcome, output_dir, year) for year in outcome.years}
         outcome.problems = _problems(read_problems + unlisted, checked.problems, lasts)

@@ -82,15 +82,13 @@ class Settings:
         value = getattr(self, key)
         return value if value else PLACEHOLDER
 
-    def notes(self, years, lang: str = "vi") -> list[str]:
-        """What the officer should know before signing for these years (the terminal prints them)."""
-        from pipeline.presenting.messages import TERMINAL
-
+    def old_department(self, years) -> dict | None:
+        """What the officer should know before signing for these years: the department still named as before
+        the merger of 2025, as the fields of the terminal's line (`messages.TERMINAL`'s "old_department")."""
         late = [y for y in years if y >= MERGED_FROM]
         if late and OLD_NAME in (self.co_quan_ban_hanh or "").casefold():
-            said = TERMINAL[lang]["old_department"]
-            return [said.format(file=_path(self.source or SETTINGS), merged=MERGED_FROM, year=max(late))]
-        return []
+            return {"file": _path(self.source or SETTINGS), "merged": MERGED_FROM, "year": max(late)}
+        return None
 
 
 def load_settings(path: Path | None = None, input_dir: Path | None = None) -> Settings:

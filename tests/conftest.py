@@ -13,9 +13,9 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 from pipeline.catalog import load_catalogs, load_columns
-from pipeline.checking.problems import frame
 from pipeline.cli import main
 from pipeline.presenting.messages import sayer
+from pipeline.problems import frame
 
 REPO = Path(__file__).resolve().parent.parent
 TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng: separate marks in cp1258

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 from conftest import REPO, Run, passing_commune, passing_village, write_workbook
 
-from pipeline.checking.problems import SEVERITY
 from pipeline.presenting.messages import DETAILS, EXPECTS, FILE_KINDS, PROBLEMS, TERMINAL
+from pipeline.problems import SEVERITY
 
 VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
 

@@ -18,10 +18,9 @@ from conftest import passing_commune, passing_village, write_workbook
 from docx import Document
 from docx.oxml.ns import qn
 
-from pipeline import catalog, run
+from pipeline import catalog, problems, run
 from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import LegalBasis
-from pipeline.checking import problems
 from pipeline.presenting import words
 from pipeline.reading.read import read_batch
 from pipeline.settings import Settings

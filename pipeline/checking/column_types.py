@@ -19,7 +19,7 @@ from functools import cached_property
 import pandas as pd
 
 from pipeline.checking import parse
-from pipeline.checking.problems import detail
+from pipeline.problems import detail
 
 CODE_DIGITS = 5  # a `ma` cell holds exactly this many digits
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import parse, units
-from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details
+from pipeline.problems import ERROR, SEVERITY, cell_hits, detail, details
 from pipeline.reading.read import Batch
 from pipeline.roles import ROLES
 

@@ -16,7 +16,7 @@ import unicodedata
 
 import pandas as pd
 
-from pipeline.checking.problems import details
+from pipeline.problems import details
 from pipeline.roles import ROLES
 
 LIST_FROM = 2025  # the first assessment year whose codes are those of the list of 1 July 2025

@@ -19,7 +19,7 @@ import pandera.pandas as pa
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking import identity, parse
 from pipeline.checking.column_types import TYPES, Reading
-from pipeline.checking.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
+from pipeline.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
 from pipeline.reading.hidden_cells import CellError, Formula
 from pipeline.reading.read import META, Batch
 from pipeline.roles import ROLES

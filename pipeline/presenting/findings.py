@@ -15,7 +15,6 @@ import pandas as pd
 from pipeline.assessing.kinds import KINDS, Kind, threshold_text
 from pipeline.catalog import Criteria
 from pipeline.checking.identity import UNKNOWN_CODE
-from pipeline.checking.problems import ERROR
 from pipeline.presenting import messages
 from pipeline.presenting.papers import (
     MET,
@@ -24,6 +23,7 @@ from pipeline.presenting.papers import (
 )
 from pipeline.presenting.summary import percent
 from pipeline.presenting.words import count
+from pipeline.problems import ERROR
 from pipeline.roles import ROLES
 
 NOT_SENT = "chua-nop-ho-so"  # the problem of a registered commune that sent nothing

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.checking import problems as found
+from pipeline import problems as found
 
 # the head of each problem's message, by code
 PROBLEMS: dict[str, dict[str, str]] = {
@@ -534,3 +534,9 @@ TERMINAL: dict[str, dict[str, str]] = {
         " signing the documents of {year}",
     },
 }
+
+
+def settings_notes(settings, years, lang: str) -> list[str]:
+    """The terminal's lines on the department's settings (`settings.Settings`) for these years."""
+    old = settings.old_department(years)
+    return [TERMINAL[lang]["old_department"].format(**old)] if old else []

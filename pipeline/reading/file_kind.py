@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from pipeline.checking.problems import detail
+from pipeline.problems import detail
 from pipeline.reading import text_files
 from pipeline.reading.containers import CFB, has_stream
 

@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipeline.checking.problems import detail
+from pipeline.problems import detail
 from pipeline.reading import hidden_cells
 from pipeline.reading.containers import member
 from pipeline.reading.hidden_cells import Mark

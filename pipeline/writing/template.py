@@ -32,8 +32,8 @@ from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
 from pipeline.checking import parse, units
 from pipeline.checking.column_types import CODE_DIGITS, TYPES, Reading
-from pipeline.checking.problems import ERROR, frame
 from pipeline.presenting.messages import sayer
+from pipeline.problems import ERROR, frame
 from pipeline.reading import text_files
 from pipeline.reading.read import MAX_ROWS, WORKBOOK_SUFFIXES, combine, read_batch, read_file
 from pipeline.roles import ROLES
