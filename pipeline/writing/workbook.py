@@ -233,12 +233,19 @@ class TierTable:
         laid = _grouped(display, headings=communes[ROLES.area].notna().any())
         return cls(indicators.to_dict("index"), laid)
 
+    @functools.cached_property
+    def cells(self) -> dict[str, np.ndarray]:
+        """Each column of `laid` (all objects) as an array, taken once: a tier sheet in bands took them once a band,
+        as pandas Series (a tenth of a small district's workbook)."""
+        return dict(zip(self.laid.columns, self.laid.to_numpy().T, strict=True))
+
     def heights(self, tail: list[float] | None = None) -> np.ndarray:
         """Each row's height for its wrapped cells: the commune's name, its overall result, and the highest
         tier met and the shortfalls where they are printed, `tail` characters wide (a band without them: None)."""
-        columns = [(self.laid[ROLES.name], FIXED[2][2]), (self.laid["ket_qua"], FIXED[3][2])]
+        cells = self.cells
+        columns = [(cells[ROLES.name], FIXED[2][2]), (cells["ket_qua"], FIXED[3][2])]
         if tail:
-            columns += [(self.laid[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
+            columns += [(cells[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
         return style.row_heights(columns)
 
     def wording_height(self, items: list[str], label: str) -> float:
@@ -809,24 +816,24 @@ class Book:
         otherwise each across columns of indicators)."""
         values, tail, last_col = self._tier_head(ws, top, table, items, label, wide)
         first, last = top + 2, top + 1 + len(table.laid)
-        cells = table.laid.to_dict("series")
-        headings = cells["_heading"].to_numpy(dtype=bool)
+        cells = table.cells
+        headings = cells["_heading"].astype(bool)
         for c, (key, _, _, fmt) in enumerate(FIXED):
-            _column(ws, first, c, cells[key].to_numpy(), self.f[fmt])
+            _column(ws, first, c, cells[key], self.f[fmt])
         for key, c in values.items():
             kind = KINDS[table.indicators[key]["kind"]].shown
-            _column(ws, first, c, cells[f"v_{key}"].to_numpy(), self._format(kind))
-            _column(ws, first, c + 1, cells[f"s_{key}"].to_numpy(), self.f["center"])
+            _column(ws, first, c, cells[f"v_{key}"], self._format(kind))
+            _column(ws, first, c + 1, cells[f"s_{key}"], self.f["center"])
         for at in map(int, np.flatnonzero(headings)):
-            ws.merge_range(first + at, 0, first + at, len(FIXED) - 1, cells["_huyen"].iloc[at], self.f["group"])
+            ws.merge_range(first + at, 0, first + at, len(FIXED) - 1, cells["_huyen"][at], self.f["group"])
             ws.write_row(first + at, len(FIXED), [None] * 2 * len(values), self.f["group"])
         for name, fmt, left, right, _ in tail:
-            for i, value in enumerate(cells[name].to_numpy()):
+            for i, value in enumerate(cells[name]):
                 _cell(ws, first + i, left, right, value, self.f["group" if headings[i] else fmt])
         _heights(ws, first, table.heights([width for *_, width in tail] or None))
         self._grid(ws, first, 0, last, last_col)
         self._tier_total(ws, last + 1, cells, values, tail)
-        self._colour_results(ws, first, last, 3, 3, cells["ket_qua"].to_numpy())
+        self._colour_results(ws, first, last, 3, 3, cells["ket_qua"])
         return _Band(first, last, last_col, values)
 
     def _tier_head(self, ws, top: int, table: TierTable, items: list[str], label: str, wide: bool):
@@ -862,13 +869,13 @@ class Book:
 
     def _tier_total(self, ws, row: int, cells: dict, values: dict[str, int], tail: list) -> None:
         """The total row: communes meeting every indicator, and each indicator."""
-        t, communes = self.t, ~cells["_heading"].to_numpy(dtype=bool)
-        met = np.count_nonzero(cells["ket_qua"].to_numpy()[communes] == t["dat"])
+        t, communes = self.t, ~cells["_heading"].astype(bool)
+        met = np.count_nonzero(cells["ket_qua"][communes] == t["dat"])
         ws.merge_range(row, 0, row, 2, t["total_met"], self.f["head"])
         ws.write_string(row, 3, f"{met:02d}/{np.count_nonzero(communes):02d}", self.f["head"])
         ws.write_blank(row, 4, None, self.f["head"])
         for key, c in values.items():
-            symbols = cells[f"s_{key}"].to_numpy()[communes]
+            symbols = cells[f"s_{key}"][communes]
             ws.write_number(row, c, np.count_nonzero(symbols == t["symbols"]["dat"]), self.f["head"])
             ws.write_blank(row, c + 1, None, self.f["head"])
         for _, _, left, right, _ in tail:
@@ -892,7 +899,7 @@ class Book:
         symbols, values = ranges(1), ranges(0)
         first = bands[0]
         right = xl_rowcol_to_cell(first.first, next(iter(first.values.values())) + 1, row_abs=False, col_abs=False)
-        shown = set(itertools.chain.from_iterable(laid[f"s_{key}"] for key in table.indicators))
+        shown = set(itertools.chain.from_iterable(table.cells[f"s_{key}"] for key in table.indicators))
         for key, fmt in self.colours.items():
             symbol = t["symbols"][key]
             if symbol not in shown:
