@@ -983,6 +983,7 @@ class Book:
         texts = [(table[key].to_numpy(), width) for key, fmt, *_, width in spans if "wrap" in fmt]
         heights = style.row_heights(texts) if texts else np.full(len(table), style.text_height(1))
         head = style.row_heights([([h], s[-1]) for h, s in zip(heads, spans, strict=True)], bold=True)[0]
+        shown = [_display(table[key], fmt, self.t) for key, fmt, *_ in spans]  # once, not once a page
         section = style.text_height(1, 12) if title else 0
         whole = section + head + heights.sum()
         pages.keep(whole if whole <= pages.height else section + head + heights[:3].sum())
@@ -995,9 +996,9 @@ class Book:
                 _cell(ws, row, first, last, text, self.f["head"])
             fits = int(np.searchsorted(np.cumsum(heights[start:]), pages.room(), side="right"))
             end = min(start + max(fits, 1), len(table))
-            row, chunk = pages.place(heights[start:end]), table.iloc[start:end]
-            for key, fmt, first, last, _ in spans:
-                values = _display(chunk[key], fmt, self.t)
+            row = pages.place(heights[start:end])
+            for (_, fmt, first, last, _), column in zip(spans, shown, strict=True):
+                values = column[start:end]
                 if first == last:
                     _column(ws, row, first, values, self._format(fmt))
                     continue
