@@ -69,3 +69,13 @@ def test_the_writing_bar_ends_full_when_one_writer_writes_two_outputs(tmp_path, 
     run(tmp_path / "input", tmp_path / "output", workers=1, sheets=True, commune_files=True)
     total, done = counted["Ghi kết quả"]
     assert (total, done) == (8, 8)  # 3 CSVs, the report, the sheets in two outputs, the summary, one district's
+
+
+def test_a_colour_rules_formula_is_prepared_once(tmp_path):
+    """xlsxwriter runs some four hundred regular expressions over a rule's formula: once a run (`workbook._Sheet`)."""
+    workbook._prepared.cache_clear()
+    xa = [passing_commune("00001", huyen="huyện Một"), passing_commune("00002", huyen="huyện Hai")]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, [passing_village("00001"), passing_village("00002")])
+    Run(tmp_path / "input", tmp_path / "output", "--workers", "1")
+    prepared = workbook._prepared.cache_info()
+    assert prepared.hits > prepared.misses > 0

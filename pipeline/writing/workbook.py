@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import __version__
@@ -453,6 +454,24 @@ def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndar
     return {key: cells[:, i] for i, key in enumerate(block.columns)}
 
 
+class _Sheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's sheet, each formula prepared once a run: a colour rule's formula goes through some four hundred
+    regular expressions (Excel's newer functions get a prefix), and a workbook repeats a few formulas in dozens
+    of rules (a sixth of a small district's workbook)."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        return _prepared(formula, bool(expand_future_functions or self.use_future_functions))
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared(formula: str, expand: bool) -> str:
+    """xlsxwriter's own preparation of `formula` (`Worksheet._prepare_formula`)."""
+    return xlsxwriter.worksheet.Worksheet._prepare_formula(_PLAIN, formula, expand)
+
+
+_PLAIN = xlsxwriter.worksheet.Worksheet()  # a sheet with xlsxwriter's defaults, for `_prepared`
+
+
 class Book:
     """An xlsxwriter workbook with this project's formats and page set-up."""
 
@@ -746,7 +765,7 @@ class Book:
 
     def _sheet(self, name: str, landscape: bool = True, fit: bool = True):
         """A4 with the footer; `fit`: shrink to one page wide (a wide table splits into pages instead)."""
-        ws = self.wb.add_worksheet(_sheet_name(name))
+        ws = self.wb.add_worksheet(_sheet_name(name), _Sheet)
         style.a4(ws, landscape, fit)
         ws.center_horizontally()
         ws.set_margins(
@@ -1047,7 +1066,7 @@ class Book:
 
     def _chart_sheet(self, data: pd.DataFrame) -> None:
         """The chart's figures, on a hidden sheet after the others."""
-        ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]))
+        ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]), _Sheet)
         ws.hide()
         ws.write_row(0, 0, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
         ws.write_column(1, 0, data[ROLES.area].tolist(), self.f["text"])
