@@ -8,6 +8,7 @@ year is unknown, which get a ledger of their own (`xa-chua-ro-nam.csv`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import time
@@ -154,12 +155,13 @@ def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool, label: 
         tasks = []
         for v, o in sorted(wanted, key=lambda pair: not pair[1].in_pool):
             folder = out.path(str(v.year))
+            steps = o.steps(v)
             if o.in_pool:
                 tasks.append(parallel.start(pool, o.write, v, folder))
-                tasks[-1].add_done_callback(lambda _: shown.update(1))
+                tasks[-1].add_done_callback(functools.partial(_counted, shown, steps))
             else:
-                written += o.write(v, folder, pool, shown.update if o.steps(v) > 1 else None)
-                if o.steps(v) == 1:
+                written += o.write(v, folder, pool, shown.update if steps > 1 else None)
+                if steps == 1:
                     shown.update(1)
         written += [path for task in tasks for path in task.result()]
     if len(outcome.undated):
@@ -167,6 +169,11 @@ def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool, label: 
     if not outcome.years:
         written += csv_out.write_problems(outcome.listed, out.path(PROBLEMS))
     return written
+
+
+def _counted(shown, steps: int, _task) -> None:
+    """A writer in the pool has ended: its steps on the writing bar, all at once (it cannot count them there)."""
+    shown.update(steps)
 
 
 @contextlib.contextmanager

@@ -22,9 +22,10 @@ class Output:
     """One output of a year.
 
     write:   (view, year folder, pool or None, done) -> the paths written; `done()` once per file
-             for a writer that writes several and counts them itself (`steps` > 1)
+             for a writer that writes several and counts them itself (`steps` > 1; one in the pool is
+             counted all at once when it ends)
     wanted:  whether the year gets it (the per-commune sheets only for a province-sized year, …)
-    steps:   how many files it writes, for the progress bar
+    steps:   how many files it writes, for the progress bar (the files sent back to the communes: one)
     in_pool: written in a worker process while this process writes the others (the documents)
     """
 
@@ -36,8 +37,12 @@ class Output:
 
 OUTPUTS: list[Output] = [
     Output(report.write_year, in_pool=True),
-    Output(sheets.write_year, wanted=lambda view: view.sheets, in_pool=True),
-    Output(sheets.write_year_communes, wanted=lambda view: view.commune_files, in_pool=True),
+    Output(
+        sheets.write_year,
+        wanted=lambda view: view.sheets or view.commune_files,
+        steps=lambda view: int(view.sheets) + int(view.commune_files),
+        in_pool=True,
+    ),
     Output(csv_out.write_results),
     Output(csv_out.write_communes),
     Output(csv_out.write_year_problems),

@@ -86,42 +86,30 @@ def write_sheets(
     `Batch.letters`), to name the cell each figure came from; `problems`, `columns`: to say why
     an indicator is not assessable (as the report does), unless `found` (`findings`) says it already.
     """
-    return _one_file(Sheets(year, result, criteria, letters, settings, problems, columns, found, area), path)
+    sheets = Sheets(year, result, criteria, letters, settings, problems, columns, found, area)
+    return _one_file(sheets, path, sheets.pages())
 
 
-def _one_file(sheets: Sheets, path: Path) -> Path:
-    body = [block for n, (label, row) in enumerate(sheets.communes()) for block in sheets.page(label, row, n > 0)]
+def _one_file(sheets: Sheets, path: Path, pages: list[list[str]]) -> Path:
+    """Every commune's sheet (`Sheets.pages`) in one document, each from a new page."""
+    body = [block for n, page in enumerate(pages) for block in (page if n == 0 else sheets.turned(page))]
     if not body:
         para(body, f"Không có xã nào được thẩm định năm {sheets.year}.")
     save(sheets.blank, body, path)
     return Path(path)
 
 
-def write_commune_files(
-    folder: Path,
-    year: int,
-    result,
-    criteria: Criteria,
-    letters: pd.DataFrame,
-    settings=None,
-    problems=None,
-    columns=None,
-    found=None,
-    area: str = DISTRICTS,
-) -> list[Path]:
-    """One file per commune, its sheet, to send back to it: `<folder>/<ma_xa>-<name>.docx` (a name made safe
-    and unique by `parse.file_names`; a commune with no valid code is named after its file's row)."""
-    return _file_each(Sheets(year, result, criteria, letters, settings, problems, columns, found, area), folder)
-
-
-def _file_each(sheets: Sheets, folder: Path) -> list[Path]:
+def _file_each(sheets: Sheets, folder: Path, pages: list[list[str]]) -> list[Path]:
+    """Each commune's sheet (`Sheets.pages`) in a file of its own, to send back to it:
+    `<folder>/<ma_xa>-<name>.docx` (a name made safe and unique by `parse.file_names`; a commune with no valid
+    code is named after its file's row)."""
     rows = list(sheets.communes())
     labels = [f"{shown_code(row.code) or 'khong-ma'} {plain(row.name) or row.tep_xa}" for _, row in rows]
     names = file_names(labels)
     written = []
-    for (label, row), name in zip(rows, labels, strict=True):
+    for page, name in zip(pages, labels, strict=True):
         path = folder / f"{names[name]}.docx"
-        save(sheets.blank, sheets.page(label, row, False), path)
+        save(sheets.blank, page, path)
         written.append(path)
     return written
 
@@ -161,11 +149,14 @@ class Sheets:
         """(row label, row) of each commune, in the view's order; the row names its roles (`row.code` …)."""
         return zip(self.rows.index, ROLES.by_role(self.rows).itertuples(index=False), strict=True)
 
-    def page(self, label, row, new_page: bool) -> list[str]:
-        """One commune's sheet, as the document's blocks; `new_page`: it starts on a page of its own."""
-        page: list[str] = []
+    def pages(self) -> list[list[str]]:
+        """Each commune's sheet (`page`), in the view's order."""
+        return [self.page(label, row) for label, row in self.communes()]
+
+    def page(self, label, row) -> list[str]:
+        """One commune's sheet, as the document's blocks (`turned`: the same, starting on a page of its own)."""
+        page = [self.opening(new_page=False)]
         settings, year = self.settings, self.year
-        para(page, settings.shown("co_quan_ban_hanh").upper(), bold=True, size=11, align="left", page_break=new_page)
         para(page, f"PHIẾU THẨM ĐỊNH {sector_indicators(self.criteria).upper()}", bold=True, align="center", before=4)
         tier = self.labels.get(row.tier, "")
         para(page, Terms.spelled(f"Xã đăng ký đạt chuẩn {tier} năm {year}" if tier else f"Năm {year}"), align="center")
@@ -180,6 +171,17 @@ class Sheets:
         page += self.bases[row.tier]
         _remarks(page, row, self.place)
         return page
+
+    def turned(self, page: list[str]) -> list[str]:
+        """A sheet (`page`) that starts on a new page: after another commune's, in one document."""
+        return [self.opening(new_page=True), *page[1:]]
+
+    def opening(self, new_page: bool) -> str:
+        """The sheet's first block, the department's name: the same on every commune's sheet."""
+        block: list[str] = []
+        agency = self.settings.shown("co_quan_ban_hanh").upper()
+        para(block, agency, bold=True, size=11, align="left", page_break=new_page)
+        return block[0]
 
 
 def _identity(page: list[str], row, year: int, tier: str, area: str) -> None:
@@ -322,10 +324,11 @@ def _of_view(view: YearView) -> Sheets:
 
 
 def write_year(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
-    """The run's writer of `phieu-tham-dinh-<year>.docx`, all the sheets of the year in one file."""
-    return [_one_file(_of_view(view), folder / f"phieu-tham-dinh-{view.year}.docx")]
-
-
-def write_year_communes(view: YearView, folder: Path, pool=None, done=None) -> list[Path]:
-    """The run's writer of `xa/<ma_xa>-<name>.docx`: each commune's sheet in a file of its own, to send back."""
-    return _file_each(_of_view(view), folder / "xa")
+    """The run's writer of the per-commune sheets (`outputs.OUTPUTS`): all the year's in one file,
+    `phieu-tham-dinh-<year>.docx` (`view.sheets`), and each commune's in a file of its own to send back,
+    `xa/<ma_xa>-<name>.docx` (`view.commune_files`). One writer makes each sheet once for both files: two
+    writers made each twice, and the view was sent to two workers (a fifth of a province's write stage)."""
+    sheets = _of_view(view)
+    pages = sheets.pages()
+    written = [_one_file(sheets, folder / f"phieu-tham-dinh-{view.year}.docx", pages)] if view.sheets else []
+    return written + (_file_each(sheets, folder / "xa", pages) if view.commune_files else [])

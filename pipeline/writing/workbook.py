@@ -8,6 +8,8 @@ off), and each file is written under a temporary name, then renamed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import itertools
 import math
 import re
@@ -15,11 +17,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline import __version__
@@ -34,6 +38,7 @@ from pipeline.roles import ROLES
 from pipeline.writing import parallel, style
 from pipeline.writing.files import replace_atomically
 
+_T = TypeVar("_T")
 HEADER_ROW = 3  # first of the two header rows on table sheets (0-based)
 
 
@@ -92,6 +97,30 @@ class _Shared:
     counts: pd.DataFrame | None = None  # the counts per tier of the year's view, for the overview
 
 
+def _uncollected(write: Callable[..., _T]) -> Callable[..., _T]:
+    """`write` a workbook with the garbage collector paused.
+
+    xlsxwriter keeps an object per cell, and each collection those objects
+    triggered walked every cell made so far, none of which it could free while
+    the workbook was open: at 2,621 communes five full collections during the
+    summary and as many during the provinces' workbooks, 0.9 s of CPU in all.
+    `Book.close` leaves nothing behind for the collector to find.
+    """
+
+    @functools.wraps(write)
+    def paused(*args, **kwargs) -> _T:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_uncollected
 def _write_summary(path, communes, result, tiers, villages, problems, sources, shared: _Shared, note: str) -> None:
     with replace_atomically(path) as tmp:
         book = Book(tmp, shared.lang, shared.now, area=shared.area)
@@ -152,6 +181,7 @@ def _problems_by_district(problems: pd.DataFrame, communes: pd.DataFrame) -> dic
     return {name: problems.iloc[np.sort(rows.to_numpy())] for name, rows in pairs.groupby(ROLES.area)["at"]}
 
 
+@_uncollected
 def _write_district(d: _District) -> Path:
     shared = d.shared
     with replace_atomically(d.path) as tmp:
@@ -204,12 +234,19 @@ class TierTable:
         laid = _grouped(display, headings=communes[ROLES.area].notna().any())
         return cls(indicators.to_dict("index"), laid)
 
+    @functools.cached_property
+    def cells(self) -> dict[str, np.ndarray]:
+        """Each column of `laid` (all objects) as an array, taken once: a tier sheet in bands took them once a band,
+        as pandas Series (a tenth of a small district's workbook)."""
+        return dict(zip(self.laid.columns, self.laid.to_numpy().T, strict=True))
+
     def heights(self, tail: list[float] | None = None) -> np.ndarray:
         """Each row's height for its wrapped cells: the commune's name, its overall result, and the highest
         tier met and the shortfalls where they are printed, `tail` characters wide (a band without them: None)."""
-        columns = [(self.laid[ROLES.name], FIXED[2][2]), (self.laid["ket_qua"], FIXED[3][2])]
+        cells = self.cells
+        columns = [(cells[ROLES.name], FIXED[2][2]), (cells["ket_qua"], FIXED[3][2])]
         if tail:
-            columns += [(self.laid[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
+            columns += [(cells[key], width) for (key, *_), width in zip(TAIL_WIDE, tail, strict=True)]
         return style.row_heights(columns)
 
     def wording_height(self, items: list[str], label: str) -> float:
@@ -417,6 +454,24 @@ def _display_block(block: pd.DataFrame, kind: str, t: dict) -> dict[str, np.ndar
     return {key: cells[:, i] for i, key in enumerate(block.columns)}
 
 
+class _Sheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's sheet, each formula prepared once a run: a colour rule's formula goes through some four hundred
+    regular expressions (Excel's newer functions get a prefix), and a workbook repeats a few formulas in dozens
+    of rules (a sixth of a small district's workbook)."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        return _prepared(formula, bool(expand_future_functions or self.use_future_functions))
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared(formula: str, expand: bool) -> str:
+    """xlsxwriter's own preparation of `formula` (`Worksheet._prepare_formula`)."""
+    return xlsxwriter.worksheet.Worksheet._prepare_formula(_PLAIN, formula, expand)
+
+
+_PLAIN = xlsxwriter.worksheet.Worksheet()  # a sheet with xlsxwriter's defaults, for `_prepared`
+
+
 class Book:
     """An xlsxwriter workbook with this project's formats and page set-up."""
 
@@ -477,6 +532,9 @@ class Book:
             self.wb.close()
         except xlsxwriter.exceptions.FileCreateError as e:  # surfaces as OutputError with the path
             raise OSError(str(e)) from e
+        # xlsxwriter's sheets refer back to their workbook: closed, it would stay a cycle of every cell until the
+        # collector walked them all; emptied, its cells are freed at once by their reference counts
+        vars(self.wb).clear()
 
     # -- sheets ---------------------------------------------------------------
 
@@ -707,7 +765,7 @@ class Book:
 
     def _sheet(self, name: str, landscape: bool = True, fit: bool = True):
         """A4 with the footer; `fit`: shrink to one page wide (a wide table splits into pages instead)."""
-        ws = self.wb.add_worksheet(_sheet_name(name))
+        ws = self.wb.add_worksheet(_sheet_name(name), _Sheet)
         style.a4(ws, landscape, fit)
         ws.center_horizontally()
         ws.set_margins(
@@ -777,24 +835,24 @@ class Book:
         otherwise each across columns of indicators)."""
         values, tail, last_col = self._tier_head(ws, top, table, items, label, wide)
         first, last = top + 2, top + 1 + len(table.laid)
-        cells = table.laid.to_dict("series")
-        headings = cells["_heading"].to_numpy(dtype=bool)
+        cells = table.cells
+        headings = cells["_heading"].astype(bool)
         for c, (key, _, _, fmt) in enumerate(FIXED):
-            _column(ws, first, c, cells[key].to_numpy(), self.f[fmt])
+            _column(ws, first, c, cells[key], self.f[fmt])
         for key, c in values.items():
             kind = KINDS[table.indicators[key]["kind"]].shown
-            _column(ws, first, c, cells[f"v_{key}"].to_numpy(), self._format(kind))
-            _column(ws, first, c + 1, cells[f"s_{key}"].to_numpy(), self.f["center"])
+            _column(ws, first, c, cells[f"v_{key}"], self._format(kind))
+            _column(ws, first, c + 1, cells[f"s_{key}"], self.f["center"])
         for at in map(int, np.flatnonzero(headings)):
-            ws.merge_range(first + at, 0, first + at, len(FIXED) - 1, cells["_huyen"].iloc[at], self.f["group"])
+            ws.merge_range(first + at, 0, first + at, len(FIXED) - 1, cells["_huyen"][at], self.f["group"])
             ws.write_row(first + at, len(FIXED), [None] * 2 * len(values), self.f["group"])
         for name, fmt, left, right, _ in tail:
-            for i, value in enumerate(cells[name].to_numpy()):
+            for i, value in enumerate(cells[name]):
                 _cell(ws, first + i, left, right, value, self.f["group" if headings[i] else fmt])
         _heights(ws, first, table.heights([width for *_, width in tail] or None))
         self._grid(ws, first, 0, last, last_col)
         self._tier_total(ws, last + 1, cells, values, tail)
-        self._colour_results(ws, first, last, 3, 3, cells["ket_qua"].to_numpy())
+        self._colour_results(ws, first, last, 3, 3, cells["ket_qua"])
         return _Band(first, last, last_col, values)
 
     def _tier_head(self, ws, top: int, table: TierTable, items: list[str], label: str, wide: bool):
@@ -830,13 +888,13 @@ class Book:
 
     def _tier_total(self, ws, row: int, cells: dict, values: dict[str, int], tail: list) -> None:
         """The total row: communes meeting every indicator, and each indicator."""
-        t, communes = self.t, ~cells["_heading"].to_numpy(dtype=bool)
-        met = np.count_nonzero(cells["ket_qua"].to_numpy()[communes] == t["dat"])
+        t, communes = self.t, ~cells["_heading"].astype(bool)
+        met = np.count_nonzero(cells["ket_qua"][communes] == t["dat"])
         ws.merge_range(row, 0, row, 2, t["total_met"], self.f["head"])
         ws.write_string(row, 3, f"{met:02d}/{np.count_nonzero(communes):02d}", self.f["head"])
         ws.write_blank(row, 4, None, self.f["head"])
         for key, c in values.items():
-            symbols = cells[f"s_{key}"].to_numpy()[communes]
+            symbols = cells[f"s_{key}"][communes]
             ws.write_number(row, c, np.count_nonzero(symbols == t["symbols"]["dat"]), self.f["head"])
             ws.write_blank(row, c + 1, None, self.f["head"])
         for _, _, left, right, _ in tail:
@@ -860,7 +918,7 @@ class Book:
         symbols, values = ranges(1), ranges(0)
         first = bands[0]
         right = xl_rowcol_to_cell(first.first, next(iter(first.values.values())) + 1, row_abs=False, col_abs=False)
-        shown = set(itertools.chain.from_iterable(laid[f"s_{key}"] for key in table.indicators))
+        shown = set(itertools.chain.from_iterable(table.cells[f"s_{key}"] for key in table.indicators))
         for key, fmt in self.colours.items():
             symbol = t["symbols"][key]
             if symbol not in shown:
@@ -944,6 +1002,7 @@ class Book:
         texts = [(table[key].to_numpy(), width) for key, fmt, *_, width in spans if "wrap" in fmt]
         heights = style.row_heights(texts) if texts else np.full(len(table), style.text_height(1))
         head = style.row_heights([([h], s[-1]) for h, s in zip(heads, spans, strict=True)], bold=True)[0]
+        shown = [_display(table[key], fmt, self.t) for key, fmt, *_ in spans]  # once, not once a page
         section = style.text_height(1, 12) if title else 0
         whole = section + head + heights.sum()
         pages.keep(whole if whole <= pages.height else section + head + heights[:3].sum())
@@ -956,9 +1015,9 @@ class Book:
                 _cell(ws, row, first, last, text, self.f["head"])
             fits = int(np.searchsorted(np.cumsum(heights[start:]), pages.room(), side="right"))
             end = min(start + max(fits, 1), len(table))
-            row, chunk = pages.place(heights[start:end]), table.iloc[start:end]
-            for key, fmt, first, last, _ in spans:
-                values = _display(chunk[key], fmt, self.t)
+            row = pages.place(heights[start:end])
+            for (_, fmt, first, last, _), column in zip(spans, shown, strict=True):
+                values = column[start:end]
                 if first == last:
                     _column(ws, row, first, values, self._format(fmt))
                     continue
@@ -1007,7 +1066,7 @@ class Book:
 
     def _chart_sheet(self, data: pd.DataFrame) -> None:
         """The chart's figures, on a hidden sheet after the others."""
-        ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]))
+        ws = self.wb.add_worksheet(_sheet_name(self.t["chart"]), _Sheet)
         ws.hide()
         ws.write_row(0, 0, [self.t["district"], *(self.t[o] for o in summary.OUTCOMES)], self.f["head"])
         ws.write_column(1, 0, data[ROLES.area].tolist(), self.f["text"])
