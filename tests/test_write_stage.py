@@ -6,6 +6,7 @@ import gc
 import weakref
 from types import SimpleNamespace
 
+import xlsxwriter.worksheet
 from conftest import Run, passing_commune, passing_village, write_workbook
 
 from pipeline import progress
@@ -79,3 +80,10 @@ def test_a_colour_rules_formula_is_prepared_once(tmp_path):
     Run(tmp_path / "input", tmp_path / "output", "--workers", "1")
     prepared = workbook._prepared.cache_info()
     assert prepared.hits > prepared.misses > 0
+
+
+def test_a_sheet_escapes_its_attributes_as_xlsxwriter_does():
+    """`workbook._Sheet` tells a number from a text without xlsxwriter's exception, and escapes the same."""
+    ours, theirs = workbook._Sheet(), xlsxwriter.worksheet.Worksheet()
+    for attribute in (17, 2.5, "B7", 'a "b" <c> & d\ne', "Đ", b"x"):
+        assert ours._escape_attributes(attribute) == theirs._escape_attributes(attribute)
