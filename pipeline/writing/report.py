@@ -423,11 +423,9 @@ def _appendix(
     widths = (19, 146 - share * len(tiers), *(share,) * len(tiers))  # "KM.1.a" on one line
     head = ["Mã", "Chỉ tiêu", *(f"{labels[t]} ({count(registered[t])} xã)" for t in tiers)]
     rows = [Row([Cell(h, bold=True, align="center", shade=HEAD_SHADE) for h in head], header=True)]
+    assessed = {t: set(criteria.indicators_of(t).index) for t in tiers}  # once a tier, not once an indicator
     for key, label in indicators["label"].items():
-        cells = [
-            f"{count(met.get((t, key), 0))}/{count(registered[t])}" if key in criteria.indicators_of(t).index else "–"
-            for t in tiers
-        ]
+        cells = [f"{count(met.get((t, key), 0))}/{count(registered[t])}" if key in assessed[t] else "–" for t in tiers]
         rows.append(
             Row([Cell(key, align="center"), Cell(terms(str(label))), *(Cell(c, align="center") for c in cells)])
         )
