@@ -1,5 +1,5 @@
 """Figures worked out on frames, without a run: the province's summed ratios, a village share, a commune's name,
-the counts per tier, the communes that lost their tier, and the overview's paragraph.
+the counts per tier, the communes that lost their tier, the overview's paragraph, and what a commune lacks.
 
 Each test pins a rule a whole run did not: break it in the code and the test fails.
 """
@@ -13,11 +13,13 @@ import pytest
 
 from pipeline.assessing import kinds
 from pipeline.catalog import load_catalogs
-from pipeline.presenting import summary
+from pipeline.presenting import messages, summary
+from pipeline.presenting.findings import Finding, findings
 from pipeline.presenting.summary import commune_name, ratio_totals
+from pipeline.problems import frame, problem
 from pipeline.roles import ROLES
 
-_, PERIODS = load_catalogs(None)
+COLUMNS, PERIODS = load_catalogs(None)
 CRITERIA = next(c for c in PERIODS if c.period == "2021-2025")
 SUMMED = next(i for i, k in CRITERIA.indicators["kind"].items() if kinds.KINDS[k].summed)
 
@@ -131,3 +133,101 @@ def test_the_paragraph_names_five_communes_of_an_outcome_and_counts_the_rest():
     camera = CRITERIA.indicators.at["15.2.b", "label"]
     named = "; ".join(f"xã An {i} (15.2.b – {camera})" for i in range(5))
     assert text.endswith(f"Các xã chưa đủ số liệu để đánh giá: {named}; và 01 xã khác (xem trang “NTM nâng cao”).")
+
+
+# ---- what a commune lacks (findings) -------------------------------------------------------------------------------
+
+SAY = messages.sayer("vi", COLUMNS, CRITERIA.tiers)
+_ADVANCED = CRITERIA.indicators_of("nang_cao")
+FLAGS = _ADVANCED.loc[_ADVANCED["kind"] == "flag", "column"].to_dict()  # the advanced tier's yes/no indicators
+BLANK = {"ma_xa": "00001", "trang": "Xa"}  # a blank cell of commune 00001's row 4 of xa.xlsx (`blank`)
+
+
+def blank(chi_tieu: str, cell: str = "T4") -> dict:
+    return problem("thieu-gia-tri", "xa.xlsx", o=cell, cot=FLAGS[chi_tieu], chi_tieu=chi_tieu, **BLANK)
+
+
+def renamed() -> dict:
+    """A warning on commune 00001's row: its name is not the national list's."""
+    return problem("ten-khac-danh-muc", "xa.xlsx", o="B4", cot="ten_xa", gia_tri="Xa Mot", **BLANK)
+
+
+def lacks(outcome: str, rows: list[dict], problems: list[dict], **commune) -> Finding:
+    """What commune 00001 (nâng cao, row 4 of xa.xlsx) lacks, given its indicator rows that are not met."""
+    row = {ROLES.code: "00001", ROLES.year: 2024, ROLES.tier: "nang_cao", "tep_xa": "xa.xlsx", "dong_xa": 4}
+    communes = pd.DataFrame([row | {"ket_qua": outcome} | commune])
+    columns = ["chi_tieu", "ket_qua", "tu_so", "mau_so", "gia_tri", "nguong"]
+    results = pd.DataFrame(rows, columns=columns).assign(**{ROLES.code: "00001", ROLES.year: 2024})
+    return findings(communes, results, CRITERIA, frame(problems), SAY)[0]
+
+
+def undecided(*ids: str, mau_so=None) -> list[dict]:
+    return [{"chi_tieu": i, "ket_qua": "khong_danh_gia_duoc", "mau_so": mau_so} for i in ids]
+
+
+def label(chi_tieu: str) -> str:
+    return f"{chi_tieu} – {CRITERIA.indicators.at[chi_tieu, 'label']}"
+
+
+def test_a_problem_explains_only_the_indicators_it_concerns():
+    found = lacks("khong_danh_gia_duoc", undecided("15.2.b") + undecided("8.2.a", mau_so=0), [blank("15.2.b")])
+    assert found.why == {"15.2.b": "chưa có số liệu một cửa: camera", "8.2.a": "mẫu số bằng 0"}
+    assert found.long == [
+        f"Chưa đánh giá được chỉ tiêu {label('15.2.b')}: chưa có số liệu một cửa: camera.",
+        f"Chưa đánh giá được chỉ tiêu {label('8.2.a')}: mẫu số bằng 0.",
+    ]
+
+
+def test_a_warning_is_said_only_without_an_error_and_while_an_indicator_is_undecided():
+    with_error = lacks("khong_danh_gia_duoc", undecided("15.2.b"), [blank("15.2.b"), renamed()])
+    assert with_error.long == [f"Chưa đánh giá được chỉ tiêu {label('15.2.b')}: chưa có số liệu một cửa: camera."]
+    alone = lacks("khong_danh_gia_duoc", undecided("8.2.a", mau_so=0), [renamed()])
+    assert alone.long[0].startswith("Tên xã ghi “Xa Mot”: tên xã khác tên trong danh mục đơn vị hành chính")
+    failing = [
+        {"chi_tieu": "8.2.a", "ket_qua": "khong_dat", "tu_so": 75, "mau_so": 100, "gia_tri": 0.75, "nguong": 0.8}
+    ]
+    decided = lacks("khong_dat", failing, [renamed()])
+    assert decided.long == [f"Không đạt chỉ tiêu {label('8.2.a')}: 75,0% < 80%."]
+
+
+def test_a_registered_commune_that_sent_nothing_is_said_so_whatever_else_is_wrong_with_its_code():
+    listed = {"o": "A3", "ma_xa": "00001"}
+    problems = [problem("chua-nop-ho-so", "dang-ky.csv", **listed), problem("trung-ma-xa", "dang-ky.csv", **listed)]
+    found = lacks("khong_danh_gia_duoc", [], problems, tep_xa="", dong_xa=pd.NA)
+    assert (found.short, found.long, found.cause, found.sent) == (
+        ["Chưa nộp hồ sơ"],
+        ["Chưa nộp hồ sơ; đề nghị xã gửi hồ sơ."],
+        "chưa nộp hồ sơ",
+        False,
+    )
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_up_to_five_indicators_missing_figures_are_said_one_by_one_and_more_in_one_line(many):
+    ids = list(FLAGS)[: 6 if many else 5]
+    long = lacks("khong_danh_gia_duoc", undecided(*ids), []).long
+    if many:
+        assert long == [f"Chưa đánh giá được 06 chỉ tiêu ({', '.join(ids)}) do thiếu số liệu."]
+    else:
+        assert long == [f"Chưa đánh giá được chỉ tiêu {label(i)}: thiếu số liệu." for i in ids]
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_up_to_three_undecided_indicators_have_a_line_each_on_the_tier_table_and_more_one_line(many):
+    ids = list(FLAGS)[: 4 if many else 3]
+    short = lacks("khong_danh_gia_duoc", undecided(*ids), []).short
+    if many:
+        assert short == [f"Chưa đánh giá được 04 chỉ tiêu: {', '.join(ids)}"]
+    else:
+        assert short == [f"{label(i)}: chưa đánh giá được" for i in ids]
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_eight_sentences_on_a_commune_s_data_at_most_and_the_rest_counted(many):
+    ids = list(FLAGS)[: 9 if many else 8]
+    problems = [blank(i, cell=f"{chr(ord('K') + n)}4") for n, i in enumerate(ids)]
+    long = lacks("khong_danh_gia_duoc", undecided(*ids), problems).long
+    said = [f"Chưa đánh giá được chỉ tiêu {label(i)}: chưa có số liệu" for i in ids]
+    kept = 7 if many else 8
+    assert [sentence[: len(start)] for sentence, start in zip(long, said[:kept], strict=False)] == said[:kept]
+    assert long[kept:] == (["Và 02 vấn đề khác về số liệu."] if many else [])
