@@ -118,10 +118,8 @@ def _all_villages(xa: pd.DataFrame, villages: Villages, row: pd.Series) -> pd.Da
         s.reindex(xa["_k"], fill_value=0).set_axis(xa.index).astype("Int64") for s in (yes, unknown, total)
     )
     low, high = ratio_codes(yes, total, t), ratio_codes(yes + unknown, total, t)
-    codes = pd.Series(
-        np.where(low.eq(MET) | high.eq(NOT_MET), np.where(low.eq(MET), MET, NOT_MET), NOT_ASSESSABLE), index=xa.index
-    )
-    codes[total.eq(0).to_numpy()] = NOT_ASSESSABLE
+    # a commune without villages has a zero denominator both ways: not assessable
+    codes = pd.Series(np.select([low.eq(MET), high.eq(NOT_MET)], [MET, NOT_MET], NOT_ASSESSABLE), index=xa.index)
     # when every village must say yes, one that says no decides it; anything else waits for the full list
     codes = _incomplete(codes, xa, NOT_MET if t == 1 else -1)
     if isinstance(row["requires"], str):

@@ -101,8 +101,7 @@ def findings(
     used = [ROLES.code, ROLES.year, "ket_qua", ROLES.tier, "tep_xa", "dong_xa"]  # only these: see `_tier_table`
     for row in communes[used].itertuples():
         out[row.Index] = found = Finding()
-        tier_known = getattr(row, ROLES.tier) in criteria.tiers.index
-        if row.ket_qua == MET and tier_known:
+        if row.ket_qua == MET:  # only a commune with a tier of the catalog can meet it
             continue
         blame = blamer.of(row)
         if any(p["ma_loi"] == NOT_SENT for p in blame):
@@ -135,14 +134,14 @@ def findings(
             found.short.append(f"Chưa đánh giá được {count(len(undecided))} chỉ tiêu: {ids}")
         else:
             found.short += [f"{r.chi_tieu} – {label_of(ind, r.chi_tieu)}: chưa đánh giá được" for r in undecided]
-        if not tier_known:
+        if getattr(row, ROLES.tier) not in criteria.tiers.index:
             found.cause = "chưa ghi đúng hạng đăng ký"
             found.short.append("Chưa ghi đúng hạng đăng ký")
             if not found.long:
                 found.long.append("Hồ sơ chưa ghi đúng hạng đăng ký.")
-        if row.ket_qua != MET and not found.long:
+        if not found.long:
             found.long.append("Hồ sơ chưa đủ số liệu để đánh giá.")
-        if row.ket_qua != MET and not found.short:
+        if not found.short:
             found.short.append(found.long[0].rstrip("."))
     return out
 

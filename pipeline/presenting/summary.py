@@ -98,10 +98,11 @@ def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     (`so_xa`); `bo_qua` says how many were left out. With none, the share is blank.
     """
     ind = criteria.indicators
-    ratios = results[results["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].summed).fillna(False).astype(bool)]
+    summed = ind.index[ind["kind"].map(lambda k: KINDS[k].summed).astype(bool)]
+    ratios = results[results["chi_tieu"].isin(summed)]
     both = ratios["tu_so"].notna() & ratios["mau_so"].notna()
     grouped = ratios[both].groupby("chi_tieu", sort=False)[["tu_so", "mau_so"]]
-    sums = grouped.sum(min_count=1).reindex(ratios["chi_tieu"].unique())
+    sums = grouped.sum().reindex(ratios["chi_tieu"].unique())
     sums["so_xa"] = both.groupby(ratios["chi_tieu"], sort=False).sum().astype(int)
     sums["bo_qua"] = (~both).groupby(ratios["chi_tieu"], sort=False).sum().astype(int)
     sums["ti_le"] = (sums["tu_so"] / sums["mau_so"].where(sums["mau_so"] > 0)).astype("Float64")
