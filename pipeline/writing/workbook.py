@@ -561,9 +561,9 @@ class Book:
         pages = _Pages(ws, style.Page(landscape=False).height)
         for c, width in enumerate(OVERVIEW_WIDTHS):
             ws.set_column(c, c, width)
-        self._overview_head(pages, communes, results, criteria, year, note)
-        sections = itertools.count(1)
         counts = counts if counts is not None else summary.per_tier(communes, criteria)
+        self._overview_head(pages, communes, results, criteria, year, note, counts)
+        sections = itertools.count(1)
         self._overview_counts(pages, sections, communes, criteria, counts)
         self._overview_ratios(pages, sections, results, criteria)
         if previous is not None:  # the programme asks communes to keep the criteria they met
@@ -573,8 +573,9 @@ class Book:
         pages.close()
         ws.print_area(0, 0, last, len(OVERVIEW_WIDTHS) - 1)
 
-    def _overview_head(self, pages, communes, results, criteria: Criteria, year: int, note: str) -> None:
-        """The title, the year, the run's note if any, and the paragraph in the register of an appraisal."""
+    def _overview_head(self, pages, communes, results, criteria: Criteria, year: int, note: str, counts) -> None:
+        """The title, the year, the run's note if any, and the paragraph in the register of an appraisal (`counts`:
+        per tier)."""
         t = self.t
         title = t["title"].format(indicators=indicators_of(criteria, self.lang))
         self.wb.set_properties({"title": title, "comments": f"ntm-ict {__version__}"})
@@ -584,7 +585,7 @@ class Book:
             self._across(pages, note, "section", 12, bold=True)
         else:
             pages.place([6])  # the paragraph stays in A4
-        self._across(pages, summary.paragraph(communes, results, criteria, year, self.lang), "paragraph", 12)
+        self._across(pages, summary.paragraph(communes, results, criteria, year, self.lang, counts), "paragraph", 12)
         pages.place([8])
 
     def _overview_counts(self, pages, sections, communes, criteria: Criteria, counts) -> None:
