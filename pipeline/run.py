@@ -157,7 +157,7 @@ def _write(outcome: Outcome, out: files.OutputFolder, pool, quiet: bool, label: 
             folder = out.path(str(v.year))
             steps = o.steps(v)
             if o.in_pool:
-                tasks.append(parallel.start(pool, o.write, v, folder))
+                tasks.append(parallel.start(pool, o.write, o.sends(v), folder))
                 tasks[-1].add_done_callback(functools.partial(_counted, shown, steps))
             else:
                 written += o.write(v, folder, pool, shown.update if steps > 1 else None)

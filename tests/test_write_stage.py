@@ -4,6 +4,7 @@ import contextlib
 import datetime as dt
 import gc
 import weakref
+import zipfile
 from types import SimpleNamespace
 
 import xlsxwriter.worksheet
@@ -11,7 +12,7 @@ from conftest import Run, passing_commune, passing_village, write_workbook
 
 from pipeline import progress
 from pipeline.run import run
-from pipeline.writing import sheets, workbook
+from pipeline.writing import report, sheets, workbook
 
 
 def test_no_collection_while_a_workbook_is_written(tmp_path, monkeypatch):
@@ -87,3 +88,16 @@ def test_a_sheet_escapes_its_attributes_as_xlsxwriter_does():
     ours, theirs = workbook._Sheet(), xlsxwriter.worksheet.Worksheet()
     for attribute in (17, 2.5, "B7", 'a "b" <c> & d\ne', "Đ", b"x"):
         assert ours._escape_attributes(attribute) == theirs._escape_attributes(attribute)
+
+
+def test_the_report_is_written_alike_from_what_its_worker_is_sent(tmp_path):
+    """`report.read`: the view less what the report does not read (the cells' letters, the villages)."""
+    xa = [passing_commune("00001"), passing_commune("00002", dan_so_lao_dong_smartphone=7050)]
+    write_workbook(tmp_path / "input" / "a.xlsx", xa, [passing_village("00001"), passing_village("00002")])
+    (view,) = run(tmp_path / "input", tmp_path / "output", workers=1).views.values()
+    sent = report.read(view)
+    assert sent.run.letters.empty and sent.presented.villages.empty and not view.run.letters.empty
+    (whole,) = report.write_year(view, tmp_path / "whole")
+    (read,) = report.write_year(sent, tmp_path / "read")
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(read) as b:
+        assert a.read("word/document.xml") == b.read("word/document.xml")

@@ -111,11 +111,21 @@ def ratio_totals(results: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     return sums.reindex([i for i in ind.index if i in sums.index]).reset_index()
 
 
-def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria, year: int, lang: str = "vi") -> str:
-    """The overview's paragraph, in the register of an appraisal report."""
+def paragraph(
+    communes: pd.DataFrame,
+    results: pd.DataFrame,
+    criteria: Criteria,
+    year: int,
+    lang: str = "vi",
+    counts: pd.DataFrame | None = None,
+) -> str:
+    """The overview's paragraph, in the register of an appraisal report; `counts`: the counts per tier
+    (`per_tier`) when the caller has them."""
     label = "label" if lang == "vi" else "label_en"
     sentences = []
-    for _, row in per_tier(communes, criteria).iterrows():
+    # each tier names its communes that fell short from these rows, taken once (at the nation 43,712 results)
+    short = {outcome: results[results["ket_qua"].eq(outcome)] for outcome in ("khong_dat", "khong_danh_gia_duoc")}
+    for _, row in (counts if counts is not None else per_tier(communes, criteria)).iterrows():
         if row[ROLES.tier] not in criteria.tiers.index:
             sentences.append(NO_TIER_SENTENCE[lang].format(n=count(row["dang_ky"], lang)))
             continue
@@ -146,7 +156,7 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
             )
         for outcome, intro in (("khong_dat", INTRO[lang][0]), ("khong_danh_gia_duoc", INTRO[lang][1])):
             failing = mine[mine["ket_qua"] == outcome]
-            named = _named_failures(failing.head(NAMED_AT_MOST), results, criteria, outcome, label, lang)
+            named = _named_failures(failing.head(NAMED_AT_MOST), short[outcome], criteria, label, lang)
             if named:
                 more = len(failing) - len(named)
                 sheet = tier["sheet"] if lang == "vi" else tier["label_en"]
@@ -157,11 +167,11 @@ def paragraph(communes: pd.DataFrame, results: pd.DataFrame, criteria: Criteria,
     return " ".join(sentences)
 
 
-def _named_failures(communes, results, criteria, outcome, label, lang) -> list[str]:
-    """ "xã A (8.2.a – wording, 75,3%)" for each commune with the given outcome."""
+def _named_failures(communes, results, criteria, label, lang) -> list[str]:
+    """ "xã A (8.2.a – wording, 75,3%)" for each commune, from `results`, the rows of the outcome it has."""
     if communes.empty:
         return []
-    rows = results[results[ROLES.code].isin(communes[ROLES.code]) & results["ket_qua"].eq(outcome)]
+    rows = results[results[ROLES.code].isin(communes[ROLES.code])]
     ind = criteria.indicators
     # a share is shown when it is what fell short: 8.3 failing on its radio-station flag keeps its 100 % unsaid
     share = rows["chi_tieu"].map(ind["kind"]).map(lambda k: KINDS[k].shown).eq("pct")

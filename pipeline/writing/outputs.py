@@ -27,16 +27,18 @@ class Output:
     wanted:  whether the year gets it (the per-commune sheets only for a province-sized year, …)
     steps:   how many files it writes, for the progress bar (the files sent back to the communes: one)
     in_pool: written in a worker process while this process writes the others (the documents)
+    sends:   what of the view is sent to that process (the view pickled, there unpickled): what its writer reads
     """
 
     write: Callable[..., list[Path]]
     wanted: Callable[[YearView], bool] = lambda view: True
     steps: Callable[[YearView], int] = lambda view: 1
     in_pool: bool = False
+    sends: Callable[[YearView], YearView] = lambda view: view
 
 
 OUTPUTS: list[Output] = [
-    Output(report.write_year, in_pool=True),
+    Output(report.write_year, in_pool=True, sends=report.read),
     Output(
         sheets.write_year,
         wanted=lambda view: view.sheets or view.commune_files,
