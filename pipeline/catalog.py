@@ -33,7 +33,7 @@ import pandas as pd
 
 from pipeline.assessing.kinds import KINDS
 from pipeline.checking.column_types import TYPES
-from pipeline.checking.parse import fold
+from pipeline.parse import fold
 from pipeline.reading import text_files
 from pipeline.roles import NEEDS, ROLES, SCHEMAS
 

@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from pipeline.catalog import LegalBasis
 from pipeline.checking import units
-from pipeline.checking.parse import clean
+from pipeline.parse import clean
 from pipeline.reading import text_files
 
 SETTINGS = Path(__file__).resolve().parent.parent / "cau-hinh.toml"

@@ -20,8 +20,8 @@ from xlsxwriter.utility import xl_col_to_name
 from pipeline import catalog
 from pipeline.assessing.assess import assess
 from pipeline.checking import registration
-from pipeline.checking.parse import MAX_STEM, file_names, name_key, visible
 from pipeline.checking.validate import validate
+from pipeline.parse import MAX_STEM, file_names, name_key, visible
 from pipeline.presenting.messages import PROBLEMS
 from pipeline.reading.read import FileRead, combine
 

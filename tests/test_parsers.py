@@ -1,4 +1,4 @@
-"""Property tests for the value parsers of pipeline.checking.parse: what people type reads back as meant,
+"""Property tests for the value parsers of pipeline.parse: what people type reads back as meant,
 nothing raises."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import parse
 from pipeline.catalog import criteria_files, load_columns
-from pipeline.checking import parse
 from pipeline.checking.column_types import TYPES, Reading
 from pipeline.reading.hidden_cells import CellError, Formula
 

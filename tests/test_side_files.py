@@ -21,8 +21,8 @@ from docx import Document
 from pipeline import catalog, settings
 from pipeline.catalog import SCHEMAS, CatalogError
 from pipeline.checking import registration
-from pipeline.checking.parse import clean
 from pipeline.checking.registration import RegistrationError
+from pipeline.parse import clean
 from pipeline.reading import text_files
 from pipeline.settings import load_settings
 from pipeline.writing import template

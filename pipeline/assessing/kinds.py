@@ -21,7 +21,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from pipeline.checking.parse import fold, fold_series
+from pipeline.parse import fold, fold_series
 from pipeline.roles import ROLES
 
 NOT_APPLICABLE, MET, NOT_ASSESSABLE, NOT_MET = 0, 1, 2, 3

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from pipeline.checking import parse
+from pipeline import parse
 from pipeline.problems import detail
 
 CODE_DIGITS = 5  # a `ma` cell holds exactly this many digits

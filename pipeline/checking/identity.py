@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline import parse
 from pipeline.catalog import Columns, Criteria
-from pipeline.checking import parse, units
+from pipeline.checking import units
 from pipeline.problems import ERROR, SEVERITY, cell_hits, detail, details
 from pipeline.reading.read import Batch
 from pipeline.roles import ROLES

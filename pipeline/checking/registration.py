@@ -18,8 +18,8 @@ from python_calamine import CalamineWorkbook
 
 from pipeline.catalog import Columns, Criteria
 from pipeline.checking.identity import is_stand_in
-from pipeline.checking.parse import fold, name_key, per_unique
 from pipeline.checking.validate import Checked, one_spelling, parse_sheet
+from pipeline.parse import fold, name_key, per_unique
 from pipeline.problems import detail, problem
 from pipeline.reading import text_files
 from pipeline.reading.read import META

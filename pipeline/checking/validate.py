@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline import parse
 from pipeline.catalog import Columns, Criteria
-from pipeline.checking import identity, parse
+from pipeline.checking import identity
 from pipeline.checking.column_types import TYPES, Reading
 from pipeline.problems import ERROR, SEVERITY, cell_hits, detail, details, frame
 from pipeline.reading.hidden_cells import CellError, Formula

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checking.parse import FORMULA_START, parse_code
+from pipeline.parse import FORMULA_START, parse_code
 from pipeline.problems import detail, problem
 from pipeline.reading import text_files
 from pipeline.roles import ROLES

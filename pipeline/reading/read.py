@@ -29,7 +29,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.catalog import SHEETS, Columns
-from pipeline.checking.parse import fold, is_blank
+from pipeline.parse import fold, is_blank
 from pipeline.problems import ERROR, detail, problem
 from pipeline.reading import file_kind, hidden_cells, isolate, safety
 from pipeline.roles import ROLES

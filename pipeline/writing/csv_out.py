@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.checking.identity import shown_code
-from pipeline.checking.parse import FORMULA_START
+from pipeline.parse import FORMULA_START
 from pipeline.writing.files import replace_atomically
 
 if TYPE_CHECKING:  # the view imports the writers' helpers: named for the annotations only

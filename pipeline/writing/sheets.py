@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.catalog import Columns, Criteria, LegalBasis, load_columns
-from pipeline.checking.parse import file_names
+from pipeline.parse import file_names
 from pipeline.presenting.findings import (
     Finding,
     Meta,

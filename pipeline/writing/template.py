@@ -27,10 +27,10 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__
+from pipeline import __version__, parse
 from pipeline.assessing.kinds import threshold_text
 from pipeline.catalog import SHEETS, CatalogError, Columns, Criteria, load_catalogs
-from pipeline.checking import parse, units
+from pipeline.checking import units
 from pipeline.checking.column_types import CODE_DIGITS, TYPES, Reading
 from pipeline.presenting.messages import sayer
 from pipeline.problems import ERROR, frame

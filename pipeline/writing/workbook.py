@@ -32,7 +32,7 @@ from pipeline.assessing.assess import Assessment
 from pipeline.assessing.kinds import KINDS, threshold_text
 from pipeline.catalog import CERTAINTY, Columns, Criteria
 from pipeline.checking.identity import shown_code
-from pipeline.checking.parse import file_names, stacked
+from pipeline.parse import file_names, stacked
 from pipeline.presenting import summary
 from pipeline.presenting.words import DISTRICTS, abbreviations, citation, count, date, indicators_of, words_for
 from pipeline.roles import ROLES
