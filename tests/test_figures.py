@@ -105,7 +105,8 @@ def test_a_commune_that_met_a_tier_last_year_and_meets_none_now_has_lost_it():
 
 
 def test_the_paragraph_says_all_met_only_when_every_commune_met():
-    every = summary.paragraph(communes(["nang_cao"] * 2, ["dat"] * 2), pd.DataFrame(), CRITERIA, 2024)
+    none_short = pd.DataFrame(columns=[ROLES.code, "chi_tieu", "ket_qua", "gia_tri", "nguong"])
+    every = summary.paragraph(communes(["nang_cao"] * 2, ["dat"] * 2), none_short, CRITERIA, 2024)
     assert every == "02/02 xã đăng ký đạt chuẩn NTM nâng cao năm 2024 đều đạt chuẩn các chỉ tiêu ngành TT&TT."
     failing = communes(["nang_cao"] * 2, ["dat", "khong_dat"])
     rows = pd.DataFrame(
