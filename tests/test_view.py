@@ -53,7 +53,7 @@ def test_the_terminal_the_report_and_the_overview_count_from_the_year_s_view(tmp
 
     def doctored(*args, **kwargs):
         made = real(*args, **kwargs)
-        made.tiers = made.tiers.assign(ti_so="97/99")
+        made.tiers = made.tiers.assign(ti_so="97/99", dang_ky=99)
         return made
 
     monkeypatch.setattr(view, "year_view", doctored)
@@ -61,6 +61,7 @@ def test_the_terminal_the_report_and_the_overview_count_from_the_year_s_view(tmp
     assert "  NTM nâng cao: 97/99 xã đạt, 01 xã không đạt" in done.output
     report = [p.text for p in Document(str(tmp_path / "output" / "2025" / "bao-cao-tham-dinh-2025.docx")).paragraphs]
     assert "- Xã đăng ký đạt chuẩn NTM nâng cao: 97/99 xã đạt, 01 xã không đạt." in report
+    assert any(": 99 xã đăng ký đạt chuẩn NTM nâng cao" in p for p in report)
     import openpyxl
 
     overview = openpyxl.load_workbook(tmp_path / "output" / "2025" / "tong-hop-2025.xlsx")["Tổng hợp"]

@@ -183,7 +183,7 @@ class _Draft:
         """The counts per tier (`counts`, the view's), whether it is a draft, and a table per tier."""
         communes, labels, tiers = self.communes, self.labels, self.tiers
         self.heading("KẾT QUẢ THẨM ĐỊNH")
-        self.line(_overview(communes, tiers, labels, self.year, self.sector))
+        self.line(_overview(counts, tiers, labels, self.year, self.sector))
         for line in _count_lines(counts, labels):
             self.line(line)
         if self.is_draft:
@@ -230,12 +230,14 @@ def province_phrase(name: str) -> str:
     return f"tỉnh {name}"
 
 
-def _overview(communes: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
-    per = [f"{count((communes['hang_dang_ky'] == t).sum())} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
-    unknown = int((~communes[ROLES.tier].isin(tiers)).sum())
+def _overview(counts: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
+    """ "Năm 2024, tổng số 17 xã …: 15 xã đăng ký đạt chuẩn NTM nâng cao, …", from the counts per tier (the view's)."""
+    registered = counts.groupby(ROLES.tier)["dang_ky"].sum()
+    per = [f"{count(registered.get(t, 0))} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
+    unknown = int(registered.drop(tiers, errors="ignore").sum())
     if unknown:
         per.append(f"{count(unknown)} hồ sơ chưa ghi đúng hạng đăng ký")
-    total = f"Năm {year}, tổng số {count(len(communes))} xã được thẩm định {indicators} trong Bộ tiêu chí NTM"
+    total = f"Năm {year}, tổng số {count(registered.sum())} xã được thẩm định {indicators} trong Bộ tiêu chí NTM"
     return total + (": " + ", ".join(per) if per else "") + ". Kết quả:"
 
 
