@@ -21,7 +21,7 @@ from docx.shared import Mm, Pt
 from pipeline import catalog, run
 from pipeline.catalog import DOCUMENT_NUMBER, CatalogError, LegalBasis, criteria_files, load_criteria
 from pipeline.cli import main
-from pipeline.presenting import last_year
+from pipeline.presenting import last_year, summary
 from pipeline.reading.read import read_batch
 from pipeline.settings import PLACEHOLDER, Settings, SettingsError, load_settings
 from pipeline.writing import report
@@ -192,6 +192,17 @@ def test_the_counts_include_every_commune_and_terms_are_spelled_out_once(case):
         assert everything.count(full) == 1, full
     first_ntm = everything.index("(NTM)")
     assert " NTM " not in everything[:first_ntm] and "TT&TT" in everything[first_ntm:]
+
+
+def test_the_overview_sentence_counts_every_commune_and_those_with_no_valid_tier_apart():
+    tiers = ["nang_cao", "nang_cao", "nang_cao", "nang_cao", "kieu_mau", None, "nang_kao"]
+    communes = pd.DataFrame({"hang_dang_ky": tiers, "ket_qua": ["dat"] * 5 + ["khong_danh_gia_duoc"] * 2})
+    labels = pd.Series({"nang_cao": "NTM nâng cao", "kieu_mau": "NTM kiểu mẫu"})
+    said = report._overview(summary.count_by(communes, ["hang_dang_ky"]), list(labels.index), labels, 2024, "ICT")
+    assert said == (
+        "Năm 2024, tổng số 07 xã được thẩm định ICT trong Bộ tiêu chí NTM: 04 xã đăng ký đạt chuẩn NTM nâng cao, "
+        "01 xã đăng ký đạt chuẩn NTM kiểu mẫu, 02 hồ sơ chưa ghi đúng hạng đăng ký. Kết quả:"
+    )
 
 
 def test_a_table_per_tier_lists_every_commune_with_what_it_lacks(case):

@@ -232,8 +232,8 @@ def province_phrase(name: str) -> str:
 
 def _overview(counts: pd.DataFrame, tiers: list[str], labels: pd.Series, year: int, indicators: str) -> str:
     """ "Năm 2024, tổng số 17 xã …: 15 xã đăng ký đạt chuẩn NTM nâng cao, …", from the counts per tier (the view's)."""
-    registered = counts.groupby(ROLES.tier)["dang_ky"].sum()
-    per = [f"{count(registered.get(t, 0))} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
+    registered = counts.set_index(ROLES.tier)["dang_ky"]
+    per = [f"{count(registered[t])} xã đăng ký đạt chuẩn {labels[t]}" for t in tiers]
     unknown = int(registered.drop(tiers, errors="ignore").sum())
     if unknown:
         per.append(f"{count(unknown)} hồ sơ chưa ghi đúng hạng đăng ký")
